@@ -1,0 +1,70 @@
+# Two commands for a newcomer on Debian or Ubuntu: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+# apt-get needs root; use sudo when we are not root and it is there.
+SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
+DEV_ENV := DJANGO_DEBUG=true
+
+.PHONY: run test install install-test system-deps system-deps-test lint migrations-check bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed-run: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@ $(VENV)/.installed-run
+
+install: $(VENV)/.installed-run
+install-test: $(VENV)/.installed-test
+
+# WeasyPrint draws PDFs with Pango; Debian and Ubuntu ship it, minimal images may not.
+system-deps:
+	@if ! ldconfig -p | grep -q libpangoft2-1.0; then \
+	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0; fi
+
+# The suite runs against a throwaway PostgreSQL and drives Debian's Chromium.
+system-deps-test: system-deps
+	@missing=""; \
+	command -v pg_virtualenv >/dev/null || missing="$$missing postgresql postgresql-common"; \
+	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	command -v pdftoppm >/dev/null || missing="$$missing poppler-utils"; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+
+run: install system-deps
+	$(DEV_ENV) $(BIN)/python manage.py migrate --noinput
+	$(DEV_ENV) $(BIN)/python manage.py seed_demo
+	$(DEV_ENV) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+lint: install-test
+	$(BIN)/ruff check .
+
+migrations-check: install-test
+	$(DEV_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
+
+test: install-test system-deps-test lint migrations-check
+	SAFEGUARDING_TEST_BACKEND=postgresql pg_virtualenv -- bash -c '\
+	  DATABASE_URL="postgres://$${PGUSER}:$${PGPASSWORD}@$${PGHOST}:$${PGPORT}/$${PGDATABASE}" \
+	  DJANGO_DEBUG=false DJANGO_SECRET_KEY=test-only-secret-key-0123456789abcdefghijklmnop \
+	  DJANGO_ALLOWED_HOSTS=testserver,localhost,127.0.0.1 \
+	  $(BIN)/python -m pytest $(PYTEST_ARGS)'
+
+bench: install-test system-deps-test
+	pg_virtualenv -- bash -c '\
+	  DATABASE_URL="postgres://$${PGUSER}:$${PGPASSWORD}@$${PGHOST}:$${PGPORT}/$${PGDATABASE}" \
+	  DJANGO_DEBUG=false DJANGO_SECRET_KEY=bench-only-secret-key-0123456789abcdefghijklmn \
+	  DJANGO_ALLOWED_HOSTS=testserver,localhost,127.0.0.1 \
+	  $(BIN)/python bench/run.py'
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache

@@ -1,0 +1,103 @@
+"""Who may do what with an incident: fetch and authorise in one place (STYLE habit 4).
+
+SPEC §1. Roles come from memberships of the incident's school (or of its trust, for the trust
+safeguarding lead). A deputy DSL acts on an incident only when a DSL has granted them access to
+it (a django-guardian object permission with a direct foreign key). The system administrator
+(``is_staff``) has no role and therefore no access. Superuser status grants nothing here: this
+module never calls ``user.has_perm``.
+
+Outside the incident's school: 404, never 403, so the existence of a record does not leak.
+Inside it, a role that may not do what is asked: 403.
+"""
+
+from enum import Enum
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.http import Http404
+
+from incidents.models import Incident, IncidentUserObjectPermission, Membership, Role, School
+
+# The permission codename a DSL grants to a named colleague for one incident.
+GRANT_CODENAME = "change_incident"
+
+
+class Need(Enum):
+    READ = "read"
+    EDIT = "edit"
+    APPROVE = "approve"
+
+
+READERS = {Role.DSL, Role.DEPUTY_DSL, Role.HEADTEACHER, Role.TRUST_LEAD}
+
+
+def roles_in(user, school: School) -> frozenset[str]:
+    """The roles ``user`` holds in ``school``, the trust lead's through the school's trust."""
+    if not user.is_authenticated:
+        return frozenset()
+    scope = Q(school=school)
+    if school.trust_id:
+        scope |= Q(trust_id=school.trust_id, role=Role.TRUST_LEAD)
+    return frozenset(Membership.objects.filter(scope, user=user).values_list("role", flat=True))
+
+
+def has_grant(user, incident: Incident) -> bool:
+    return IncidentUserObjectPermission.objects.filter(
+        user=user, content_object=incident, permission__codename=GRANT_CODENAME
+    ).exists()
+
+
+def allowed(roles: frozenset[str], need: Need, granted: bool) -> bool:
+    """The table of SPEC §1, as one function of roles, the need and a deputy's grant."""
+    if need is Need.READ:
+        return bool(roles & {Role.DSL, Role.HEADTEACHER, Role.TRUST_LEAD}) or (
+            Role.DEPUTY_DSL in roles and granted
+        )
+    if need is Need.EDIT:
+        return Role.DSL in roles or (Role.DEPUTY_DSL in roles and granted)
+    if need is Need.APPROVE:
+        return Role.HEADTEACHER in roles
+    raise ValueError(need)
+
+
+def get_incident_for_user(request, reference: str, need: Need = Need.READ) -> Incident:
+    """The incident named by ``reference`` if the user may ``need`` it; else 404 or 403."""
+    try:
+        incident = Incident.objects.select_related("school", "school__trust").get(
+            reference=reference
+        )
+    except Incident.DoesNotExist:
+        raise Http404("No such incident") from None
+    roles = roles_in(request.user, incident.school)
+    if not roles:
+        raise Http404("No such incident")
+    deputy_only = Role.DEPUTY_DSL in roles and not roles & {Role.DSL, Role.HEADTEACHER}
+    granted = deputy_only and has_grant(request.user, incident)
+    if not allowed(roles, need, granted):
+        raise PermissionDenied("Your role does not allow this on this record.")
+    incident.viewer_roles = roles
+    return incident
+
+
+def readable_incidents(user, school: School):
+    """The incidents of ``school`` that ``user`` may read, as a queryset."""
+    roles = roles_in(user, school)
+    qs = Incident.objects.filter(school=school)
+    if roles & {Role.DSL, Role.HEADTEACHER, Role.TRUST_LEAD}:
+        return qs
+    if Role.DEPUTY_DSL in roles:
+        return qs.filter(
+            incidentuserobjectpermission__user=user,
+            incidentuserobjectpermission__permission__codename=GRANT_CODENAME,
+        )
+    return qs.none()
+
+
+def schools_for(user):
+    """Every school the user holds a role in, directly or through a trust."""
+    if not user.is_authenticated:
+        return School.objects.none()
+    return School.objects.filter(
+        Q(memberships__user=user)
+        | Q(trust__memberships__user=user, trust__memberships__role=Role.TRUST_LEAD)
+    ).distinct()

@@ -1,0 +1,153 @@
+"""Choice lists shared by the models and the forms; wording follows the two policies."""
+
+from django.db import models
+
+
+class AnswerChoice(models.TextChoices):
+    """Yes / no / not known, as ``incidents.rules.Answer`` stores them."""
+
+    YES = "yes", "Yes"
+    NO = "no", "No"
+    UNKNOWN = "unknown", "Not known"
+
+
+class Role(models.TextChoices):
+    """SPEC §1: roles are held per school (the trust lead per trust)."""
+
+    STAFF = "staff", "Staff"
+    DEPUTY_DSL = "deputy_dsl", "Deputy DSL"
+    DSL = "dsl", "Designated Safeguarding Lead"
+    HEADTEACHER = "headteacher", "Headteacher"
+    TRUST_LEAD = "trust_lead", "Trust safeguarding lead"
+
+
+class Status(models.TextChoices):
+    REPORTED = "reported", "Reported"
+    UNDER_REVIEW = "under_review", "Under review"
+    AWAITING_APPROVAL = "awaiting_approval", "Signed, awaiting headteacher approval"
+    APPROVED = "approved", "Approved and locked"
+
+
+class Phase(models.TextChoices):
+    PRIMARY = "primary", "Primary"
+    SECONDARY = "secondary", "Secondary"
+    ALL_THROUGH = "all_through", "All-through"
+    SPECIAL = "special", "Special"
+
+
+class DisclosedBy(models.TextChoices):
+    CHILD = "child", "The child themselves"
+    FRIEND = "friend", "A friend or another young person"
+    PARENT = "parent", "A parent or carer"
+    STAFF = "staff", "A member of staff"
+    MONITORING = "monitoring", "A monitoring or filtering system"
+    POLICE = "police", "The police"
+    OTHER = "other", "Someone else"
+
+
+class ChildAction(models.TextChoices):
+    """Evergreen Step 1: is the child disclosing receiving, sending or sharing an image?"""
+
+    RECEIVING = "receiving", "Receiving an image"
+    SENDING = "sending", "Sending an image"
+    SHARING = "sharing", "Sharing an image"
+    NOT_APPLICABLE = "not_applicable", "Not applicable (disclosed by someone else)"
+
+
+class ImageKind(models.TextChoices):
+    """Evergreen Step 1: what sort of image is it? Potentially illegal or inappropriate?"""
+
+    POTENTIALLY_ILLEGAL = "potentially_illegal", "Potentially illegal (indecent)"
+    INAPPROPRIATE = "inappropriate", "Inappropriate"
+    NOT_KNOWN = "not_known", "Not known"
+
+
+class ImageryLocation(models.TextChoices):
+    DEVICE_IN_POSSESSION = "device_in_possession", "On a device in the child's possession"
+    SCHOOL_DEVICE = "school_device", "On a school device or network"
+    PERSONAL_DEVICE = "personal_device", "On someone else's personal device"
+    ONLINE = "online", "On a website, app or social network"
+    NOT_KNOWN = "not_known", "Not known"
+
+
+class Sex(models.TextChoices):
+    FEMALE = "female", "Female"
+    MALE = "male", "Male"
+    NOT_KNOWN = "not_known", "Not known or not recorded"
+
+
+class RiskRating(models.TextChoices):
+    LOW = "low", "Low"
+    MEDIUM = "medium", "Medium"
+    HIGH = "high", "High"
+
+
+class ViewingGround(models.TextChoices):
+    """Wolverhampton "Viewing the imagery": the only three grounds to view."""
+
+    ONLY_WAY_TO_DECIDE = (
+        "only_way_to_decide",
+        ("The only way to decide whether to involve other agencies"),
+    )
+    REPORT_FOR_REMOVAL = (
+        "report_for_removal",
+        ("Necessary to report it to a website, app or agency to have it taken down"),
+    )
+    UNAVOIDABLE = (
+        "unavoidable",
+        (
+            "Unavoidable: presented directly by a young person, "
+            "or found on a school device or network"
+        ),
+    )
+
+
+class DeviceOwnership(models.TextChoices):
+    SCHOOL = "school", "School device"
+    PERSONAL = "personal", "Personal device"
+
+
+class Agency(models.TextChoices):
+    MASH = "mash", "MASH / children's social care referral"
+    SOCIAL_CARE = "social_care", "Children's social care (contact about a known child)"
+    POLICE_101 = "police_101", "Police (101)"
+    POLICE_999 = "police_999", "Police (999, emergency)"
+    CEOP = "ceop", "CEOP report"
+    HOSTING_SITE = "hosting_site", "Report to the hosting site or app"
+
+
+class DecisionOutcome(models.TextChoices):
+    REFERRED = "referred", "Referred to other agencies"
+    HANDLED_IN_SCHOOL = "handled_in_school", "Handled in school without referral"
+
+
+class ContactMethod(models.TextChoices):
+    IN_PERSON = "in_person", "In person"
+    PHONE = "phone", "Telephone"
+    LETTER = "letter", "Letter"
+    EMAIL = "email", "E-mail"
+    OTHER = "other", "Other"
+
+
+class NotInformedDecidedWith(models.TextChoices):
+    MASH = "mash", "Decided with the MASH"
+    POLICE = "police", "Decided with the police"
+    SCHOOL = "school", "Decided by the school alone"
+
+
+class ActionKind(models.TextChoices):
+    PASTORAL = "pastoral", "Pastoral support"
+    COUNSELLING = "counselling", "Counselling"
+    EDUCATION = "education", "Education follow-up"
+    SANCTION = "sanction", "Sanction"
+    STAFF_SUPPORT = "staff_support", "Support for staff who saw imagery"
+    CONTAINMENT = "containment", "Containment"
+    OTHER = "other", "Other"
+
+
+class SignatureKind(models.TextChoices):
+    SIGNED = "signed", "Signed by the DSL"
+    APPROVED = "approved", "Approved by the headteacher"
+    SENT_BACK = "sent_back", "Sent back by the headteacher"
+    NON_REFERRAL_SIGNOFF = "non_referral_signoff", "Non-referral decision signed off"
+    ADDENDUM = "addendum", "Addendum signed"

@@ -1,0 +1,486 @@
+"""The rest of the record: review, risk, result, viewing, devices, decisions, follow-up.
+
+Each model is one section of SPEC §3; names follow the policies so a reader with the policy in
+one hand can find each clause.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from incidents.models.choices import (
+    ActionKind,
+    Agency,
+    AnswerChoice,
+    ContactMethod,
+    DecisionOutcome,
+    DeviceOwnership,
+    NotInformedDecidedWith,
+    RiskRating,
+    ViewingGround,
+)
+from incidents.models.incident import Incident, RecordEntry, YoungPerson
+
+
+def answer_field(verbose_name: str) -> models.CharField:
+    return models.CharField(
+        verbose_name, max_length=10, choices=AnswerChoice.choices, default=AnswerChoice.UNKNOWN
+    )
+
+
+def answers_valid(model: str, fields: list[str]) -> list[models.CheckConstraint]:
+    return [
+        models.CheckConstraint(
+            condition=Q(**{f"{name}__in": AnswerChoice.values}), name=f"{model}_{name}_valid"
+        )
+        for name in fields
+    ]
+
+
+# The facts of SPEC §4 asked at the initial review meeting; each maps to ``rules.Facts``.
+# ``known_to_social_care`` comes from the young people, ``high_risk_assessment`` from the risk
+# assessment's overall rating, and the ages from dates of birth: each is held in one place.
+FACT_FIELDS = [
+    "adult_involved",
+    "coerced",
+    "capacity_concern",
+    "intent_to_harm",
+    "shared_without_consent",
+    "romantic_relationship",
+    "attention_seeking",
+    "sent_to_others",
+    "unusual_or_violent_content",
+    "immediate_risk_of_harm",
+    "depicts_sexual_acts",
+]
+
+
+class InitialReview(RecordEntry):
+    """Wolverhampton "Initial review meeting": date, attendees and the facts."""
+
+    incident = models.OneToOneField(
+        Incident, on_delete=models.PROTECT, related_name="initial_review"
+    )
+    meeting_date = models.DateField()
+    attendees = models.TextField(help_text="Names and roles of those at the meeting.")
+    adult_involved = answer_field("Is an adult (18 or over) involved?")
+    coerced = answer_field("Was a young person coerced, pressured, blackmailed or groomed?")
+    capacity_concern = answer_field("Is there concern about a young person's capacity to consent?")
+    intent_to_harm = answer_field("Was there intent to harm (conflict, threats, humiliation)?")
+    shared_without_consent = answer_field(
+        "Was imagery taken or sent without the pictured person's knowing, willing participation?"
+    )
+    romantic_relationship = answer_field("Are the young people in an ongoing relationship?")
+    attention_seeking = answer_field("Was it sent to draw sexual attention?")
+    sent_to_others = answer_field("Was the imagery sent or shown to anyone at all?")
+    unusual_or_violent_content = answer_field(
+        "Does what is known suggest acts unusual for the developmental stage, or violence?"
+    )
+    immediate_risk_of_harm = answer_field("Is a young person at immediate risk of harm?")
+    depicts_sexual_acts = answer_field("Does what is known of the imagery show sexual acts?")
+    further_information = models.TextField("What further information is needed", blank=True)
+    other_settings_to_contact = models.TextField(
+        "Other schools, settings or individuals to contact", blank=True
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = answers_valid("initial_review", FACT_FIELDS)
+
+
+# Wolverhampton "Assessing the risks": the ten questions, in the guidance's order.
+RISK_FIELDS = [
+    "why_shared",
+    "coerced",
+    "who_shared",
+    "where_shared",
+    "knowledge_of_pictured",
+    "adults_involved",
+    "impact",
+    "vulnerabilities",
+    "understands_consent",
+    "previous_activity",
+]
+
+
+class RiskAssessment(RecordEntry):
+    """The ten questions, each with an answer and a note, and an overall rating (SPEC §3.4)."""
+
+    incident = models.OneToOneField(
+        Incident, on_delete=models.PROTECT, related_name="risk_assessment"
+    )
+    why_shared = models.TextField(blank=True)
+    why_shared_note = models.TextField(blank=True)
+    coerced = models.TextField(blank=True)
+    coerced_note = models.TextField(blank=True)
+    who_shared = models.TextField(blank=True)
+    who_shared_note = models.TextField(blank=True)
+    where_shared = models.TextField(blank=True)
+    where_shared_note = models.TextField(blank=True)
+    knowledge_of_pictured = models.TextField(blank=True)
+    knowledge_of_pictured_note = models.TextField(blank=True)
+    adults_involved = models.TextField(blank=True)
+    adults_involved_note = models.TextField(blank=True)
+    impact = models.TextField(blank=True)
+    impact_note = models.TextField(blank=True)
+    vulnerabilities = models.TextField(blank=True)
+    vulnerabilities_note = models.TextField(blank=True)
+    understands_consent = models.TextField(blank=True)
+    understands_consent_note = models.TextField(blank=True)
+    previous_activity = models.TextField(blank=True)
+    previous_activity_note = models.TextField(blank=True)
+    rating = models.CharField("Overall risk", max_length=10, choices=RiskRating.choices)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(rating__in=RiskRating.values), name="risk_rating_valid"
+            )
+        ]
+
+
+class AssessmentResult(models.Model):
+    """One run of ``incidents.rules.assess`` over the record's facts, kept for ever.
+
+    A new row is written whenever the facts change, so a decision can point at the exact result
+    it was made against (SPEC §8). Rows are never edited; the DSL's confirmation or override is
+    written on the row it concerns.
+    """
+
+    incident = models.ForeignKey(
+        Incident, on_delete=models.PROTECT, related_name="assessment_results"
+    )
+    computed_at = models.DateTimeField(default=timezone.now)
+    policy = models.CharField(max_length=40)
+    policy_version = models.CharField(max_length=20)
+    facts = models.JSONField(help_text="The facts the rules were given, as stored.")
+    category = models.CharField(max_length=20)
+    subtype = models.CharField(max_length=30)
+    mash_referral = models.BooleanField()
+    mash_criteria = models.JSONField(default=list)
+    police = models.CharField(max_length=20)
+    social_care_contact = models.BooleanField()
+    seek_advice = models.BooleanField()
+    reasons = models.JSONField(default=list)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    overridden = models.BooleanField(default=False)
+    override_category = models.CharField(max_length=20, blank=True)
+    override_subtype = models.CharField(max_length=30, blank=True)
+    override_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-computed_at", "-pk"]
+        get_latest_by = ["computed_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(category__in=["aggravated", "experimental"]),
+                name="assessment_category_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(police__in=["required", "advised", "discretionary"]),
+                name="assessment_police_valid",
+            ),
+            # An override without a written reason is not an override the policy allows.
+            models.CheckConstraint(
+                condition=Q(overridden=False) | ~Q(override_reason=""),
+                name="assessment_override_has_reason",
+            ),
+        ]
+
+
+class ImageryViewing(RecordEntry):
+    """Wolverhampton "Viewing the imagery": recorded only with one of the three grounds."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="viewings")
+    ground = models.CharField(max_length=30, choices=ViewingGround.choices)
+    viewed_at = models.DateTimeField()
+    viewed_by = models.CharField("Who viewed (name and role)", max_length=200)
+    viewer_is_dsl_or_delegated = models.BooleanField(
+        "The viewer is the DSL, or a safeguarding team member with the headteacher's delegated "
+        "authority",
+        default=False,
+    )
+    headteacher_consulted = models.BooleanField(
+        "The decision to view was discussed with the headteacher", default=False
+    )
+    others_present = models.CharField("Who else was present", max_length=300, blank=True)
+    second_staff_present = models.BooleanField(
+        "Another member of staff was present in the room", default=False
+    )
+    location = models.CharField("Where it was viewed", max_length=200)
+    on_school_premises = models.BooleanField("On school premises", default=False)
+    same_sex_as_pictured = models.BooleanField(
+        "The viewer is the same sex as the young person pictured", default=False
+    )
+    reason = models.TextField("Why the imagery was viewed")
+    subsequent_actions = models.TextField("What followed", blank=True)
+    signed_by_viewer = models.BooleanField(
+        "The viewer confirms this log is accurate (signed and dated)", default=False
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["viewed_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ground__in=ViewingGround.values), name="viewing_ground_valid"
+            )
+        ]
+
+    def missing_safeguards(self) -> list[str]:
+        """The safeguards of the Wolverhampton viewing protocol this log does not show."""
+        checks = [
+            (self.viewer_is_dsl_or_delegated, "viewer was not the DSL or a delegated team member"),
+            (self.headteacher_consulted, "headteacher not consulted"),
+            (self.second_staff_present, "no second member of staff present"),
+            (self.on_school_premises, "not viewed on school premises"),
+            (self.same_sex_as_pictured, "viewer not the same sex as the young person pictured"),
+            (self.signed_by_viewer, "log not signed by the viewer"),
+        ]
+        return [message for ok, message in checks if not ok]
+
+
+class DeviceSearch(RecordEntry):
+    """Evergreen Steps 2–3: searching and confiscating a device."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="device_searches")
+    young_person = models.ForeignKey(
+        YoungPerson, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    device_description = models.CharField("Device", max_length=200)
+    ownership = models.CharField(max_length=10, choices=DeviceOwnership.choices)
+    reason_to_believe = models.TextField(
+        "Reason to believe it holds indecent images or extreme pornography"
+    )
+    searched_at = models.DateTimeField()
+    searched_by = models.CharField("Who searched (name and role)", max_length=200)
+    searcher_authorised = models.BooleanField(
+        "The searcher is the headteacher or a person they authorised", default=False
+    )
+    safeguarding_member_present = models.BooleanField(
+        "A member of the safeguarding team was present", default=False
+    )
+    same_sex = models.BooleanField(
+        "The searcher is the same sex as the young person", default=False
+    )
+    dsl_and_senior_told_before = models.BooleanField(
+        "The DSL and senior staff were told before the search", default=False
+    )
+    likely_to_distress = models.BooleanField(
+        "The search was likely to cause the child additional stress", default=False
+    )
+    distress_justification = models.TextField(
+        "Clear evidence of an immediate problem that justified searching", blank=True
+    )
+    confiscated = models.BooleanField(default=False)
+    switched_off = models.BooleanField(default=False)
+    locked_away = models.BooleanField(default=False)
+    handed_to_police_at = models.DateTimeField(null=True, blank=True)
+    police_officer = models.CharField(max_length=200, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["searched_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ownership__in=DeviceOwnership.values), name="device_ownership_valid"
+            ),
+            # Evergreen: never search if it will distress the child UNLESS there is clear
+            # evidence of an immediate problem — so the justification must be written.
+            models.CheckConstraint(
+                condition=Q(likely_to_distress=False) | ~Q(distress_justification=""),
+                name="device_distress_justified",
+            ),
+            models.CheckConstraint(
+                condition=Q(handed_to_police_at__isnull=True) | ~Q(police_officer=""),
+                name="device_police_officer_named",
+            ),
+        ]
+
+    def missing_safeguards(self) -> list[str]:
+        checks = [
+            (self.searcher_authorised, "searcher not the headteacher or authorised by them"),
+            (self.safeguarding_member_present, "no safeguarding team member present"),
+            (self.same_sex, "searcher not the same sex as the young person"),
+            (self.dsl_and_senior_told_before, "DSL and senior staff not told before the search"),
+        ]
+        return [message for ok, message in checks if not ok]
+
+
+class Decision(RecordEntry):
+    """SPEC §8: the DSL's decision, against the rules' result it was made on."""
+
+    incident = models.OneToOneField(Incident, on_delete=models.PROTECT, related_name="decision")
+    assessment = models.ForeignKey(
+        AssessmentResult, on_delete=models.PROTECT, related_name="decisions"
+    )
+    outcome = models.CharField(max_length=20, choices=DecisionOutcome.choices)
+    decided_at = models.DateTimeField()
+    reasons = models.TextField(
+        "Reasons for the decision",
+        blank=True,
+        help_text="Required when not referring to the police or children's social care.",
+    )
+    headteacher_signoff_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    headteacher_signoff_at = models.DateTimeField(null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(outcome__in=DecisionOutcome.values), name="decision_outcome_valid"
+            ),
+            # Wolverhampton "Recording incidents": a decision not to refer records its reason.
+            models.CheckConstraint(
+                condition=~Q(outcome=DecisionOutcome.HANDLED_IN_SCHOOL) | ~Q(reasons=""),
+                name="decision_non_referral_has_reasons",
+            ),
+            models.CheckConstraint(
+                condition=Q(headteacher_signoff_by__isnull=True)
+                | Q(headteacher_signoff_at__isnull=False),
+                name="decision_signoff_dated",
+            ),
+        ]
+
+
+class Referral(RecordEntry):
+    """A referral or report to another agency, with when, who and the reference given."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="referrals")
+    agency = models.CharField(max_length=20, choices=Agency.choices)
+    made_at = models.DateTimeField()
+    made_by = models.CharField("Made by (name and role)", max_length=200)
+    contact_name = models.CharField("Who it was made to", max_length=200, blank=True)
+    reference_number = models.CharField(max_length=100, blank=True)
+    outcome = models.TextField("Outcome and follow-up", blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["made_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(agency__in=Agency.values), name="referral_agency_valid"
+            )
+        ]
+
+
+class ParentContact(RecordEntry):
+    """Informing parents or carers, or the recorded reason not to (SPEC §3.7)."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="parent_contacts")
+    young_person = models.ForeignKey(
+        YoungPerson, on_delete=models.PROTECT, related_name="parent_contacts"
+    )
+    informed = models.BooleanField()
+    parent_name = models.CharField("Parent or carer informed", max_length=200, blank=True)
+    informed_at = models.DateTimeField(null=True, blank=True)
+    informed_by = models.CharField("Informed by", max_length=200, blank=True)
+    method = models.CharField(max_length=20, choices=ContactMethod.choices, blank=True)
+    reason_not_informed = models.TextField(
+        "Why informing them would put the child at risk", blank=True
+    )
+    decided_with = models.CharField(
+        "Decision not to inform made with",
+        max_length=10,
+        choices=NotInformedDecidedWith.choices,
+        blank=True,
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(informed=True, informed_at__isnull=False) & ~Q(parent_name=""))
+                | (Q(informed=False) & ~Q(reason_not_informed="") & ~Q(decided_with="")),
+                name="parent_contact_informed_or_reason",
+            ),
+        ]
+
+
+class DeletionRequest(RecordEntry):
+    """SPEC §9: young people asked to delete imagery by a deadline, and their confirmation."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="deletions")
+    young_person = models.ForeignKey(
+        YoungPerson, on_delete=models.PROTECT, related_name="deletion_requests"
+    )
+    asked_on = models.DateField()
+    asked_by = models.CharField(max_length=200)
+    deadline = models.DateField()
+    told_possession_illegal = models.BooleanField(
+        "Told that possessing the imagery is illegal", default=False
+    )
+    parents_told = models.BooleanField("Parents or carers told", default=False)
+    confirmed_on = models.DateField("Deletion confirmed on", null=True, blank=True)
+    confirmation_note = models.TextField(blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["deadline", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(deadline__gte=F("asked_on")), name="deletion_deadline_after_asked"
+            ),
+            models.CheckConstraint(
+                condition=Q(confirmed_on__isnull=True) | Q(confirmed_on__gte=F("asked_on")),
+                name="deletion_confirmed_after_asked",
+            ),
+        ]
+
+    def is_overdue(self, today=None) -> bool:
+        today = today or timezone.localdate()
+        return self.confirmed_on is None and self.deadline < today
+
+
+class Action(RecordEntry):
+    """A support or containment action with an owner and a due date (SPEC §3.8)."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="actions")
+    kind = models.CharField(max_length=20, choices=ActionKind.choices)
+    description = models.TextField()
+    owner = models.CharField(max_length=200)
+    due_date = models.DateField()
+    done_on = models.DateField(null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["due_date", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=ActionKind.values), name="action_kind_valid"
+            )
+        ]
+
+    def is_overdue(self, today=None) -> bool:
+        today = today or timezone.localdate()
+        return self.done_on is None and self.due_date < today
+
+
+class Review(RecordEntry):
+    """Policy Step 8: reviewing outcomes and procedures."""
+
+    incident = models.OneToOneField(Incident, on_delete=models.PROTECT, related_name="review")
+    reviewed_on = models.DateField()
+    outcome = models.TextField("How the incident was resolved")
+    lessons = models.TextField("What the school learned", blank=True)
+    policies_to_update = models.TextField("Policies to update", blank=True)
+
+    history = HistoricalRecords()

@@ -1,0 +1,673 @@
+"""The rules module (SPEC §4) against the policies it encodes. Pure Python: no database."""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from incidents import rules
+from incidents.rules import (
+    CATEGORY_LABELS,
+    CRITERION_LABELS,
+    DEFAULT_POLICY,
+    FACT_QUESTIONS,
+    POLICE_LABELS,
+    POLICE_LEVELS,
+    RISK_QUESTIONS,
+    SUBTYPE_LABELS,
+    Answer,
+    Assessment,
+    Facts,
+    assess,
+    get_policy,
+    policies,
+)
+
+Y, N, U = Answer.YES, Answer.NO, Answer.UNKNOWN
+WOLVERHAMPTON = "wolverhampton-2016"
+UKCIS = "ukcis-2020"
+BOTH = [WOLVERHAMPTON, UKCIS]
+ANSWER_FIELDS = [f.name for f in dataclasses.fields(Facts) if f.name != "ages"]
+CRITERIA_ORDER = [
+    "under_13",
+    "adult_involved",
+    "high_risk_13_17",
+    "coercion_or_capacity",
+    "unusual_or_violent_content",
+    "immediate_risk_of_harm",
+]
+
+
+def known(ages=(15,), **answers) -> Facts:
+    """Every fact answered NO unless given: the baseline of a fully known incident."""
+    return Facts(ages=ages, **(dict.fromkeys(ANSWER_FIELDS, N) | answers))
+
+
+def police_rank(level: str) -> int:
+    return POLICE_LEVELS.index(level)
+
+
+# --- the contract ------------------------------------------------------------------------------
+
+
+def test_it_exposes_the_contract_names():
+    for name in ("Answer", "Facts", "assess", "DEFAULT_POLICY", "policies", "get_policy"):
+        assert hasattr(rules, name)
+    assert DEFAULT_POLICY == WOLVERHAMPTON
+    assert [a.value for a in Answer] == ["yes", "no", "unknown"]
+    assert isinstance(Answer.YES, str) and Answer.YES == "yes"
+
+
+def test_it_defaults_every_answer_to_unknown_and_ages_to_none_known():
+    facts = Facts()
+    assert facts.ages == ()
+    assert all(getattr(facts, name) is U for name in ANSWER_FIELDS)
+    assert set(ANSWER_FIELDS) == {
+        "adult_involved",
+        "coerced",
+        "capacity_concern",
+        "intent_to_harm",
+        "shared_without_consent",
+        "romantic_relationship",
+        "attention_seeking",
+        "sent_to_others",
+        "unusual_or_violent_content",
+        "immediate_risk_of_harm",
+        "high_risk_assessment",
+        "known_to_social_care",
+        "depicts_sexual_acts",
+    }
+
+
+def test_it_keeps_facts_and_results_immutable():
+    facts = known()
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        facts.adult_involved = Y
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        assess(facts).category = "aggravated"
+
+
+def test_it_accepts_stored_strings_and_lists():
+    facts = Facts(ages=[14, 15], adult_involved="no", coerced="yes")
+    assert facts.ages == (14, 15)
+    assert facts.adult_involved is N and facts.coerced is Y
+    assert facts == Facts(ages=(14, 15), adult_involved=N, coerced=Y)
+
+
+@pytest.mark.parametrize("bad", ["maybe", "", None, True])
+def test_it_refuses_an_answer_that_is_not_yes_no_or_unknown(bad):
+    with pytest.raises(ValueError):
+        Facts(coerced=bad)
+
+
+@pytest.mark.parametrize("ages", [(18,), (15, 18), (-1,), (40,), (True,), ("15",), (15.0,)])
+def test_it_refuses_ages_that_are_not_a_young_persons(ages):
+    # An 18-year-old is an adult: the incident records that as adult_involved.
+    with pytest.raises(ValueError):
+        Facts(ages=ages)
+
+
+@pytest.mark.parametrize("ages", [(0,), (12,), (13,), (17,), (9, 17)])
+def test_it_accepts_ages_0_to_17(ages):
+    assert Facts(ages=ages).ages == ages
+
+
+def test_it_refuses_an_unknown_policy():
+    with pytest.raises(ValueError, match="unknown policy"):
+        assess(known(), policy="kent-2019")
+    with pytest.raises(ValueError):
+        get_policy("")
+
+
+def test_it_lists_the_profiles_for_the_settings_page():
+    profiles = policies()
+    assert [p.name for p in profiles] == [WOLVERHAMPTON, UKCIS]
+    for profile in profiles:
+        assert profile.version and profile.title and profile.source
+        assert get_policy(profile.name) is profile
+    assert get_policy(WOLVERHAMPTON).version == "2016.1"
+
+
+@pytest.mark.parametrize("policy", BOTH)
+def test_it_records_the_profile_and_version_on_the_result(policy):
+    result = assess(known(), policy=policy)
+    assert isinstance(result, Assessment)
+    assert (result.policy, result.policy_version) == (policy, get_policy(policy).version)
+
+
+def test_it_uses_the_default_profile_when_none_is_named():
+    assert assess(known(ages=(12,), coerced=Y)) == assess(
+        known(ages=(12,), coerced=Y), policy=WOLVERHAMPTON
+    )
+
+
+def test_it_gives_the_spec_example():
+    facts = Facts(
+        ages=(14, 15),
+        adult_involved=N,
+        coerced=N,
+        capacity_concern=N,
+        intent_to_harm=N,
+        shared_without_consent=N,
+        romantic_relationship=Y,
+        attention_seeking=N,
+        sent_to_others=Y,
+        unusual_or_violent_content=N,
+        immediate_risk_of_harm=N,
+        high_risk_assessment=N,
+        known_to_social_care=N,
+        depicts_sexual_acts=N,
+    )
+    result = assess(facts, policy="wolverhampton-2016")
+    assert (result.category, result.subtype) == ("experimental", "romantic")
+    assert result.mash_referral is False and result.mash_criteria == ()
+    assert result.police == "discretionary"
+    assert result.social_care_contact is False and result.seek_advice is False
+    assert result.unknown_facts == ()
+    assert all(isinstance(reason, str) for reason in result.reasons)
+
+
+# --- questions and labels for the forms -----------------------------------------------------------
+
+
+def test_it_asks_the_initial_review_facts_in_order():
+    assert [name for name, _ in FACT_QUESTIONS] == [
+        "adult_involved",
+        "coerced",
+        "capacity_concern",
+        "intent_to_harm",
+        "shared_without_consent",
+        "romantic_relationship",
+        "attention_seeking",
+        "sent_to_others",
+        "unusual_or_violent_content",
+        "immediate_risk_of_harm",
+        "depicts_sexual_acts",
+    ]
+    # The other two come from the risk assessment's rating and the people involved.
+    assert set(ANSWER_FIELDS) - {name for name, _ in FACT_QUESTIONS} == {
+        "high_risk_assessment",
+        "known_to_social_care",
+    }
+    assert all(question.strip() and "?" in question for _, question in FACT_QUESTIONS)
+
+
+def test_it_asks_the_ten_risk_questions_of_the_guidance():
+    assert [code for code, _ in RISK_QUESTIONS] == [
+        "why_shared",
+        "coerced",
+        "who_shared",
+        "where_shared",
+        "knowledge_of_pictured",
+        "adults_involved",
+        "impact",
+        "vulnerabilities",
+        "understands_consent",
+        "previous_activity",
+    ]
+    assert dict(RISK_QUESTIONS)["why_shared"] == "Why was the imagery shared?"
+    assert all(question.endswith("?") for _, question in RISK_QUESTIONS)
+
+
+def test_it_labels_every_code():
+    assert set(CATEGORY_LABELS) == {"aggravated", "experimental"}
+    assert set(SUBTYPE_LABELS) == {
+        "adult_involved",
+        "youth_intent_to_harm",
+        "youth_reckless_misuse",
+        "romantic",
+        "attention_seeking",
+        "other",
+    }
+    assert SUBTYPE_LABELS["youth_intent_to_harm"] == "Youth only: intent to harm"
+    assert set(POLICE_LABELS) == set(POLICE_LEVELS) == {"required", "advised", "discretionary"}
+    assert list(CRITERION_LABELS) == CRITERIA_ORDER
+    for profile in policies():
+        codes = [c.code for c in profile.criteria]
+        assert codes == [code for code in CRITERIA_ORDER if code in codes]
+
+
+# --- the typology: every row, then precedence ------------------------------------------------
+
+TYPOLOGY_ROWS = [
+    ({"adult_involved": Y}, "aggravated", "adult_involved"),
+    ({"intent_to_harm": Y}, "aggravated", "youth_intent_to_harm"),
+    ({"coerced": Y}, "aggravated", "youth_intent_to_harm"),
+    ({"shared_without_consent": Y}, "aggravated", "youth_reckless_misuse"),
+    ({"romantic_relationship": Y}, "experimental", "romantic"),
+    ({"romantic_relationship": Y, "sent_to_others": Y}, "experimental", "romantic"),
+    ({"attention_seeking": Y, "sent_to_others": Y}, "experimental", "attention_seeking"),
+    ({"sent_to_others": N}, "experimental", "other"),
+    ({"sent_to_others": Y}, "experimental", "other"),
+]
+
+
+@pytest.mark.parametrize("policy", BOTH)
+@pytest.mark.parametrize(("answers", "category", "subtype"), TYPOLOGY_ROWS)
+def test_it_places_each_typology_row(policy, answers, category, subtype):
+    result = assess(known(**answers), policy=policy)
+    assert (result.category, result.subtype) == (category, subtype)
+    assert SUBTYPE_LABELS[subtype]
+    assert "Wolak and Finkelhor" in result.reasons[0]
+
+
+PRECEDENCE = [
+    (
+        {"adult_involved": Y, "intent_to_harm": Y, "shared_without_consent": Y},
+        "adult_involved",
+    ),
+    ({"adult_involved": Y, "romantic_relationship": Y}, "adult_involved"),
+    ({"intent_to_harm": Y, "shared_without_consent": Y}, "youth_intent_to_harm"),
+    ({"coerced": Y, "shared_without_consent": Y}, "youth_intent_to_harm"),
+    ({"coerced": Y, "romantic_relationship": Y}, "youth_intent_to_harm"),
+    ({"shared_without_consent": Y, "romantic_relationship": Y}, "youth_reckless_misuse"),
+    ({"shared_without_consent": Y, "attention_seeking": Y}, "youth_reckless_misuse"),
+    # Sent to draw attention, it went beyond the pair: not romantic.
+    ({"romantic_relationship": Y, "attention_seeking": Y}, "attention_seeking"),
+    ({"romantic_relationship": Y, "attention_seeking": U}, "romantic"),
+    ({"romantic_relationship": U, "attention_seeking": U}, "other"),
+]
+
+
+@pytest.mark.parametrize(("answers", "subtype"), PRECEDENCE)
+def test_the_first_typology_row_that_applies_wins(answers, subtype):
+    assert assess(known(**answers)).subtype == subtype
+
+
+def test_an_unknown_answer_establishes_nothing_for_the_category():
+    result = assess(known(adult_involved=U, intent_to_harm=U, shared_without_consent=U))
+    assert (result.category, result.subtype) == ("experimental", "other")
+    assert result.seek_advice
+
+
+def test_it_names_pre_adolescent_children_under_other():
+    result = assess(known(ages=(8, 9)))
+    assert result.subtype == "other"
+    assert "pre-adolescent" in result.reasons[0]
+
+
+def test_it_names_imagery_kept_for_oneself_under_other():
+    assert "no sending or sharing" in assess(known(sent_to_others=N)).reasons[0]
+
+
+# --- Wolverhampton: immediate referral to the MASH ----------------------------------------------
+
+AGGRAVATED_BASE = {"shared_without_consent": Y}  # youth reckless misuse, no criterion of its own
+
+WOLVERHAMPTON_CRITERIA = [
+    ((12,), {}, ("under_13",)),
+    ((0,), {}, ("under_13",)),
+    ((13,), {}, ()),
+    ((17,), {}, ()),
+    ((13,), {"high_risk_assessment": Y}, ("high_risk_13_17",)),
+    ((17,), {"high_risk_assessment": Y}, ("high_risk_13_17",)),
+    ((12,), {"high_risk_assessment": Y}, ("under_13",)),
+    ((12, 13), {"high_risk_assessment": Y}, ("under_13", "high_risk_13_17")),
+    ((15,), {"high_risk_assessment": N}, ()),
+    ((15,), {"adult_involved": Y}, ("adult_involved",)),
+    ((15,), {"coerced": Y}, ("coercion_or_capacity",)),
+    ((15,), {"capacity_concern": Y}, ("coercion_or_capacity",)),
+    ((15,), {"unusual_or_violent_content": Y}, ("unusual_or_violent_content",)),
+    ((15,), {"immediate_risk_of_harm": Y}, ("immediate_risk_of_harm",)),
+    ((15,), {"depicts_sexual_acts": Y}, ()),
+    (
+        (11, 16),
+        {
+            "adult_involved": Y,
+            "high_risk_assessment": Y,
+            "capacity_concern": Y,
+            "unusual_or_violent_content": Y,
+            "immediate_risk_of_harm": Y,
+        },
+        tuple(CRITERIA_ORDER),
+    ),
+]
+
+
+@pytest.mark.parametrize(("ages", "answers", "criteria"), WOLVERHAMPTON_CRITERIA)
+def test_wolverhampton_refers_an_aggravated_incident_meeting_a_criterion(ages, answers, criteria):
+    result = assess(known(ages=ages, **AGGRAVATED_BASE, **answers), policy=WOLVERHAMPTON)
+    assert result.category == "aggravated"
+    assert result.mash_criteria == criteria
+    assert result.mash_referral is bool(criteria)
+    if criteria:
+        assert sum(r.startswith("Immediate referral to the MASH") for r in result.reasons) == len(
+            criteria
+        )
+        assert any("'Aggravated' AND" in r for r in result.reasons)
+    else:
+        assert any(r.startswith("No immediate referral") for r in result.reasons)
+
+
+@pytest.mark.parametrize(
+    ("ages", "answers", "criterion"),
+    [
+        ((12,), {}, "under_13"),
+        ((15,), {"high_risk_assessment": Y}, "high_risk_13_17"),
+        ((15,), {"capacity_concern": Y}, "coercion_or_capacity"),
+        ((15,), {"unusual_or_violent_content": Y}, "unusual_or_violent_content"),
+        ((15,), {"immediate_risk_of_harm": Y}, "immediate_risk_of_harm"),
+    ],
+)
+def test_wolverhampton_lists_a_criterion_but_does_not_refer_an_experimental_incident(
+    ages, answers, criterion
+):
+    result = assess(known(ages=ages, romantic_relationship=Y, **answers), policy=WOLVERHAMPTON)
+    assert result.category == "experimental"
+    assert result.mash_criteria == (criterion,)
+    assert result.mash_referral is False
+    assert any(
+        "triggers no immediate referral" in r and "experimental" in r and "'Aggravated' AND" in r
+        for r in result.reasons
+    )
+
+
+def test_wolverhampton_always_refers_coercion_as_it_is_aggravated_and_a_criterion():
+    result = assess(known(coerced=Y), policy=WOLVERHAMPTON)
+    assert result.subtype == "youth_intent_to_harm"
+    assert result.mash_referral and result.mash_criteria == ("coercion_or_capacity",)
+
+
+# --- UKCIS 2020: immediate referral whatever the category ---------------------------------------
+
+UKCIS_CRITERIA = [
+    ((12,), {"depicts_sexual_acts": Y}, ("under_13",)),
+    ((12,), {"depicts_sexual_acts": N}, ()),
+    ((12,), {"depicts_sexual_acts": U}, ()),
+    ((13,), {"depicts_sexual_acts": Y}, ()),
+    ((15,), {"high_risk_assessment": Y}, ()),  # no high_risk_13_17 point
+    ((15,), {"adult_involved": Y}, ("adult_involved",)),
+    ((15,), {"coerced": Y}, ("coercion_or_capacity",)),
+    ((15,), {"capacity_concern": Y}, ("coercion_or_capacity",)),
+    ((15,), {"unusual_or_violent_content": Y}, ("unusual_or_violent_content",)),
+    ((15,), {"immediate_risk_of_harm": Y}, ("immediate_risk_of_harm",)),
+]
+
+
+@pytest.mark.parametrize("base", [{}, AGGRAVATED_BASE, {"romantic_relationship": Y}])
+@pytest.mark.parametrize(("ages", "answers", "criteria"), UKCIS_CRITERIA)
+def test_ukcis_refers_on_any_of_its_five_points_whatever_the_category(
+    base, ages, answers, criteria
+):
+    result = assess(known(ages=ages, **base, **answers), policy=UKCIS)
+    assert result.mash_criteria == criteria
+    assert result.mash_referral is bool(criteria)
+    if criteria:
+        # An immediate referral to the police and/or children's social care: police at least
+        # advised, and required when an adult is involved.
+        expected = "required" if answers.get("adult_involved") is Y else "advised"
+        assert result.police == expected
+        assert any("police and/or children's social care" in r for r in result.reasons)
+
+
+def test_ukcis_advises_the_police_for_an_experimental_incident_it_refers():
+    result = assess(known(romantic_relationship=Y, capacity_concern=Y), policy=UKCIS)
+    assert (result.category, result.mash_referral, result.police) == (
+        "experimental",
+        True,
+        "advised",
+    )
+    assert assess(known(romantic_relationship=Y, capacity_concern=Y)).police == "discretionary"
+
+
+# --- police (Evergreen, Step 2) -------------------------------------------------------------------
+
+POLICE = [
+    ({"adult_involved": Y}, "required", "knowledge or participation of an adult"),
+    ({"adult_involved": U}, "required", "not known whether an adult is involved"),
+    ({"adult_involved": U, "romantic_relationship": Y}, "required", "possibly involving"),
+    ({"intent_to_harm": Y}, "advised", "almost always be proportionate"),
+    ({"shared_without_consent": Y}, "advised", "almost always be proportionate"),
+    ({"romantic_relationship": Y}, "discretionary", "recorded in writing"),
+    ({"attention_seeking": Y}, "discretionary", "recorded in writing"),
+    ({}, "discretionary", "recorded in writing"),
+]
+
+
+@pytest.mark.parametrize("policy", BOTH)
+@pytest.mark.parametrize(("answers", "police", "wording"), POLICE)
+def test_it_applies_the_evergreen_police_rule(policy, answers, police, wording):
+    result = assess(known(**answers), policy=policy)
+    assert result.police == police
+    police_reasons = [r for r in result.reasons if r.startswith("Police")]
+    assert len(police_reasons) == 1
+    assert wording in police_reasons[0] and "Evergreen policy, Step 2" in police_reasons[0]
+
+
+# --- children's social care ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("policy", BOTH)
+@pytest.mark.parametrize("answers", [{}, {"romantic_relationship": Y}, {"adult_involved": Y}])
+def test_it_contacts_social_care_whenever_a_young_person_is_known_to_them(policy, answers):
+    result = assess(known(known_to_social_care=Y, **answers), policy=policy)
+    assert result.social_care_contact is True
+    assert any("Contact children's social care" in r for r in result.reasons)
+    assert (
+        assess(known(known_to_social_care=N, **answers), policy=policy).social_care_contact is False
+    )
+
+
+def test_it_seeks_advice_when_it_is_not_known_whether_social_care_knows_a_young_person():
+    result = assess(known(known_to_social_care=U))
+    assert result.social_care_contact is False
+    assert result.seek_advice and result.unknown_facts == ("known_to_social_care",)
+    assert any("check with the MASH" in r for r in result.reasons)
+
+
+# --- doubt: which unknown facts could change the outcome -----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("facts", "policy", "unknown"),
+    [
+        (known(), WOLVERHAMPTON, ()),
+        (known(adult_involved=U), WOLVERHAMPTON, ("adult_involved",)),
+        # Each of the four could tip the referral, though no single one does from all-NO or
+        # all-YES: aggravated (intent or misuse) AND a criterion (content or risk).
+        (
+            known(
+                intent_to_harm=U,
+                shared_without_consent=U,
+                unusual_or_violent_content=U,
+                immediate_risk_of_harm=U,
+            ),
+            WOLVERHAMPTON,
+            (
+                "intent_to_harm",
+                "shared_without_consent",
+                "unusual_or_violent_content",
+                "immediate_risk_of_harm",
+            ),
+        ),
+        # A criterion matters only if the incident could be aggravated.
+        (known(capacity_concern=U), WOLVERHAMPTON, ()),
+        (known(capacity_concern=U), UKCIS, ("capacity_concern",)),
+        (
+            known(intent_to_harm=U, capacity_concern=U),
+            WOLVERHAMPTON,
+            ("capacity_concern", "intent_to_harm"),
+        ),
+        # Once the referral stands on one criterion, another unknown changes nothing.
+        (known(coerced=Y, immediate_risk_of_harm=U), WOLVERHAMPTON, ()),
+        # The subtype within a category changes no referral.
+        (
+            known(romantic_relationship=U, attention_seeking=U, sent_to_others=U),
+            WOLVERHAMPTON,
+            (),
+        ),
+        # Ages not known: 12 or under, or 13-17 and high risk, could be met.
+        (known(ages=(), intent_to_harm=Y), WOLVERHAMPTON, ("ages",)),
+        (known(ages=(), intent_to_harm=Y), UKCIS, ()),
+        (known(ages=(), intent_to_harm=Y, depicts_sexual_acts=Y), UKCIS, ("ages",)),
+        (
+            known(ages=(), intent_to_harm=Y, high_risk_assessment=U),
+            WOLVERHAMPTON,
+            ("ages", "high_risk_assessment"),
+        ),
+        (
+            known(ages=(15,), intent_to_harm=Y, high_risk_assessment=U),
+            WOLVERHAMPTON,
+            ("high_risk_assessment",),
+        ),
+        (known(ages=(12,), intent_to_harm=Y, high_risk_assessment=U), WOLVERHAMPTON, ()),
+        (known(ages=(12,), depicts_sexual_acts=U), UKCIS, ("depicts_sexual_acts",)),
+        (known(ages=(13,), depicts_sexual_acts=U), UKCIS, ()),
+    ],
+)
+def test_it_names_each_unknown_fact_that_could_change_the_outcome(facts, policy, unknown):
+    result = assess(facts, policy=policy)
+    assert result.unknown_facts == unknown
+    assert result.seek_advice is bool(unknown)
+    doubts = [r for r in result.reasons if r.startswith("Seek advice")]
+    assert len(doubts) == len(unknown)
+    if policy == WOLVERHAMPTON:
+        assert all("liaise with the MASH to seek further advice" in r for r in doubts)
+
+
+def test_a_doubt_reason_says_what_the_fact_could_change():
+    result = assess(known(adult_involved=U))
+    (doubt,) = [r for r in result.reasons if r.startswith("Seek advice")]
+    assert "whether an adult (18 or over) is involved" in doubt
+    assert "the category, the immediate referral and the police referral" in doubt
+
+
+def test_it_seeks_advice_on_everything_when_nothing_is_known():
+    result = assess(Facts())
+    assert result.seek_advice and result.police == "required"
+    assert {"ages", "adult_involved", "coerced", "known_to_social_care"} <= set(
+        result.unknown_facts
+    )
+
+
+# --- properties over every combination of facts ---------------------------------------------------
+
+answers = st.sampled_from(list(Answer))
+ages_strategy = st.lists(st.integers(min_value=0, max_value=17), max_size=4).map(tuple)
+facts_strategy = st.builds(Facts, ages=ages_strategy, **dict.fromkeys(ANSWER_FIELDS, answers))
+known_facts_strategy = st.builds(
+    Facts,
+    ages=ages_strategy.filter(bool),
+    **{name: st.sampled_from([Y, N]) for name in ANSWER_FIELDS},
+)
+policy_strategy = st.sampled_from(BOTH)
+
+
+@settings(max_examples=300, deadline=None)
+@given(facts_strategy, policy_strategy)
+def test_an_adult_always_makes_it_aggravated_and_the_police_required(facts, policy):
+    result = assess(dataclasses.replace(facts, adult_involved=Y), policy=policy)
+    assert (result.category, result.subtype, result.police) == (
+        "aggravated",
+        "adult_involved",
+        "required",
+    )
+    assert result.mash_referral and "adult_involved" in result.mash_criteria
+
+
+@settings(max_examples=400, deadline=None)
+@given(facts_strategy, policy_strategy, st.data())
+def test_answering_yes_to_an_unknown_never_weakens_the_response(facts, policy, data):
+    unknown = [name for name in ANSWER_FIELDS if getattr(facts, name) is U]
+    if not unknown:
+        return
+    name = data.draw(st.sampled_from(unknown))
+    before = assess(facts, policy=policy)
+    after = assess(dataclasses.replace(facts, **{name: Y}), policy=policy)
+    assert after.mash_referral or not before.mash_referral
+    assert police_rank(after.police) >= police_rank(before.police)
+    assert after.category == "aggravated" or before.category == "experimental"
+    assert set(before.mash_criteria) <= set(after.mash_criteria)
+
+
+@settings(max_examples=200, deadline=None)
+@given(facts_strategy, policy_strategy, st.integers(min_value=0, max_value=17))
+def test_another_young_person_never_weakens_the_response(facts, policy, age):
+    if not facts.ages:
+        return
+    before = assess(facts, policy=policy)
+    after = assess(dataclasses.replace(facts, ages=(*facts.ages, age)), policy=policy)
+    assert after.mash_referral or not before.mash_referral
+    assert police_rank(after.police) >= police_rank(before.police)
+
+
+@settings(max_examples=300, deadline=None)
+@given(facts_strategy)
+def test_under_wolverhampton_a_referral_means_aggravated(facts):
+    result = assess(facts, policy=WOLVERHAMPTON)
+    if result.mash_referral:
+        assert result.category == "aggravated" and result.mash_criteria
+
+
+@settings(max_examples=300, deadline=None)
+@given(known_facts_strategy, policy_strategy)
+def test_no_advice_is_sought_when_every_fact_is_known(facts, policy):
+    result = assess(facts, policy=policy)
+    assert result.seek_advice is False and result.unknown_facts == ()
+
+
+@settings(max_examples=300, deadline=None)
+@given(facts_strategy, policy_strategy)
+def test_every_result_is_well_formed_reasoned_and_deterministic(facts, policy):
+    result = assess(facts, policy=policy)
+    assert result == assess(facts, policy=policy)
+    assert result.category in CATEGORY_LABELS and result.subtype in SUBTYPE_LABELS
+    assert result.police in POLICE_LEVELS
+    assert result.reasons and all(r.endswith(".") for r in result.reasons)
+    assert result.seek_advice is bool(result.unknown_facts)
+    assert list(result.mash_criteria) == [c for c in CRITERIA_ORDER if c in result.mash_criteria]
+    assert set(result.unknown_facts) <= {"ages", *ANSWER_FIELDS}
+    if result.police == "discretionary":
+        assert any("recorded in writing" in r for r in result.reasons)
+    if result.mash_referral:
+        assert result.mash_criteria
+
+
+def outcome(result: Assessment) -> tuple:
+    return (result.category, result.mash_referral, result.police, result.social_care_contact)
+
+
+@settings(max_examples=150, deadline=None)
+@given(facts_strategy.filter(lambda f: bool(f.ages)), policy_strategy)
+def test_the_doubt_found_matches_trying_every_answer(facts, policy):
+    """Oracle: resolve every unknown both ways and see which facts the outcome turns on."""
+    unknown = [name for name in ANSWER_FIELDS if getattr(facts, name) is U]
+    if len(unknown) > 7:
+        unknown_answers = dict.fromkeys(unknown[7:], N)
+        facts, unknown = dataclasses.replace(facts, **unknown_answers), unknown[:7]
+    current = assess(facts, policy=policy)
+    outcomes = {
+        combo: outcome(
+            assess(
+                dataclasses.replace(facts, **dict(zip(unknown, combo, strict=True))), policy=policy
+            )
+        )
+        for combo in itertools.product([Y, N], repeat=len(unknown))
+    }
+    turning = set()
+    for combo, result in outcomes.items():
+        for i, answer in enumerate(combo):
+            if answer is Y and outcomes[(*combo[:i], N, *combo[i + 1 :])] != result:
+                turning.add(unknown[i])
+    assert set(current.unknown_facts) == turning
+    assert current.seek_advice is any(o != outcome(current) for o in outcomes.values())
+
+
+@settings(max_examples=150, deadline=None)
+@given(facts_strategy.map(lambda f: dataclasses.replace(f, ages=())), policy_strategy)
+def test_unknown_ages_are_named_whenever_an_age_could_change_the_outcome(facts, policy):
+    current = assess(facts, policy=policy)
+    # Every other unknown answered NO: the least that could hold.
+    floor = dataclasses.replace(
+        facts, **{name: N for name in ANSWER_FIELDS if getattr(facts, name) is U}
+    )
+    by_age = {
+        outcome(assess(dataclasses.replace(floor, ages=a), policy=policy))
+        for a in [(12,), (15,), (12, 15)]
+    }
+    if len(by_age) > 1:
+        assert "ages" in current.unknown_facts and current.seek_advice
