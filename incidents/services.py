@@ -50,3 +50,37 @@ def open_incident(*, school: School, reported_by, incident_date, disclosed_at, r
         )
         log_action("incident.opened", request=request, user=reported_by, incident=incident)
     return incident
+
+
+class StaleVersion(ServiceError):
+    """Someone else saved this record since the form was opened (optimistic locking)."""
+
+    def __init__(self, incident, expected: int):
+        self.current_version = incident.version
+        self.expected_version = expected
+        super().__init__(
+            "A colleague saved this record while you were editing it. Your answers are kept "
+            "below beside theirs: check both, then save again."
+        )
+
+
+def ensure_editable(incident: Incident) -> None:
+    """The service layer refuses a change to a locked record before the database does."""
+    if incident.is_locked:
+        raise RecordLocked(incident)
+
+
+def bump_version(incident: Incident, expected_version: int) -> None:
+    """Claim the next version of the record, or raise ``StaleVersion``.
+
+    Call inside the transaction that saves a step: the conditional UPDATE is atomic, so of two
+    colleagues saving from the same version exactly one succeeds.
+    """
+    ensure_editable(incident)
+    updated = Incident.objects.filter(pk=incident.pk, version=expected_version).update(
+        version=expected_version + 1, updated_at=timezone.now()
+    )
+    if not updated:
+        incident.refresh_from_db(fields=["version"])
+        raise StaleVersion(incident, expected_version)
+    incident.version = expected_version + 1

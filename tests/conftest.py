@@ -132,3 +132,13 @@ def login(page, live_server, username, password=PASSWORD):
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
+
+
+def client_login(client, user):
+    """Log ``user`` in on the Django test client, past every factor the site asks for.
+
+    Every test logs in through this one function, so the authentication flow can change in
+    one place.
+    """
+    client.force_login(user)
+    return client
