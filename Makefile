@@ -55,7 +55,7 @@ migrations-check: install-test
 test: install-test system-deps-test lint migrations-check
 	SAFEGUARDING_TEST_BACKEND=postgresql pg_virtualenv -- bash -c '\
 	  DATABASE_URL="postgres://$${PGUSER}:$${PGPASSWORD}@$${PGHOST}:$${PGPORT}/$${PGDATABASE}" \
-	  DJANGO_DEBUG=false DJANGO_SECRET_KEY=test-only-secret-key-0123456789abcdefghijklmnop \
+	  DJANGO_DEBUG=true DJANGO_SECRET_KEY=test-only-secret-key-0123456789abcdefghijklmnop \
 	  DJANGO_ALLOWED_HOSTS=testserver,localhost,127.0.0.1 \
 	  $(BIN)/python -m pytest $(PYTEST_ARGS)'
 

@@ -525,8 +525,7 @@ def test_it_names_each_unknown_fact_that_could_change_the_outcome(facts, policy,
     assert result.seek_advice is bool(unknown)
     doubts = [r for r in result.reasons if r.startswith("Seek advice")]
     assert len(doubts) == len(unknown)
-    if policy == WOLVERHAMPTON:
-        assert all("liaise with the MASH to seek further advice" in r for r in doubts)
+    assert all("liaise with the MASH to seek further advice" in r for r in doubts)
 
 
 def test_a_doubt_reason_says_what_the_fact_could_change():
