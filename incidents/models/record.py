@@ -22,6 +22,7 @@ from incidents.models.choices import (
     ViewingGround,
 )
 from incidents.models.incident import Incident, RecordEntry, YoungPerson
+from incidents.rules import FACT_QUESTIONS
 
 
 def answer_field(verbose_name: str) -> models.CharField:
@@ -42,19 +43,7 @@ def answers_valid(model: str, fields: list[str]) -> list[models.CheckConstraint]
 # The facts of SPEC §4 asked at the initial review meeting; each maps to ``rules.Facts``.
 # ``known_to_social_care`` comes from the young people, ``high_risk_assessment`` from the risk
 # assessment's overall rating, and the ages from dates of birth: each is held in one place.
-FACT_FIELDS = [
-    "adult_involved",
-    "coerced",
-    "capacity_concern",
-    "intent_to_harm",
-    "shared_without_consent",
-    "romantic_relationship",
-    "attention_seeking",
-    "sent_to_others",
-    "unusual_or_violent_content",
-    "immediate_risk_of_harm",
-    "depicts_sexual_acts",
-]
+FACT_FIELDS = [name for name, _question in FACT_QUESTIONS]
 
 
 class InitialReview(RecordEntry):

@@ -1,0 +1,917 @@
+"""The rules of SPEC §4: the initial review's facts in; typology, referral advice and reasons out.
+
+Read this file beside the two policies in ``/work/shared/policies/``: the Wolverhampton
+Safeguarding Children Board's "Youth Produced Sexual Imagery (sexting) Policy Guidance" (2016)
+and the Evergreen Primary School "Sexting" policy. Every rule below quotes the clause it rests on,
+and every result carries its reasons so the DSL, the headteacher and an inspector can check it.
+
+Pure Python: no Django, no I/O. Nothing here stores or sees imagery; the facts are what the DSL
+has been told (SPEC §2).
+
+How "not known" is handled
+--------------------------
+Each fact is YES, NO or UNKNOWN. The result is worked out from what is *established*: an UNKNOWN
+fact counts as not shown, so the category, the criteria met and the referral rest on the YES
+answers alone. There is one exception, from the Evergreen policy (Step 2): a *possibly* involved
+adult (``adult_involved`` UNKNOWN) makes the police referral "required".
+
+Every rule is monotone: answering YES can only add to what holds. So whether an unknown fact
+matters is decided exactly, without trying every combination of answers: a fact matters to an
+outcome when some way of answering the other unknowns leaves that outcome turning on it. Those
+facts are ``Assessment.unknown_facts``; when there are any, ``seek_advice`` is set and a reason
+names each one and what it could change (Wolverhampton, Initial review meeting: "If we have any
+doubts about whether to involve other agencies, ... liaise with the MASH to seek further
+advice").
+
+Ages are of the young people involved, at the incident date: each must be 0 to 17 (an 18-year-old
+is an adult, answered by ``adult_involved``), otherwise ``Facts`` raises ``ValueError``. An empty
+``ages`` means the ages are not known yet: neither "12 or under" nor "13 to 17" is established, and
+"ages" is named among the unknown facts when an age could change the outcome.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field, fields
+
+__all__ = [
+    "CATEGORY_LABELS",
+    "CRITERION_LABELS",
+    "DEFAULT_POLICY",
+    "FACT_QUESTIONS",
+    "POLICE_LABELS",
+    "POLICE_LEVELS",
+    "RISK_QUESTIONS",
+    "SUBTYPE_LABELS",
+    "Answer",
+    "Assessment",
+    "Criterion",
+    "Facts",
+    "Profile",
+    "assess",
+    "get_policy",
+    "policies",
+]
+
+
+class Answer(enum.StrEnum):
+    """An answer at the initial review meeting. The values are what the database stores."""
+
+    YES = "yes"
+    NO = "no"
+    UNKNOWN = "unknown"
+
+
+# --------------------------------------------------------------------------------------------
+# Labels, for forms, the assessment page and the export.
+# --------------------------------------------------------------------------------------------
+
+CATEGORY_LABELS = {
+    "aggravated": "Aggravated",
+    "experimental": "Experimental",
+}
+
+# Wolak and Finkelhor, "Sexting: A Typology" (2011), as the Evergreen policy's Appendix 2 gives it.
+SUBTYPE_LABELS = {
+    "adult_involved": "Adult involved",
+    "youth_intent_to_harm": "Youth only: intent to harm",
+    "youth_reckless_misuse": "Youth only: reckless misuse",
+    "romantic": "Romantic",
+    "attention_seeking": "Sexual attention seeking",
+    "other": "Other",
+}
+
+# Lowest first: a result may be compared by its position here.
+POLICE_LEVELS = ("discretionary", "advised", "required")
+
+POLICE_LABELS = {
+    "required": "Refer to the police: required",
+    "advised": "Refer to the police: almost always proportionate",
+    "discretionary": "Police referral at the school's discretion: record the reasons in writing",
+}
+
+CRITERION_LABELS = {
+    "under_13": "A young person involved is 12 or under",
+    "adult_involved": "The incident involves an adult (18 or over)",
+    "high_risk_13_17": "A young person involved is 13 to 17 and the risk assessment rates it high",
+    "coercion_or_capacity": "Coercion, blackmail or grooming, or concern about capacity to consent",
+    "unusual_or_violent_content": (
+        "The imagery is said to show sexual acts unusual for the developmental stage, or violence"
+    ),
+    "immediate_risk_of_harm": "A young person is at immediate risk of harm owing to the sharing",
+}
+
+# --------------------------------------------------------------------------------------------
+# Questions, as the DSL asks them (SPEC §3.3 and §3.4).
+# --------------------------------------------------------------------------------------------
+
+# The initial review meeting's facts, in the order the meeting takes them. Two facts of ``Facts``
+# are not asked here: ``high_risk_assessment`` is the risk assessment's overall rating, and
+# ``known_to_social_care`` comes from the young people recorded as involved.
+FACT_QUESTIONS = (
+    (
+        "adult_involved",
+        "Does the incident involve, or possibly involve, an adult (18 or over): did an adult "
+        "create, solicit, receive or share the imagery, or know of it? (Wolverhampton, Initial "
+        'review meeting: "The incident also involves an adult (18 and above)"; Evergreen, Step '
+        '2: "Any conduct involving, or possibly involving, the knowledge or participation of '
+        'adults")',
+    ),
+    (
+        "coerced",
+        "Is there reason to believe that a young person has been coerced, blackmailed or groomed, "
+        "or put under pressure to produce the imagery? (Wolverhampton, Initial review meeting and "
+        "Assessing the risks)",
+    ),
+    (
+        "capacity_concern",
+        "Are there concerns about a young person's capacity to consent, for example owing to "
+        "special educational needs? (Wolverhampton, Initial review meeting)",
+    ),
+    (
+        "intent_to_harm",
+        "Did a young person act with intent to harm: interpersonal conflict such as a break-up "
+        "or a fight among friends, blackmail, threats, deception, or sexual abuse or exploitation? "
+        '(Wolak and Finkelhor typology: "Youth Only: Intent to Harm")',
+    ),
+    (
+        "shared_without_consent",
+        "Was the imagery taken or sent without the knowing or willing participation of the young "
+        'person pictured? (Wolak and Finkelhor typology: "Youth Only: Reckless Misuse"; '
+        'Wolverhampton, Assessing the risks: "Was it shared and received with the knowledge of '
+        'the pupil in the imagery?")',
+    ),
+    (
+        "romantic_relationship",
+        "Are the young people in an ongoing relationship, making the imagery for themselves or "
+        "each other, not meant to go beyond the pair? (Wolak and Finkelhor typology: "
+        '"Romantic")',
+    ),
+    (
+        "attention_seeking",
+        "Was the imagery sent between young people not known to be romantic partners, or sent to "
+        "many others or posted online, to draw sexual attention? (Wolak and Finkelhor typology: "
+        '"Sexual Attention Seeking")',
+    ),
+    (
+        "sent_to_others",
+        'Was the imagery sent or shown to anyone at all? (Wolak and Finkelhor typology: "Other" '
+        'covers pictures taken "for themselves (no evidence of any sending or sharing)")',
+    ),
+    (
+        "unusual_or_violent_content",
+        "Does what you know about the imagery suggest the content depicts sexual acts which are "
+        "unusual for the young person's developmental stage, or are violent? Answer from what "
+        "you have been told; do not view the imagery. (Wolverhampton, Initial review meeting)",
+    ),
+    (
+        "immediate_risk_of_harm",
+        "Is there reason to believe a young person is at immediate risk of harm owing to the "
+        "sharing of the imagery, for example presenting as suicidal or self-harming? "
+        "(Wolverhampton, Initial review meeting)",
+    ),
+    (
+        "depicts_sexual_acts",
+        "Does what you have been told about the imagery indicate that it shows sexual acts? "
+        "Answer from what you have been told; do not view the imagery. (UKCIS 2020: a young "
+        "person under 13 and imagery involving sexual acts)",
+    ),
+)
+
+# Wolverhampton, "Assessing the risks": "When assessing the risks, the following will be
+# considered". The codes are the risk assessment's field names.
+RISK_QUESTIONS = (
+    ("why_shared", "Why was the imagery shared?"),
+    ("coerced", "Was the young person coerced or put under pressure to produce the imagery?"),
+    ("who_shared", "Who has shared the imagery?"),
+    ("where_shared", "Where has the imagery been shared?"),
+    (
+        "knowledge_of_pictured",
+        "Was it shared and received with the knowledge of the pupil in the imagery?",
+    ),
+    ("adults_involved", "Are there any adults involved in the sharing of the imagery?"),
+    ("impact", "What is the impact on the young people involved?"),
+    ("vulnerabilities", "Do the young people involved have additional vulnerabilities?"),
+    ("understands_consent", "Does the young person understand consent?"),
+    ("previous_activity", "Has the young person taken part in this kind of activity before?"),
+)
+
+# --------------------------------------------------------------------------------------------
+# The facts.
+# --------------------------------------------------------------------------------------------
+
+YOUNG_PERSON_AGES = range(0, 18)  # an under-18 is a child in law (Sexual Offences Act 2003)
+
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    """What the initial review meeting has established (SPEC §4). Unset answers are UNKNOWN.
+
+    Answers may be given as ``Answer`` members or as their stored strings ("yes", "no",
+    "unknown"). ``ages`` are the young people's ages at the incident date, each 0 to 17; any
+    other value raises ``ValueError``. Empty ``ages`` means not known.
+    """
+
+    ages: tuple[int, ...] = ()
+    adult_involved: Answer = Answer.UNKNOWN
+    coerced: Answer = Answer.UNKNOWN
+    capacity_concern: Answer = Answer.UNKNOWN
+    intent_to_harm: Answer = Answer.UNKNOWN
+    shared_without_consent: Answer = Answer.UNKNOWN
+    romantic_relationship: Answer = Answer.UNKNOWN
+    attention_seeking: Answer = Answer.UNKNOWN
+    sent_to_others: Answer = Answer.UNKNOWN
+    unusual_or_violent_content: Answer = Answer.UNKNOWN
+    immediate_risk_of_harm: Answer = Answer.UNKNOWN
+    high_risk_assessment: Answer = Answer.UNKNOWN
+    known_to_social_care: Answer = Answer.UNKNOWN
+    depicts_sexual_acts: Answer = Answer.UNKNOWN
+
+    def __post_init__(self) -> None:
+        ages = tuple(self.ages)
+        for age in ages:
+            if isinstance(age, bool) or not isinstance(age, int) or age not in YOUNG_PERSON_AGES:
+                raise ValueError(
+                    f"ages are of young people, each a whole number from 0 to 17, not {age!r}; "
+                    "an adult (18 or over) is recorded as adult_involved"
+                )
+        object.__setattr__(self, "ages", ages)
+        for name in ANSWER_FIELDS:
+            value = getattr(self, name)
+            if not isinstance(value, Answer):
+                object.__setattr__(self, name, Answer(value))  # ValueError if not an answer
+
+
+ANSWER_FIELDS = tuple(f.name for f in fields(Facts) if f.name != "ages")
+
+# How a "not known" fact is named in a reason ("Not known: ...").
+_UNKNOWN_PHRASES = {
+    "ages": "the ages of the young people involved are not known",
+    "adult_involved": "it is not known whether an adult (18 or over) is involved",
+    "coerced": "it is not known whether a young person was coerced, blackmailed or groomed",
+    "capacity_concern": (
+        "it is not known whether there is concern about a young person's capacity to consent"
+    ),
+    "intent_to_harm": "it is not known whether a young person acted with intent to harm",
+    "shared_without_consent": (
+        "it is not known whether the imagery was taken or sent without the pictured young "
+        "person's knowing, willing participation"
+    ),
+    "romantic_relationship": (
+        "it is not known whether the young people are in an ongoing relationship"
+    ),
+    "attention_seeking": "it is not known whether the imagery was sent to draw sexual attention",
+    "sent_to_others": "it is not known whether the imagery was sent or shown to anyone",
+    "unusual_or_violent_content": (
+        "it is not known whether the imagery is said to show sexual acts unusual for the young "
+        "person's developmental stage, or violence"
+    ),
+    "immediate_risk_of_harm": (
+        "it is not known whether a young person is at immediate risk of harm"
+    ),
+    "high_risk_assessment": (
+        "it is not known whether the risk assessment rates the incident high risk"
+    ),
+    "known_to_social_care": (
+        "it is not known whether a young person involved is, or has been, known to children's "
+        "social care"
+    ),
+    "depicts_sexual_acts": "it is not known whether the imagery is said to show sexual acts",
+}
+
+# Two facts worked out from ``ages``, so conditions can name them like the others.
+UNDER_13 = "under_13"  # "The young person (people) involved is/are 12 years old or under"
+AGED_13_17 = "aged_13_17"  # "If older young people (13-17) are involved"
+_FACT_OF = {UNDER_13: "ages", AGED_13_17: "ages"}
+
+
+# --------------------------------------------------------------------------------------------
+# Conditions: "any of these, each needing all of those facts answered YES".
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    """A condition on the facts: it holds when every fact of at least one term is YES.
+
+    Conditions are combined with ``|`` (either) and ``&`` (both), so the tables below read like
+    the policy. Only YES can make a condition hold, which is what lets ``relevant`` name the
+    unknown facts an outcome turns on without trying every combination.
+    """
+
+    terms: tuple[frozenset[str], ...]
+
+    def __or__(self, other: Condition) -> Condition:
+        return Condition(_minimal(self.terms + other.terms))
+
+    def __and__(self, other: Condition) -> Condition:
+        return Condition(_minimal(tuple(a | b for a in self.terms for b in other.terms)))
+
+    def holds(self, yes: frozenset[str]) -> bool:
+        """Established: some term is wholly answered YES."""
+        return any(term <= yes for term in self.terms)
+
+    def could_hold(self, no: frozenset[str]) -> bool:
+        """Possible: some term has no fact answered NO."""
+        return any(term.isdisjoint(no) for term in self.terms)
+
+    def relevant(self, yes: frozenset[str], no: frozenset[str]) -> set[str]:
+        """The unknown facts this condition can turn on.
+
+        An unknown fact matters when a possible term needs it and, with the rest of that term
+        answered YES and every other unknown NO, nothing else makes the condition hold. That
+        point is the least favourable for the condition, so if it holds there without the fact,
+        it holds wherever the term does.
+        """
+        found: set[str] = set()
+        for term in self.terms:
+            if not term.isdisjoint(no):
+                continue
+            for fact in term - yes:
+                if fact not in found and not self.holds(yes | (term - {fact})):
+                    found.add(fact)
+        return found
+
+
+def _minimal(terms: tuple[frozenset[str], ...]) -> tuple[frozenset[str], ...]:
+    """Drop repeated terms and terms that a smaller one already covers."""
+    kept: list[frozenset[str]] = []
+    for term in sorted(set(terms), key=lambda t: (len(t), sorted(t))):
+        if not any(k <= term for k in kept):
+            kept.append(term)
+    return tuple(kept)
+
+
+def yes(*facts: str) -> Condition:
+    """Holds when all of ``facts`` are answered YES."""
+    return Condition((frozenset(facts),))
+
+
+def any_of(*conditions: Condition) -> Condition:
+    """Holds when any of ``conditions`` does."""
+    result = NEVER
+    for condition in conditions:
+        result = result | condition
+    return result
+
+
+ALWAYS = Condition((frozenset(),))
+NEVER = Condition(())
+
+
+# --------------------------------------------------------------------------------------------
+# The typology: Wolak and Finkelhor (2011), as the Wolverhampton guidance ("Definitions") and
+# the Evergreen policy (Appendix 2) give it. SPEC §4: "Precedence is the table's order: the
+# first row that applies wins."
+# --------------------------------------------------------------------------------------------
+
+TYPOLOGY_SOURCE = (
+    "Wolak and Finkelhor typology, as quoted in the Wolverhampton guidance, Definitions, and the "
+    "Evergreen policy, Appendix 2"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    category: str
+    subtype: str
+    phrase: str  # how a reason names the subtype
+    when: Condition
+    # Which answered-YES fact says what, for the reason.
+    because: tuple[tuple[str, str], ...] = ()
+    # A fact that, answered YES, keeps the row from applying.
+    unless: str | None = None
+
+
+TYPOLOGY = (
+    # "Adult offenders develop relationships with and seduce underage teenagers ... The youth
+    # produced sexual images generally, but not always, are solicited by the adult offenders."
+    Row(
+        "aggravated",
+        "adult_involved",
+        "adult involved",
+        yes("adult_involved"),
+        (
+            (
+                "adult_involved",
+                "an adult (18 or over) created, solicited, received or shared the imagery, or "
+                "knew of it",
+            ),
+        ),
+    ),
+    # "Youth Only: Intent to Harm cases that arise from interpersonal conflict such as break-ups
+    # and fights among friends, involve criminal or abusive conduct such as blackmail, threats or
+    # deception, involve criminal sexual abuse or exploitation by juvenile offenders."
+    # SPEC §4: "Coercion, blackmail or grooming by a young person makes the incident
+    # youth_intent_to_harm."
+    Row(
+        "aggravated",
+        "youth_intent_to_harm",
+        "youth intent to harm",
+        yes("intent_to_harm") | yes("coerced"),
+        (
+            (
+                "intent_to_harm",
+                "a young person acted with intent to harm (interpersonal conflict, threats, "
+                "blackmail or deception)",
+            ),
+            ("coerced", "a young person was coerced, blackmailed or groomed by a young person"),
+        ),
+    ),
+    # "Youth Only: Reckless Misuse: no intent to harm but images are taken or sent without the
+    # knowing or willing participation of the young person who is pictured."
+    Row(
+        "aggravated",
+        "youth_reckless_misuse",
+        "youth reckless misuse",
+        yes("shared_without_consent"),
+        (
+            (
+                "shared_without_consent",
+                "the imagery was taken or sent without the knowing or willing participation of "
+                "the young person pictured, with no intent to harm established",
+            ),
+        ),
+    ),
+    # "Romantic episodes in which young people in ongoing relationships make images for
+    # themselves or each other, and images were not intended to be distributed beyond the pair."
+    # Imagery sent to draw attention has gone beyond the pair, so it is not romantic.
+    Row(
+        "experimental",
+        "romantic",
+        "romantic",
+        yes("romantic_relationship"),
+        (
+            (
+                "romantic_relationship",
+                "young people in an ongoing relationship made the imagery for themselves or each "
+                "other, not meant to go beyond the pair",
+            ),
+        ),
+        unless="attention_seeking",
+    ),
+    # "Sexual Attention Seeking in which images are made and sent between or among young people
+    # who were not known to be romantic partners, or where one youngster takes pictures and
+    # sends them to many others or posts them online, presumably to draw sexual attention."
+    Row(
+        "experimental",
+        "attention_seeking",
+        "sexual attention seeking",
+        yes("attention_seeking"),
+        (
+            (
+                "attention_seeking",
+                "the imagery was sent to draw sexual attention, between young people not known "
+                "to be partners, or to many others or online",
+            ),
+        ),
+    ),
+    # "Other: cases that do not appear to have aggravating elements ... but also do not fit into
+    # the Romantic or Attention Seeking sub-types."
+    Row("experimental", "other", "other", ALWAYS),
+)
+
+# "Aggravated incidents of sexting involved criminal or abusive elements beyond the creation of
+# an image" (Wolverhampton, Definitions): any of the aggravated rows.
+AGGRAVATED = any_of(*(row.when for row in TYPOLOGY if row.category == "aggravated"))
+
+# "Other" includes "pre-adolescent children (age 9 or younger) who did not appear to have sexual
+# motives".
+PRE_ADOLESCENT_AGE = 9
+
+
+# --------------------------------------------------------------------------------------------
+# Policy profiles: data, one per policy a school may follow. Each decision records the profile
+# and version it was made under (SPEC §4, §8).
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Criterion:
+    """A ground for an immediate referral. ``clause`` quotes the policy, where we hold its text."""
+
+    code: str
+    when: Condition
+    text: str
+    clause: str = ""
+
+
+# The police (SPEC §4), from the Evergreen policy, Step 2, for every profile. "Involving, or
+# possibly involving" an adult: so ``POLICE_REQUIRED`` is checked with ``could_hold``.
+POLICE_REQUIRED = yes("adult_involved")
+EVERGREEN_POLICE = "Evergreen policy, Step 2"
+POLICE_ADULT_CLAUSE = (
+    '"Any conduct involving, or possibly involving, the knowledge or participation of adults '
+    'should always be referred to the police"'
+)
+POLICE_AGGRAVATED_CLAUSE = (
+    '"As a general rule it will almost always be proportionate to refer any incident involving '
+    "'aggravated' sharing of images to the police\""
+)
+POLICE_EXPERIMENTAL_CLAUSE = (
+    "\"If an 'experimental' incident is not referred to the police the reasons for this should "
+    'be recorded in writing"'
+)
+# Wolverhampton, "Children's social care contact and referrals".
+SOCIAL_CARE_SOURCE = "Wolverhampton guidance, Children's social care contact and referrals"
+SOCIAL_CARE_CLAUSE = (
+    "\"They should also contact children's social care if they believe they may be involved, or "
+    'have been involved with a young person in the past"'
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """A policy's rules for immediate referral, as data."""
+
+    name: str
+    version: str
+    title: str
+    source: str
+    criteria: tuple[Criterion, ...]
+    # Wolverhampton: "The incident is considered to be 'Aggravated' AND" one of the criteria.
+    referral_needs_aggravated: bool
+    # UKCIS: the immediate referral goes to "the police and/or children's social care", so an
+    # incident that needs it needs the police at least advised.
+    referral_advises_police: bool
+    referral_to: str
+    referral_source: str
+    referral_quote: str  # the clause that leads into the criteria, quoted before each
+    no_referral_reason: str
+    # Worked out from the above.
+    referral: Condition = field(init=False, repr=False, compare=False)
+    police_advised: Condition = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        any_criterion = any_of(*(criterion.when for criterion in self.criteria))
+        referral = AGGRAVATED & any_criterion if self.referral_needs_aggravated else any_criterion
+        advised = POLICE_REQUIRED | AGGRAVATED
+        if self.referral_advises_police:
+            advised = advised | referral
+        object.__setattr__(self, "referral", referral)
+        object.__setattr__(self, "police_advised", advised)
+
+
+WOLVERHAMPTON_INITIAL_REVIEW = "Wolverhampton guidance, Initial review meeting"
+WOLVERHAMPTON_DOUBT = (
+    '"If we have any doubts about whether to involve other agencies, establishments should '
+    f'liaise with the MASH to seek further advice" ({WOLVERHAMPTON_INITIAL_REVIEW})'
+)
+
+WOLVERHAMPTON_2016 = Profile(
+    name="wolverhampton-2016",
+    version="2016.1",
+    title="Wolverhampton Safeguarding Children Board: Youth Produced Sexual Imagery guidance",
+    source=(
+        "Wolverhampton Safeguarding Children Board, Youth Produced Sexual Imagery (sexting) "
+        "Policy Guidance (2016), with the Evergreen Primary School sexting policy for the police"
+    ),
+    # "An immediate referral to Wolverhampton's Multi-Agency Safeguarding Hub (MASH) will be made
+    # at this initial stage if: The incident is considered to be 'Aggravated' AND" one of these.
+    criteria=(
+        Criterion(
+            "under_13",
+            yes(UNDER_13),
+            "a young person involved is 12 or under",
+            "The young person (people) involved is/are 12 years old or under",
+        ),
+        Criterion(
+            "adult_involved",
+            yes("adult_involved"),
+            "the incident involves an adult (18 or over)",
+            "The incident also involves an adult (18 and above)",
+        ),
+        Criterion(
+            "high_risk_13_17",
+            yes(AGED_13_17, "high_risk_assessment"),
+            "a young person involved is 13 to 17 and the risk assessment rates the incident high "
+            "risk",
+            "If older young people (13-17) are involved, a risk assessment identifies the "
+            "incident as high risk",
+        ),
+        Criterion(
+            "coercion_or_capacity",
+            yes("coerced") | yes("capacity_concern"),
+            "there is reason to believe a young person was coerced, blackmailed or groomed, or "
+            "concern about their capacity to consent",
+            "There is reason to believe that a young person has been coerced, blackmailed or "
+            "groomed, or if there are concerns about their capacity to consent",
+        ),
+        Criterion(
+            "unusual_or_violent_content",
+            yes("unusual_or_violent_content"),
+            "what is known of the imagery suggests sexual acts unusual for the young person's "
+            "developmental stage, or violence",
+            "What you know about the imagery suggests the content depicts sexual acts which are "
+            "unusual for the young person's developmental stage, or are violent",
+        ),
+        Criterion(
+            "immediate_risk_of_harm",
+            yes("immediate_risk_of_harm"),
+            "there is reason to believe a young person is at immediate risk of harm owing to the "
+            "sharing",
+            "We have reason to believe a young person is at immediate risk of harm owing to the "
+            "sharing of the imagery",
+        ),
+    ),
+    referral_needs_aggravated=True,
+    referral_advises_police=False,
+    referral_to="the MASH",
+    referral_source=WOLVERHAMPTON_INITIAL_REVIEW,
+    referral_quote="The incident is considered to be 'Aggravated' AND",
+    no_referral_reason=(
+        "No immediate referral to the MASH: {why}; the school may respond without involving the "
+        "MASH (or police) when the DSL is confident the risks can be managed, and may escalate "
+        f'at any time ({WOLVERHAMPTON_INITIAL_REVIEW}: "If none of the above apply, then our '
+        'school may decide to respond to the incident without involving the MASH (or police)").'
+    ),
+)
+
+UKCIS_SOURCE = (
+    "UKCIS, Sharing nudes and semi-nudes: advice for education settings, 2020 (updated 2024), "
+    "initial review meeting"
+)
+
+UKCIS_2020 = Profile(
+    name="ukcis-2020",
+    version="2024.1",
+    title="UKCIS: Sharing nudes and semi-nudes, advice for education settings",
+    source=(
+        "UK Council for Internet Safety, Sharing nudes and semi-nudes: advice for education "
+        "settings working with children and young people (2020, updated 2024), with the "
+        "Evergreen Primary School sexting policy for the police"
+    ),
+    # An immediate referral to the police and/or children's social care if any of five points
+    # applies, whatever the category. There is no point for a high-risk 13-17 incident.
+    criteria=(
+        Criterion(
+            "under_13",
+            yes(UNDER_13, "depicts_sexual_acts"),
+            "a young person involved is under 13 and the imagery involves sexual acts",
+        ),
+        Criterion(
+            "adult_involved",
+            yes("adult_involved"),
+            "the incident involves an adult (18 or over)",
+        ),
+        Criterion(
+            "coercion_or_capacity",
+            yes("coerced") | yes("capacity_concern"),
+            "there is reason to believe a young person was coerced, blackmailed or groomed, or "
+            "concern about their capacity to consent",
+        ),
+        Criterion(
+            "unusual_or_violent_content",
+            yes("unusual_or_violent_content"),
+            "what is known of the imagery suggests sexual acts unusual for the young person's "
+            "developmental stage, or violence",
+        ),
+        Criterion(
+            "immediate_risk_of_harm",
+            yes("immediate_risk_of_harm"),
+            "there is reason to believe a young person is at immediate risk of harm owing to the "
+            "sharing",
+        ),
+    ),
+    referral_needs_aggravated=False,
+    referral_advises_police=True,
+    referral_to="the police and/or children's social care",
+    referral_source=f"{UKCIS_SOURCE}: any of its five points, whatever the category",
+    referral_quote="",
+    no_referral_reason=(
+        "No immediate referral to the police or children's social care: {why}; the DSL may "
+        "respond without involving them when confident the risks can be managed, and may "
+        f"escalate at any time ({UKCIS_SOURCE})."
+    ),
+)
+
+DEFAULT_POLICY = WOLVERHAMPTON_2016.name
+
+_PROFILES = {p.name: p for p in (WOLVERHAMPTON_2016, UKCIS_2020)}
+
+
+def policies() -> tuple[Profile, ...]:
+    """Every profile a school may choose, the default first."""
+    return tuple(_PROFILES.values())
+
+
+def get_policy(name: str) -> Profile:
+    try:
+        return _PROFILES[name]
+    except (KeyError, TypeError):
+        known = ", ".join(_PROFILES)
+        raise ValueError(f"unknown policy {name!r}; known policies: {known}") from None
+
+
+# --------------------------------------------------------------------------------------------
+# The assessment.
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    """The rules' result (SPEC §4), with the profile it was worked out under."""
+
+    category: str
+    subtype: str
+    mash_referral: bool
+    mash_criteria: tuple[str, ...]
+    police: str
+    social_care_contact: bool
+    seek_advice: bool
+    reasons: tuple[str, ...]
+    policy: str
+    policy_version: str
+    unknown_facts: tuple[str, ...]
+
+
+# The outcomes an unknown fact may change, as a doubt reason names them.
+_CATEGORY = "the category"
+_REFERRAL = "the immediate referral"
+_POLICE = "the police referral"
+_SOCIAL_CARE = "contact with children's social care"
+SOCIAL_CARE_KNOWN = yes("known_to_social_care")
+
+
+def assess(facts: Facts, policy: str = DEFAULT_POLICY) -> Assessment:
+    """Work out the typology, the referrals and the reasons for ``facts`` under ``policy``."""
+    profile = get_policy(policy)
+    yes_, no = _established(facts)
+
+    # The typology: the first row that applies wins.
+    row = next(r for r in TYPOLOGY if r.when.holds(yes_) and r.unless not in yes_)
+    aggravated = row.category == "aggravated"
+
+    criteria = tuple(c for c in profile.criteria if c.when.holds(yes_))
+    referral = profile.referral.holds(yes_)
+
+    if POLICE_REQUIRED.could_hold(no):
+        police = "required"
+    elif profile.police_advised.holds(yes_):
+        police = "advised"
+    else:
+        police = "discretionary"
+
+    social_care = SOCIAL_CARE_KNOWN.holds(yes_)
+
+    # Which unknown facts could change an outcome, and which outcomes.
+    changes: dict[str, list[str]] = {}
+    for outcome, condition in (
+        (_CATEGORY, AGGRAVATED),
+        (_REFERRAL, profile.referral),
+        (_POLICE, POLICE_REQUIRED),
+        (_POLICE, profile.police_advised),
+        (_SOCIAL_CARE, SOCIAL_CARE_KNOWN),
+    ):
+        if condition.holds(yes_) == condition.could_hold(no):
+            continue  # settled whatever the unknowns turn out to be
+        for atom in condition.relevant(yes_, no):
+            outcomes = changes.setdefault(_FACT_OF.get(atom, atom), [])
+            if outcome not in outcomes:
+                outcomes.append(outcome)
+    unknown_facts = tuple(name for name in _FIELD_ORDER if name in changes)
+
+    reasons = [_typology_reason(row, facts, yes_)]
+    reasons += _referral_reasons(profile, criteria, referral, aggravated)
+    reasons.append(_police_reason(profile, police, facts, aggravated))
+    if social_care:
+        reasons.append(
+            "Contact children's social care: a young person involved is, or has been, known to "
+            f"them, whatever the category ({SOCIAL_CARE_SOURCE})."
+        )
+    reasons += (_doubt_reason(name, changes[name]) for name in unknown_facts)
+
+    return Assessment(
+        category=row.category,
+        subtype=row.subtype,
+        mash_referral=referral,
+        mash_criteria=tuple(c.code for c in criteria),
+        police=police,
+        social_care_contact=social_care,
+        seek_advice=bool(unknown_facts),
+        reasons=tuple(reasons),
+        policy=profile.name,
+        policy_version=profile.version,
+        unknown_facts=unknown_facts,
+    )
+
+
+_FIELD_ORDER = ("ages", *ANSWER_FIELDS)
+
+
+def _established(facts: Facts) -> tuple[frozenset[str], frozenset[str]]:
+    """The facts answered YES and those answered NO, with the two age facts from ``ages``."""
+    yes_: set[str] = set()
+    no: set[str] = set()
+    for name in ANSWER_FIELDS:
+        answer = getattr(facts, name)
+        if answer is Answer.YES:
+            yes_.add(name)
+        elif answer is Answer.NO:
+            no.add(name)
+    if facts.ages:
+        (yes_ if min(facts.ages) <= 12 else no).add(UNDER_13)
+        (yes_ if any(age >= 13 for age in facts.ages) else no).add(AGED_13_17)
+    return frozenset(yes_), frozenset(no)
+
+
+def _typology_reason(row: Row, facts: Facts, yes_: frozenset[str]) -> str:
+    heading = f"{CATEGORY_LABELS[row.category]} — {row.phrase}"
+    if row.subtype != "other":
+        why = "; ".join(text for fact, text in row.because if fact in yes_)
+    elif facts.ages and max(facts.ages) <= PRE_ADOLESCENT_AGE:
+        why = (
+            "no aggravating element is established and the young people are pre-adolescent "
+            f"({PRE_ADOLESCENT_AGE} or younger); check there is no apparent sexual motive"
+        )
+    elif facts.sent_to_others is Answer.NO:
+        why = (
+            "no aggravating element is established, and the imagery was kept by the young person "
+            "who took it, with no sending or sharing"
+        )
+    else:
+        why = (
+            "no aggravating element is established, and neither a romantic relationship nor "
+            "sexual attention seeking is established"
+        )
+        if facts.sent_to_others is Answer.YES:
+            why += (
+                "; the imagery was sent or shown to others, so check whether the romantic or "
+                "attention-seeking subtype fits"
+            )
+    return f"{heading}: {why} ({TYPOLOGY_SOURCE})."
+
+
+def _referral_reasons(
+    profile: Profile, criteria: tuple[Criterion, ...], referral: bool, aggravated: bool
+) -> list[str]:
+    def quoted(criterion: Criterion) -> str:
+        if criterion.clause:
+            return f'{profile.referral_source}: "{profile.referral_quote} ... {criterion.clause}"'
+        return profile.referral_source
+
+    if referral:
+        # Every criterion that holds is a ground; under Wolverhampton the incident is aggravated.
+        lead = "the incident is aggravated and " if profile.referral_needs_aggravated else ""
+        return [
+            f"Immediate referral to {profile.referral_to}: {lead}{c.text} ({quoted(c)})."
+            for c in criteria
+        ]
+    if criteria:
+        # Only Wolverhampton asks for "Aggravated" as well, so only there can a criterion hold
+        # without a referral; the DSL still sees it (SPEC §4).
+        return [
+            f"Criterion met without referral: {c.text}, but this triggers no immediate referral "
+            f"to {profile.referral_to} because the incident is experimental ({quoted(c)})."
+            for c in criteria
+        ]
+    why = (
+        "the incident is aggravated but none of the criteria is established"
+        if aggravated and profile.referral_needs_aggravated
+        else "none of the criteria is established"
+    )
+    return [profile.no_referral_reason.format(why=why)]
+
+
+def _police_reason(profile: Profile, police: str, facts: Facts, aggravated: bool) -> str:
+    if police == "required":
+        if facts.adult_involved is Answer.YES:
+            why = "the incident involves the knowledge or participation of an adult"
+        else:
+            why = (
+                "it is not known whether an adult is involved, and conduct possibly involving an "
+                "adult counts"
+            )
+        return f"Police: referral required; {why} ({EVERGREEN_POLICE}: {POLICE_ADULT_CLAUSE})."
+    if police == "advised":
+        if aggravated:
+            return (
+                "Police: referral advised; the incident is aggravated "
+                f"({EVERGREEN_POLICE}: {POLICE_AGGRAVATED_CLAUSE})."
+            )
+        # Only where the profile's immediate referral may involve the police (UKCIS).
+        return (
+            f"Police: referral advised; an immediate referral to {profile.referral_to} applies "
+            f"({profile.referral_source})."
+        )
+    return (
+        "Police: at the school's discretion; purely experimental conduct may proportionately be "
+        "dealt with without referral, and if the incident is not referred to the police the "
+        f"reasons must be recorded in writing ({EVERGREEN_POLICE}: {POLICE_EXPERIMENTAL_CLAUSE})."
+    )
+
+
+def _doubt_reason(fact: str, outcomes: list[str]) -> str:
+    if fact == "known_to_social_care" and outcomes == [_SOCIAL_CARE]:
+        return (
+            f"Seek advice: {_UNKNOWN_PHRASES[fact]}; check with the MASH, and contact "
+            f"children's social care if they may be involved now or were in the past "
+            f"({SOCIAL_CARE_SOURCE}: {SOCIAL_CARE_CLAUSE})."
+        )
+    could_change = " and ".join(
+        [", ".join(outcomes[:-1]), outcomes[-1]] if outcomes[:-1] else outcomes
+    )
+    return (
+        f"Seek advice: {_UNKNOWN_PHRASES[fact]}, and the answer could change {could_change}; "
+        f"{WOLVERHAMPTON_DOUBT}."
+    )
