@@ -38,7 +38,7 @@ def facts_for(incident: Incident) -> rules.Facts:
 
 
 def facts_as_json(facts: rules.Facts) -> dict:
-    data = {name: getattr(facts, name).value for name in rules.Facts.__dataclass_fields__}
+    data = {name: getattr(facts, name).value for name in rules.ANSWER_FIELDS}
     data["ages"] = list(facts.ages)
     return data
 
