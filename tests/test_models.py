@@ -74,14 +74,14 @@ def test_it_refuses_a_trust_lead_tied_to_a_school(world):
 
 
 def person(incident, user, **kw):
-    defaults = dict(
-        incident=incident,
-        name="A",
-        sex="female",
-        known_to_social_care="no",
-        created_by=user,
-        updated_by=user,
-    )
+    defaults = {
+        "incident": incident,
+        "name": "A",
+        "sex": "female",
+        "known_to_social_care": "no",
+        "created_by": user,
+        "updated_by": user,
+    }
     return YoungPerson.objects.create(**{**defaults, **kw})
 
 

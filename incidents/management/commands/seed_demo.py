@@ -674,7 +674,7 @@ class Command(BaseCommand):
 
     def print_logins(self):
         self.stdout.write("")
-        self.stdout.write("Demo logins (password for every account: %s)" % DEMO_PASSWORD)
+        self.stdout.write(f"Demo logins (password for every account: {DEMO_PASSWORD})")
         for username, first, last, slug, role, _ in ACCOUNTS:
             where = SCHOOL_NAMES.get(slug) or ("Evergreen Learning Trust" if role else "no school")
             label = Role(role).label if role else "System administrator"
