@@ -4,20 +4,24 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from incidents.access import schools_for
 from incidents.audit import log_action
 from incidents.middleware import SESSION_KEY
+from incidents.views.dashboard import dashboard
 
 
+@never_cache
 @login_required
 def home(request):
-    if request.school is None:
+    # request.school is a lazy object: it is never ``None`` itself, but is falsy when empty.
+    if not request.school:
         if schools_for(request.user).exists():
             return redirect("choose_school")
         return render(request, "incidents/no_school.html")
-    return render(request, "incidents/home.html", {"roles": sorted(request.roles)})
+    return dashboard(request)
 
 
 class ChooseSchoolForm(forms.Form):

@@ -1,0 +1,56 @@
+"""Labels and rows for showing a record; the record partial and the export use them."""
+
+from django import template
+
+from incidents import record, rules
+
+register = template.Library()
+
+
+@register.filter
+def category_label(code: str) -> str:
+    return rules.CATEGORY_LABELS.get(code, code)
+
+
+@register.filter
+def subtype_label(code: str) -> str:
+    return rules.SUBTYPE_LABELS.get(code, code)
+
+
+@register.filter
+def police_label(code: str) -> str:
+    return rules.POLICE_LABELS.get(code, code)
+
+
+@register.filter
+def criterion_label(code: str) -> str:
+    return rules.CRITERION_LABELS.get(code, code)
+
+
+@register.filter
+def person_name(user) -> str:
+    """A user's full name, or their username when no name is recorded."""
+    if user is None:
+        return ""
+    return user.get_full_name() or user.username
+
+
+@register.simple_tag
+def current_result(incident):
+    return record.current_result(incident)
+
+
+@register.simple_tag
+def fact_rows(incident):
+    return record.fact_rows(record.section(incident, "initial_review"))
+
+
+@register.simple_tag
+def risk_rows(incident):
+    return record.risk_rows(record.section(incident, "risk_assessment"))
+
+
+@register.filter
+def verbose(instance, field_name: str) -> str:
+    """A model field's label, so the page asks the question the form asked."""
+    return instance._meta.get_field(field_name).verbose_name

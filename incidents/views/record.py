@@ -1,0 +1,41 @@
+"""The record page: the whole record of one incident and its chronology."""
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from incidents.access import Need, allowed, get_incident_for_user
+from incidents.audit import log_action
+from incidents.chronology import chronology
+from incidents.models import Role
+from incidents.record import current_result, load_record
+
+
+def may_edit(incident) -> bool:
+    """Whether the reader may also edit: a DSL, or a deputy granted this incident.
+
+    ``get_incident_for_user`` let the reader in; a deputy who is neither DSL nor headteacher
+    can only have got in through a grant on this incident, so the grant is known here.
+    """
+    roles = incident.viewer_roles
+    deputy_only = Role.DEPUTY_DSL in roles and not roles & {Role.DSL, Role.HEADTEACHER}
+    return not incident.is_locked and allowed(roles, Need.EDIT, granted=deputy_only)
+
+
+@never_cache
+@login_required
+@require_GET
+def incident_detail(request, reference):
+    incident = load_record(get_incident_for_user(request, reference, Need.READ))
+    log_action("incident.viewed", request=request, incident=incident)
+    return render(
+        request,
+        "incidents/detail.html",
+        {
+            "incident": incident,
+            "result": current_result(incident),
+            "chronology": chronology(incident),
+            "may_edit": may_edit(incident),
+        },
+    )
