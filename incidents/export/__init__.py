@@ -1,0 +1,21 @@
+"""Exports of the record (SPEC §12): one incident as PDF, and the school's inspection pack."""
+
+from incidents.export.pack import (
+    build_pack,
+    export_inspection_pack,
+    render_inspection_pack,
+    render_inspection_pack_csv,
+    render_inspection_pack_pdf,
+)
+from incidents.export.pdf import export_record, render_record_pdf, renderer
+
+__all__ = [
+    "build_pack",
+    "export_inspection_pack",
+    "export_record",
+    "render_inspection_pack",
+    "render_inspection_pack_csv",
+    "render_inspection_pack_pdf",
+    "render_record_pdf",
+    "renderer",
+]

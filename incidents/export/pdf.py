@@ -1,0 +1,213 @@
+"""PDF output of the record (SPEC §12): made to last and rendered without the network.
+
+One ``PdfRenderer`` per process, built on first use, keeps WeasyPrint's font configuration
+and the parsed print stylesheet between renders, so an export pays only for its own layout.
+Output is PDF/A-3b with its fonts embedded (bundled under ``static/fonts``, never the
+server's), and the URL fetcher serves the project's own fonts and stylesheets from disk and
+refuses everything else: a record is never sent to, or shaped by, a third party.
+"""
+
+import threading
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils import timezone
+from weasyprint import CSS, HTML
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from incidents import rules
+from incidents.audit import log_action
+from incidents.chronology import chronology
+from incidents.models import AuditEvent, Incident, Status
+from incidents.record import current_result, fact_rows, load_record, risk_rows, section
+
+STATIC_DIR = Path(settings.BASE_DIR) / "static"
+STATIC_BASE_URL = STATIC_DIR.as_uri() + "/"
+PRINT_CSS = STATIC_DIR / "css" / "print.css"
+# The only directories the renderer may read from.
+SERVED_DIRS = (STATIC_DIR / "fonts", STATIC_DIR / "css")
+SERVED_TYPES = {".ttf": "font/ttf", ".otf": "font/otf", ".css": "text/css"}
+# PDF/A-3b: an ISO archival format; fonts embedded, colour defined, no external content.
+PDF_VARIANT = "pdf/a-3b"
+PDF_CONTENT_TYPE = "application/pdf"
+DRAFT_MARK = "DRAFT — not approved"
+
+
+class ResourceRefused(ValueError):
+    """The renderer was asked for something other than the project's fonts and stylesheets."""
+
+
+class StaticOnlyFetcher(URLFetcher):
+    """Serves files under ``SERVED_DIRS`` by ``file:`` URL; refuses every other URL.
+
+    No http(s), no data: URIs, no path outside those directories (``..`` is resolved first).
+    """
+
+    def __init__(self):
+        # A refused resource stops the render: an export never silently lacks its fonts.
+        super().__init__(fail_on_errors=True)
+
+    @staticmethod
+    def local_path(url: str) -> Path:
+        parts = urlsplit(url)
+        if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
+            raise ResourceRefused(f"the PDF renderer fetches nothing from {parts.scheme or url}")
+        path = Path(unquote(parts.path)).resolve()
+        if path.suffix not in SERVED_TYPES or not any(
+            path.is_relative_to(folder.resolve()) for folder in SERVED_DIRS
+        ):
+            raise ResourceRefused(f"the PDF renderer does not serve {path}")
+        return path
+
+    def fetch(self, url, headers=None):
+        path = self.local_path(url)
+        return URLFetcherResponse(
+            path.as_uri(),
+            body=path.read_bytes(),
+            headers={"Content-Type": SERVED_TYPES[path.suffix]},
+        )
+
+
+class PdfRenderer:
+    """WeasyPrint with the font configuration and the print stylesheet parsed once."""
+
+    def __init__(self, stylesheet: Path = PRINT_CSS):
+        self.fetcher = StaticOnlyFetcher()
+        self.font_config = FontConfiguration()
+        self.stylesheet_path = stylesheet
+        self.stylesheet_mtime = stylesheet.stat().st_mtime
+        # CSS() registers the @font-face rules in font_config while it parses.
+        self.stylesheets = [
+            CSS(filename=stylesheet, url_fetcher=self.fetcher, font_config=self.font_config)
+        ]
+        # Pango's font map is not safe to share between threads rendering at once.
+        self.lock = threading.Lock()
+
+    def render(self, html: str) -> bytes:
+        with self.lock:
+            document = HTML(string=html, base_url=STATIC_BASE_URL, url_fetcher=self.fetcher)
+            return document.write_pdf(
+                stylesheets=self.stylesheets,
+                font_config=self.font_config,
+                pdf_variant=PDF_VARIANT,
+            )
+
+
+_renderer: PdfRenderer | None = None
+_renderer_lock = threading.Lock()
+
+
+def renderer() -> PdfRenderer:
+    """The process's renderer, built on first use; in development, rebuilt when print.css
+    changes."""
+    global _renderer
+    with _renderer_lock:
+        stale = (
+            _renderer is not None
+            and settings.DEBUG
+            and PRINT_CSS.stat().st_mtime != _renderer.stylesheet_mtime
+        )
+        if _renderer is None or stale:
+            _renderer = PdfRenderer()
+        return _renderer
+
+
+def render_pdf(template: str, context: dict) -> bytes:
+    return renderer().render(render_to_string(template, context))
+
+
+# --------------------------------------------------------------------------------------------
+# One incident: the inspection record.
+# --------------------------------------------------------------------------------------------
+
+
+def access_history(incident: Incident) -> list[AuditEvent]:
+    """The incident's audit events (reads, changes, exports, signatures), oldest first."""
+    return list(
+        AuditEvent.objects.filter(incident=incident).select_related("user").order_by("at", "pk")
+    )
+
+
+def record_context(incident: Incident, *, exported_by=None) -> dict:
+    """What ``templates/export/record.html`` shows, from a record loaded by ``load_record``."""
+    decision = section(incident, "decision")
+    current = current_result(incident)
+    # The result the decision was made against is the one that matters to an inspector
+    # (SPEC §8); a later result, if the facts changed after the decision, is shown beside it.
+    decided_on = decision.assessment if decision is not None else None
+    result = decided_on or current
+    later_result = current if decided_on is not None and current.pk != decided_on.pk else None
+    return {
+        "incident": incident,
+        "school": incident.school,
+        "is_draft": incident.status != Status.APPROVED,
+        "draft_mark": DRAFT_MARK,
+        "disclosure": section(incident, "disclosure"),
+        "initial_review": section(incident, "initial_review"),
+        "fact_rows": fact_rows(section(incident, "initial_review")),
+        "risk": section(incident, "risk_assessment"),
+        "risk_rows": risk_rows(section(incident, "risk_assessment")),
+        "result": result,
+        "result_policy": policy_title(result),
+        "later_result": later_result,
+        "decision": decision,
+        "review": section(incident, "review"),
+        "chronology": chronology(incident),
+        "viewings": [(v, v.missing_safeguards()) for v in incident.viewings.all()],
+        "searches": [(s, s.missing_safeguards()) for s in incident.device_searches.all()],
+        "today": timezone.localdate(),
+        "access_history": access_history(incident),
+        "exported_at": timezone.now().replace(microsecond=0),
+        "exported_by": exported_by,
+    }
+
+
+def policy_title(result) -> str:
+    if result is None:
+        return ""
+    try:
+        return rules.get_policy(result.policy).title
+    except ValueError:
+        # A profile since withdrawn: the stored name and version still say what applied.
+        return result.policy
+
+
+def record_filename(incident: Incident) -> str:
+    # The reference only: a file name is seen in places the record's content must not be.
+    return f"{incident.reference}-inspection-record.pdf"
+
+
+def render_record_pdf(incident: Incident, *, exported_by=None) -> tuple[str, str, bytes]:
+    """The inspection record of one incident as ``(filename, content_type, bytes)``.
+
+    Authorise before calling (``access.get_incident_for_user``); this loads and renders only.
+    """
+    record = load_record(incident)
+    content = render_pdf("export/record.html", record_context(record, exported_by=exported_by))
+    return record_filename(record), PDF_CONTENT_TYPE, content
+
+
+def export_record(incident: Incident, *, request=None, user=None, via: str = "web"):
+    """Render the record and write the audit event of its export (SPEC §11)."""
+    exported_by = user or (request.user if request is not None else None)
+    filename, content_type, content = render_record_pdf(incident, exported_by=exported_by)
+    data = {"format": "pdf"}
+    if via != "web":
+        data["via"] = via
+    log_action("incident.exported", request=request, user=user, incident=incident, data=data)
+    return filename, content_type, content
+
+
+__all__ = [
+    "DRAFT_MARK",
+    "PDF_VARIANT",
+    "PdfRenderer",
+    "ResourceRefused",
+    "StaticOnlyFetcher",
+    "export_record",
+    "render_record_pdf",
+    "renderer",
+]

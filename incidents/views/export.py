@@ -1,0 +1,61 @@
+"""Exports: one record as PDF, and the school's inspection pack (SPEC §12).
+
+Thin views: authorise, hand over to ``incidents.export``, answer with the bytes. Every export
+is audited there (SPEC §11). Responses are attachments that no cache may keep.
+"""
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from incidents.access import Need, get_incident_for_user
+from incidents.export import export_inspection_pack, export_record
+from incidents.forms.export import InspectionPackForm
+from incidents.models import Role
+
+# SPEC §1: those who read all of a school's records. A deputy reads only the incidents they
+# are granted, so a school-wide pack is not theirs to export.
+PACK_ROLES = {Role.DSL, Role.HEADTEACHER, Role.TRUST_LEAD}
+
+
+def attachment(filename: str, content_type: str, content: bytes) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@never_cache
+@login_required
+@require_GET
+def incident_export_pdf(request, reference):
+    incident = get_incident_for_user(request, reference, Need.READ)
+    return attachment(*export_record(incident, request=request))
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def inspection_pack(request):
+    school = request.school
+    if school is None:
+        return redirect("choose_school")
+    if not request.roles & PACK_ROLES:
+        raise PermissionDenied("Only the DSL, the headteacher or the trust lead export the pack.")
+    if request.method == "POST":
+        form = InspectionPackForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            return attachment(
+                *export_inspection_pack(
+                    school, data["start"], data["end"], data["format"], request=request
+                )
+            )
+    else:
+        form = InspectionPackForm(initial=InspectionPackForm.initial_for(timezone.localdate()))
+    return render(request, "incidents/inspection_pack.html", {"form": form, "school": school})
