@@ -62,8 +62,13 @@ def log_action(
     incident=None,
     school=None,
     data: dict | None = None,
+    username: str | None = None,
 ) -> AuditEvent:
-    """Append one event, chained to the last. ``action`` is dotted: ``incident.viewed``."""
+    """Append one event, chained to the last. ``action`` is dotted: ``incident.viewed``.
+
+    ``username`` names who acted when there is no account to point at (a failed sign-in with
+    a name that does not exist).
+    """
     if data is not None and not isinstance(data, dict):
         raise TypeError("log_action data must be a dict")
     if user is None and request is not None and request.user.is_authenticated:
@@ -73,7 +78,9 @@ def log_action(
     event = AuditEvent(
         at=timezone.now(),
         user=user,
-        username=getattr(user, "username", "") or "",
+        username=(username if username is not None else getattr(user, "username", "") or "")[
+            :150
+        ],
         action=action,
         school=school,
         incident=incident,

@@ -36,6 +36,13 @@ def pytest_configure(config):
             pytest.exit(f"make test must run on PostgreSQL, but the engine is {engine}", 2)
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Argon2 is deliberately slow; tests create many users. Production keeps Argon2
+    (tests/test_security_settings.py checks the settings module itself)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def make_user(username: str, **extra) -> User:
     first, _, last = username.partition("-")
     return User.objects.create_user(
@@ -127,18 +134,72 @@ def page(browser):
     context.close()
 
 
+# Every test user who needs a second factor gets an authenticator with this key (hex, as
+# django-otp stores it), so the helpers below can compute the current code.
+TEST_TOTP_KEY = "3132333435363738393031323334353637383930"
+
+
+def totp_device(user):
+    """The user's confirmed authenticator, created with the test key if they have none."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(
+            user=user, name="Test authenticator", key=TEST_TOTP_KEY, confirmed=True
+        )
+    return device
+
+
+def fresh_totp_code(device) -> str:
+    """A code the device will accept now: never one already used (django-otp refuses replay).
+
+    When the current time step was already used, take the next one (within the device's
+    tolerance) or wait for it.
+    """
+    import time
+
+    from django_otp.oath import TOTP
+
+    device.refresh_from_db()
+    while True:
+        totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+        now = totp.t()
+        wanted = max(now, device.last_t + 1)
+        if wanted - now <= device.tolerance:
+            totp.drift = device.drift + (wanted - now)
+            return f"{totp.token():0{device.digits}d}"
+        time.sleep(1)
+
+
 def login(page, live_server, username, password=PASSWORD):
+    """Sign in through the real pages, the second factor included when the user needs it."""
+    from incidents.security import needs_second_factor
+
+    user = User.objects.get(username=username)
+    device = totp_device(user) if needs_second_factor(user) else None
     page.goto(f"{live_server.url}/accounts/login/")
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
+    if device is not None:
+        page.wait_for_url("**/accounts/two-factor/**")
+        page.get_by_label("Code from your authenticator app").fill(fresh_totp_code(device))
+        page.get_by_role("button", name="Verify").click()
+        page.wait_for_load_state()
 
 
 def client_login(client, user):
     """Log ``user`` in on the Django test client, past every factor the site asks for.
 
     Every test logs in through this one function, so the authentication flow can change in
-    one place.
+    one place. The session is marked verified with the user's authenticator, as
+    ``django_otp.login`` does after a correct code.
     """
-    client.force_login(user)
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = totp_device(user).persistent_id
+    session.save()
     return client

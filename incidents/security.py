@@ -1,0 +1,178 @@
+"""Request-level safeguards that every view gets without asking (SPEC §1, §2, issue 5).
+
+- ``RefuseFilesMiddleware``: no request that carries a file is ever accepted (SPEC §2: the
+  imagery must never be copied or stored; there is no upload anywhere in the product).
+- ``SessionLimitsMiddleware``: a session ends after 30 minutes idle and 12 hours at most.
+- ``SecondFactorMiddleware``: anyone whose role can read records (and every system
+  administrator, who can change roles) proves a second factor before any page but sign-in.
+- ``NoStoreMiddleware``: nothing shown to a signed-in user is kept in a browser or proxy cache.
+"""
+
+import time
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib.auth import logout
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
+from django.core.files.uploadhandler import FileUploadHandler, StopUpload
+from django.http.multipartparser import MultiPartParserError
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
+
+from incidents.access import READERS
+from incidents.audit import log_action
+from incidents.models import Membership
+
+# Session keys: when the user signed in, and when they were last seen (UNIX seconds).
+SESSION_AUTH_AT = "auth_at"
+SESSION_SEEN_AT = "seen_at"
+
+# Bodies whose type is itself a media file are refused without reading them.
+_MEDIA_PREFIXES = ("image/", "video/", "audio/", "application/octet-stream")
+
+FILE_REFUSED_MESSAGE = (
+    "This service never accepts files. Images and videos of young people must never be "
+    "uploaded, copied or stored: describe in words what you have been told the imagery shows."
+)
+
+
+class _RefuseFileParts(FileUploadHandler):
+    """An upload handler that stores nothing and stops parsing at the first file part."""
+
+    def __init__(self, request=None):
+        super().__init__(request)
+        self.saw_file = False
+
+    def new_file(self, *args, **kwargs):
+        self.saw_file = True
+        raise StopUpload(connection_reset=False)
+
+    def receive_data_chunk(self, raw_data, start):
+        return None
+
+    def file_complete(self, file_size):
+        return None
+
+
+def _refuse(request):
+    return render(
+        request, "security/file_refused.html", {"message": FILE_REFUSED_MESSAGE}, status=400
+    )
+
+
+class RefuseFilesMiddleware:
+    """SPEC §2: a multipart body with a file part, or a media body, is answered 400 unstored."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        content_type = request.META.get("CONTENT_TYPE", "").split(";")[0].strip().lower()
+        if content_type.startswith(_MEDIA_PREFIXES):
+            return _refuse(request)
+        if content_type == "multipart/form-data":
+            handler = _RefuseFileParts(request)
+            request.upload_handlers = [handler]
+            try:
+                request.POST  # noqa: B018 - parse now, with the handler that stores nothing
+            except (MultiPartParserError, RequestDataTooBig, TooManyFieldsSent):
+                return _refuse(request)
+            if handler.saw_file or request.FILES:
+                return _refuse(request)
+        return self.get_response(request)
+
+
+def end_session(request, reason: str) -> None:
+    """Log the user out, recording why, before anything else of the request runs."""
+    user = request.user
+    log_action("auth.session_expired", request=request, user=user, data={"limit": reason})
+    logout(request)
+
+
+class SessionLimitsMiddleware:
+    """30 minutes idle, 12 hours at most (settings SESSION_COOKIE_AGE, SESSION_MAX_AGE_SECONDS).
+
+    The session store already expires a session left idle for SESSION_COOKIE_AGE; checking
+    here too means the limit holds whatever the store and cookie do, and is logged.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.user.is_authenticated:
+            now = time.time()
+            session = request.session
+            auth_at = session.get(SESSION_AUTH_AT)
+            seen_at = session.get(SESSION_SEEN_AT)
+            if auth_at is not None and now - auth_at > settings.SESSION_MAX_AGE_SECONDS:
+                end_session(request, "absolute")
+            elif seen_at is not None and now - seen_at > settings.SESSION_COOKIE_AGE:
+                end_session(request, "idle")
+            else:
+                if auth_at is None:
+                    session[SESSION_AUTH_AT] = now
+                session[SESSION_SEEN_AT] = now
+        return self.get_response(request)
+
+
+def needs_second_factor(user) -> bool:
+    """Every role that can read records, and system administrators, who manage roles."""
+    if not user.is_authenticated:
+        return False
+    if user.is_staff or user.is_superuser:
+        return True
+    return Membership.objects.filter(user=user, role__in=READERS).exists()
+
+
+def _exempt_paths() -> tuple[str, ...]:
+    return (
+        reverse("login"),
+        reverse("logout"),
+        reverse("two_factor_verify"),
+        reverse("two_factor_enrol"),
+        settings.STATIC_URL if settings.STATIC_URL.startswith("/") else f"/{settings.STATIC_URL}",
+    )
+
+
+class SecondFactorMiddleware:
+    """Before any page but sign-in itself, a user who needs a second factor must have given it.
+
+    Other views need nothing: they are never reached unverified. A user with no device yet is
+    sent to enrol, one with a device to enter a code; either way back to where they were going.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if (
+            user.is_authenticated
+            and not user.is_verified()
+            and not request.path_info.startswith(_exempt_paths())
+            and needs_second_factor(user)
+        ):
+            from django_otp.plugins.otp_totp.models import TOTPDevice
+
+            has_device = TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+            target = reverse("two_factor_verify" if has_device else "two_factor_enrol")
+            if request.method == "GET":
+                target += "?" + urlencode({"next": request.get_full_path()})
+            return redirect(target)
+        return self.get_response(request)
+
+
+class NoStoreMiddleware:
+    """Every response to a signed-in user: ``Cache-Control: no-store`` (and private, no-cache)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            add_never_cache_headers(response)
+        return response
