@@ -1,6 +1,7 @@
 from django.urls import path
 
-from incidents.views import dashboard, export, home, record
+from incidents.views import concern, dashboard, export, home, record
+from incidents.views import wizard as wizard_views
 
 urlpatterns = [
     path("", home.home, name="home"),
@@ -15,5 +16,18 @@ urlpatterns = [
         name="incident_export_pdf",
     ),
     path("reports/inspection-pack/", export.inspection_pack, name="inspection_pack"),
+    path("concerns/new/", concern.report_concern, name="report_concern"),
+    path("concerns/<str:reference>/receipt/", concern.concern_receipt, name="concern_receipt"),
+    path("incidents/<str:reference>/steps/", wizard_views.wizard_start, name="incident_wizard"),
+    path(
+        "incidents/<str:reference>/steps/<slug:step>/",
+        wizard_views.incident_step,
+        name="incident_step",
+    ),
+    path(
+        "incidents/<str:reference>/assessment-preview/",
+        wizard_views.assessment_preview,
+        name="assessment_preview",
+    ),
     path("headteacher/", dashboard.head_queue, name="head_queue"),
 ]

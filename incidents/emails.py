@@ -1,0 +1,50 @@
+"""E-mail alerts. They carry a reference and a link, never a child's name or what was said."""
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.template.loader import render_to_string
+
+from incidents.audit import log_action
+from incidents.models import Incident, Role, User
+
+
+def dsl_team(school) -> list[User]:
+    """The school's DSL and deputy DSLs who have an e-mail address."""
+    return list(
+        User.objects.filter(
+            memberships__school=school,
+            memberships__role__in=[Role.DSL, Role.DEPUTY_DSL],
+            is_active=True,
+        )
+        .exclude(email="")
+        .distinct()
+        .order_by("pk")
+    )
+
+
+def incident_url(incident: Incident) -> str:
+    return f"{settings.SITE_URL.rstrip('/')}/incidents/{incident.reference}/"
+
+
+def send_concern_alert(incident: Incident, request=None) -> int:
+    """Tell the DSL team a concern was reported; return how many people were told."""
+    recipients = dsl_team(incident.school)
+    if not recipients:
+        return 0
+    context = {"incident": incident, "url": incident_url(incident), "school": incident.school}
+    subject = render_to_string("emails/concern_alert_subject.txt", context).strip()
+    body = render_to_string("emails/concern_alert.txt", context)
+    sent = send_mail(
+        subject,
+        body,
+        settings.DEFAULT_FROM_EMAIL,
+        [user.email for user in recipients],
+        fail_silently=False,
+    )
+    log_action(
+        "incident.alert_sent",
+        request=request,
+        incident=incident,
+        data={"recipients": [user.pk for user in recipients]},
+    )
+    return sent

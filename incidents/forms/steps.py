@@ -1,0 +1,672 @@
+"""The forms of the wizard's steps after the disclosure (SPEC §3.2–§3.9, §13).
+
+Each form checks what one item can check on its own (dates, ages, a field that another makes
+necessary); checks across items of a step live in the step (``incidents.wizard``).
+"""
+
+from django import forms
+
+from incidents import rules
+from incidents.forms.common import (
+    DateInput,
+    DateTimeInput,
+    check_not_before,
+    check_past,
+    date_text,
+    radios,
+)
+from incidents.models import (
+    FACT_FIELDS,
+    RISK_FIELDS,
+    Action,
+    Adult,
+    Decision,
+    DeletionRequest,
+    DeviceSearch,
+    ImageryViewing,
+    InitialReview,
+    ParentContact,
+    Referral,
+    Review,
+    RiskAssessment,
+    YoungPerson,
+    age_on,
+)
+
+
+def _no_blank(form, *names):
+    """Radio lists: drop the "---------" choice a model field without default adds."""
+    for name in names:
+        field = form.fields[name]
+        field.choices = [c for c in field.choices if c[0] != ""]
+
+
+class RecordItemForm(forms.ModelForm):
+    """An item of the record; knows its incident for date checks."""
+
+    def __init__(self, *args, incident=None, **kwargs):
+        self.incident = incident
+        super().__init__(*args, **kwargs)
+
+
+# People involved (SPEC §3.2) -----------------------------------------------------------------
+
+
+class YoungPersonForm(RecordItemForm):
+    age_if_no_date_of_birth = forms.IntegerField(
+        label="Age at the incident, if the date of birth is not known",
+        required=False,
+        min_value=0,
+        max_value=17,
+        error_messages={
+            "min_value": "Enter an age from 0 to 17.",
+            "max_value": "Enter an age from 0 to 17: a person of 18 or over is an adult; "
+            "record them under adults.",
+            "invalid": "Enter the age as a whole number, like 14.",
+        },
+    )
+
+    class Meta:
+        model = YoungPerson
+        fields = [
+            "name",
+            "date_of_birth",
+            "age_if_no_date_of_birth",
+            "year_group",
+            "sex",
+            "vulnerability",
+            "is_pictured",
+            "is_sender",
+            "is_recipient",
+            "is_sharer",
+            "known_to_social_care",
+        ]
+        widgets = {
+            "date_of_birth": DateInput,
+            "sex": radios(),
+            "known_to_social_care": radios(),
+            "vulnerability": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _no_blank(self, "sex", "known_to_social_care")
+
+    def clean(self):
+        data = super().clean()
+        dob = data.get("date_of_birth")
+        age = data.get("age_if_no_date_of_birth")
+        if "date_of_birth" in self.errors or "age_if_no_date_of_birth" in self.errors:
+            return data
+        if dob is None and age is None:
+            self.add_error(
+                "date_of_birth", "Enter a date of birth, or the age at the incident if not known."
+            )
+            return data
+        if dob is None:
+            return data
+        check_past(self, "date_of_birth", "The date of birth")
+        on = self.incident.incident_date if self.incident else None
+        if "date_of_birth" in self.errors or on is None:
+            return data
+        if dob > on:
+            self.add_error(
+                "date_of_birth",
+                f"The date of birth is after the incident ({date_text(on)}): check both.",
+            )
+        elif age_on(dob, on) > 17:
+            self.add_error(
+                "date_of_birth",
+                f"This makes them {age_on(dob, on)} at the incident: a person of 18 or over is "
+                "an adult; record them under adults.",
+            )
+        elif age is not None and age != age_on(dob, on):
+            self.add_error(
+                "age_if_no_date_of_birth",
+                f"The date of birth makes them {age_on(dob, on)} at the incident, not {age}: "
+                "leave the age blank when the date of birth is known.",
+            )
+        return data
+
+
+class AdultForm(RecordItemForm):
+    class Meta:
+        model = Adult
+        fields = ["name", "relationship", "involvement"]
+        widgets = {"involvement": forms.Textarea(attrs={"rows": 2})}
+
+
+# Initial review meeting (SPEC §3.3) ----------------------------------------------------------
+
+FACT_LABELS = dict(rules.FACT_QUESTIONS)
+
+
+class InitialReviewForm(RecordItemForm):
+    class Meta:
+        model = InitialReview
+        fields = [
+            "meeting_date",
+            "attendees",
+            *FACT_FIELDS,
+            "further_information",
+            "other_settings_to_contact",
+        ]
+        widgets = {
+            "meeting_date": DateInput,
+            "attendees": forms.Textarea(attrs={"rows": 2}),
+            "further_information": forms.Textarea(attrs={"rows": 2}),
+            "other_settings_to_contact": forms.Textarea(attrs={"rows": 2}),
+            **{name: radios() for name in FACT_FIELDS},
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in FACT_FIELDS:
+            self.fields[name].label = FACT_LABELS.get(name, self.fields[name].label)
+        _no_blank(self, *FACT_FIELDS)
+
+    def clean(self):
+        data = super().clean()
+        check_past(self, "meeting_date", "The meeting date")
+        if self.incident is not None:
+            check_not_before(
+                self,
+                "meeting_date",
+                self.incident.disclosed_at,
+                "The meeting cannot be before the disclosure "
+                f"({date_text(self.incident.disclosed_at)}).",
+            )
+            adults = self.incident.adults.count()
+            if data.get("adult_involved") == "no" and adults:
+                self.add_error(
+                    "adult_involved",
+                    f"The people involved include {adults} adult(s): answer yes or not known, "
+                    "or remove them on the people step.",
+                )
+        return data
+
+
+# Risk assessment (SPEC §3.4) -----------------------------------------------------------------
+
+RISK_LABELS = dict(rules.RISK_QUESTIONS)
+
+
+class RiskAssessmentForm(RecordItemForm):
+    class Meta:
+        model = RiskAssessment
+        fields = [name for field in RISK_FIELDS for name in (field, f"{field}_note")] + ["rating"]
+        widgets = {
+            **{name: forms.Textarea(attrs={"rows": 2}) for name in RISK_FIELDS},
+            **{f"{name}_note": forms.Textarea(attrs={"rows": 1}) for name in RISK_FIELDS},
+            "rating": radios(),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in RISK_FIELDS:
+            self.fields[name].label = RISK_LABELS[name]
+            self.fields[name].required = True
+            self.fields[name].error_messages["required"] = "Answer this question."
+            self.fields[f"{name}_note"].label = "Note"
+        self.fields["rating"].label = "Overall risk"
+        _no_blank(self, "rating")
+
+
+# Assessment: confirm or override the rules' result (SPEC §5) ---------------------------------
+
+SUBTYPES_OF = {
+    "aggravated": ("adult_involved", "youth_intent_to_harm", "youth_reckless_misuse"),
+    "experimental": ("romantic", "attention_seeking", "other"),
+}
+
+
+class AssessmentForm(forms.Form):
+    choice = forms.ChoiceField(
+        label="Do you agree with the rules' result?",
+        choices=[
+            ("confirm", "Yes, confirm the result"),
+            ("override", "No, I will record a different category with my reasons"),
+        ],
+        widget=radios(),
+        error_messages={"required": "Confirm the result, or choose to override it."},
+    )
+    override_category = forms.ChoiceField(
+        label="Category",
+        choices=[("", "Choose"), *rules.CATEGORY_LABELS.items()],
+        required=False,
+    )
+    override_subtype = forms.ChoiceField(
+        label="Subtype",
+        choices=[("", "Choose"), *rules.SUBTYPE_LABELS.items()],
+        required=False,
+    )
+    override_reason = forms.CharField(
+        label="Why you disagree with the rules' result",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+    )
+
+    def __init__(self, *args, result=None, **kwargs):
+        self.result = result
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        data = super().clean()
+        choice = data.get("choice")
+        category = data.get("override_category")
+        subtype = data.get("override_subtype")
+        reason = (data.get("override_reason") or "").strip()
+        if choice == "confirm":
+            if category or subtype or reason:
+                self.add_error(
+                    "choice",
+                    "You chose to confirm the result but filled in an override: clear the "
+                    "override, or choose to override.",
+                )
+            return data
+        if choice != "override":
+            return data
+        if not category:
+            self.add_error("override_category", "Choose the category you have decided on.")
+        if not subtype:
+            self.add_error("override_subtype", "Choose the subtype you have decided on.")
+        elif category and subtype not in SUBTYPES_OF[category]:
+            self.add_error(
+                "override_subtype",
+                f"{rules.SUBTYPE_LABELS[subtype]} is not a subtype of "
+                f"{rules.CATEGORY_LABELS[category].lower()} incidents.",
+            )
+        if not reason:
+            self.add_error("override_reason", "Write why you disagree with the rules' result.")
+        if (
+            self.result is not None
+            and category == self.result.category
+            and subtype == self.result.subtype
+        ):
+            self.add_error(
+                "override_subtype",
+                "This is the rules' own result: choose to confirm it instead.",
+            )
+        return data
+
+
+# Imagery viewing and device searches (SPEC §6, §7) -------------------------------------------
+
+
+class ImageryForm(forms.Form):
+    viewed = forms.ChoiceField(
+        label="Was the imagery viewed by anyone at school?",
+        choices=[("no", "No (the default: staff should not view it)"), ("yes", "Yes")],
+        initial="no",
+        widget=radios(),
+    )
+
+
+class ViewingForm(RecordItemForm):
+    class Meta:
+        model = ImageryViewing
+        fields = [
+            "ground",
+            "viewed_at",
+            "viewed_by",
+            "viewer_is_dsl_or_delegated",
+            "headteacher_consulted",
+            "others_present",
+            "second_staff_present",
+            "location",
+            "on_school_premises",
+            "same_sex_as_pictured",
+            "reason",
+            "subsequent_actions",
+            "signed_by_viewer",
+        ]
+        labels = {"ground": "On which ground was it viewed?"}
+        widgets = {
+            "ground": radios(),
+            "viewed_at": DateTimeInput,
+            "reason": forms.Textarea(attrs={"rows": 2}),
+            "subsequent_actions": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _no_blank(self, "ground")
+
+    def clean(self):
+        data = super().clean()
+        check_past(self, "viewed_at", "The time of viewing")
+        if self.incident is not None:
+            check_not_before(
+                self,
+                "viewed_at",
+                self.incident.incident_date,
+                "The imagery cannot have been viewed before the incident.",
+            )
+        return data
+
+
+class DeviceSearchForm(RecordItemForm):
+    class Meta:
+        model = DeviceSearch
+        fields = [
+            "young_person",
+            "device_description",
+            "ownership",
+            "reason_to_believe",
+            "searched_at",
+            "searched_by",
+            "searcher_authorised",
+            "safeguarding_member_present",
+            "same_sex",
+            "dsl_and_senior_told_before",
+            "likely_to_distress",
+            "distress_justification",
+            "confiscated",
+            "switched_off",
+            "locked_away",
+            "handed_to_police_at",
+            "police_officer",
+        ]
+        labels = {"young_person": "Whose device (the young person)"}
+        widgets = {
+            "ownership": radios(),
+            "reason_to_believe": forms.Textarea(attrs={"rows": 2}),
+            "distress_justification": forms.Textarea(attrs={"rows": 2}),
+            "searched_at": DateTimeInput,
+            "handed_to_police_at": DateTimeInput,
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _no_blank(self, "ownership")
+        people = self.incident.young_people.all() if self.incident else YoungPerson.objects.none()
+        self.fields["young_person"].queryset = people
+
+    def clean(self):
+        data = super().clean()
+        check_past(self, "searched_at", "The time of the search")
+        check_past(self, "handed_to_police_at", "The hand-over to the police")
+        if self.incident is not None:
+            check_not_before(
+                self,
+                "searched_at",
+                self.incident.incident_date,
+                "The search cannot be before the incident.",
+            )
+        check_not_before(
+            self,
+            "handed_to_police_at",
+            data.get("searched_at"),
+            "The device cannot have been handed to the police before it was searched.",
+        )
+        if (
+            data.get("likely_to_distress")
+            and not (data.get("distress_justification") or "").strip()
+        ):
+            self.add_error(
+                "distress_justification",
+                "Evergreen policy: never search a device if it will cause the child additional "
+                "stress, unless there is clear evidence of an immediate problem. Write that "
+                "evidence here.",
+            )
+        if data.get("handed_to_police_at") and not (data.get("police_officer") or "").strip():
+            self.add_error("police_officer", "Name the officer the device was handed to.")
+        if (data.get("police_officer") or "").strip() and not data.get("handed_to_police_at"):
+            self.add_error(
+                "handed_to_police_at", "Give when the device was handed to this officer."
+            )
+        return data
+
+
+# Decision and referrals (SPEC §8) ------------------------------------------------------------
+
+
+class ReferralForm(RecordItemForm):
+    class Meta:
+        model = Referral
+        fields = ["agency", "made_at", "made_by", "contact_name", "reference_number", "outcome"]
+        widgets = {"made_at": DateTimeInput, "outcome": forms.Textarea(attrs={"rows": 2})}
+
+    def clean(self):
+        data = super().clean()
+        check_past(self, "made_at", "The referral")
+        if self.incident is not None:
+            check_not_before(
+                self,
+                "made_at",
+                self.incident.incident_date,
+                "The referral cannot be before the incident.",
+            )
+        return data
+
+
+class DecisionForm(RecordItemForm):
+    class Meta:
+        model = Decision
+        fields = ["outcome", "decided_at", "reasons"]
+        labels = {"outcome": "Your decision"}
+        widgets = {
+            "outcome": radios(),
+            "decided_at": DateTimeInput,
+            "reasons": forms.Textarea(attrs={"rows": 4}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _no_blank(self, "outcome")
+
+    def clean(self):
+        data = super().clean()
+        check_past(self, "decided_at", "The decision")
+        if self.incident is not None:
+            check_not_before(
+                self,
+                "decided_at",
+                self.incident.disclosed_at,
+                "The decision cannot be before the disclosure "
+                f"({date_text(self.incident.disclosed_at)}).",
+            )
+        if data.get("outcome") == "handled_in_school" and not (data.get("reasons") or "").strip():
+            self.add_error(
+                "reasons",
+                "Write your reasons for not referring (Wolverhampton, Recording incidents).",
+            )
+        return data
+
+
+# Parents and carers (SPEC §3.7) --------------------------------------------------------------
+
+
+class ParentContactForm(RecordItemForm):
+    informed = forms.TypedChoiceField(
+        label="Have the parents or carers been informed?",
+        choices=[("yes", "Yes"), ("no", "No: informing them would put the child at risk")],
+        coerce=lambda v: v == "yes",
+        widget=radios(),
+        error_messages={"required": "Say whether the parents or carers have been informed."},
+    )
+
+    class Meta:
+        model = ParentContact
+        fields = [
+            "informed",
+            "parent_name",
+            "informed_at",
+            "informed_by",
+            "method",
+            "reason_not_informed",
+            "decided_with",
+        ]
+        widgets = {
+            "informed_at": DateTimeInput,
+            "reason_not_informed": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial["informed"] = "yes" if self.instance.informed else "no"
+
+    def clean(self):
+        data = super().clean()
+        informed = data.get("informed")
+        reason = (data.get("reason_not_informed") or "").strip()
+        if informed is True:
+            if not (data.get("parent_name") or "").strip():
+                self.add_error("parent_name", "Name the parent or carer who was informed.")
+            if not data.get("informed_at"):
+                self.add_error("informed_at", "Give when they were informed.")
+            if not (data.get("informed_by") or "").strip():
+                self.add_error("informed_by", "Say who informed them.")
+            if not data.get("method"):
+                self.add_error("method", "Say how they were informed.")
+            if reason or data.get("decided_with"):
+                self.add_error(
+                    "reason_not_informed",
+                    "You answered that they were informed: clear the reason for not informing.",
+                )
+        elif informed is False:
+            if not reason:
+                self.add_error(
+                    "reason_not_informed",
+                    "Write why informing them would put the child at risk.",
+                )
+            if not data.get("decided_with"):
+                self.add_error("decided_with", "Say with whom the decision not to inform was made.")
+            if (data.get("parent_name") or "").strip() or data.get("informed_at"):
+                self.add_error(
+                    "parent_name",
+                    "You answered that they were not informed: clear who and when.",
+                )
+        check_past(self, "informed_at", "The time they were informed")
+        return data
+
+
+# Deletion, support and containment (SPEC §3.8, §9) -------------------------------------------
+
+
+class DeletionRequestForm(RecordItemForm):
+    class Meta:
+        model = DeletionRequest
+        fields = [
+            "young_person",
+            "asked_on",
+            "asked_by",
+            "deadline",
+            "told_possession_illegal",
+            "parents_told",
+            "confirmed_on",
+            "confirmation_note",
+        ]
+        labels = {"young_person": "Young person asked to delete the imagery"}
+        widgets = {
+            "asked_on": DateInput,
+            "deadline": DateInput,
+            "confirmed_on": DateInput,
+            "confirmation_note": forms.Textarea(attrs={"rows": 1}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        people = self.incident.young_people.all() if self.incident else YoungPerson.objects.none()
+        self.fields["young_person"].queryset = people
+
+    def clean(self):
+        data = super().clean()
+        check_past(self, "asked_on", "The day they were asked")
+        check_past(self, "confirmed_on", "The confirmation")
+        if "asked_on" not in self.errors:
+            check_not_before(
+                self,
+                "deadline",
+                data.get("asked_on"),
+                "The deadline cannot be before the day they were asked.",
+            )
+            check_not_before(
+                self,
+                "confirmed_on",
+                data.get("asked_on"),
+                "Deletion cannot be confirmed before they were asked.",
+            )
+        return data
+
+
+class ActionForm(RecordItemForm):
+    class Meta:
+        model = Action
+        fields = ["kind", "description", "owner", "due_date", "done_on"]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 1}),
+            "due_date": DateInput,
+            "done_on": DateInput,
+        }
+
+    def clean(self):
+        data = super().clean()
+        check_past(self, "done_on", "The day it was done")
+        if self.incident is not None:
+            check_not_before(
+                self,
+                "due_date",
+                self.incident.incident_date,
+                "The due date is before the incident.",
+            )
+            check_not_before(
+                self,
+                "done_on",
+                self.incident.incident_date,
+                "It cannot be done before the incident.",
+            )
+        return data
+
+
+class ReviewForm(RecordItemForm):
+    class Meta:
+        model = Review
+        fields = ["reviewed_on", "outcome", "lessons", "policies_to_update"]
+        widgets = {
+            "reviewed_on": DateInput,
+            "outcome": forms.Textarea(attrs={"rows": 3}),
+            "lessons": forms.Textarea(attrs={"rows": 3}),
+            "policies_to_update": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def clean(self):
+        data = super().clean()
+        check_past(self, "reviewed_on", "The review")
+        if self.incident is not None:
+            check_not_before(
+                self,
+                "reviewed_on",
+                self.incident.disclosed_at,
+                "The review cannot be before the disclosure.",
+            )
+        return data
+
+
+class ItemFormSet(forms.BaseModelFormSet):
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        if "DELETE" in form.fields:
+            form.fields["DELETE"].label = "Remove this entry from the record"
+
+
+def item_formset(form, *, extra=1):
+    """A formset of a step's items: one blank form to add, and a box to remove each saved one."""
+    return forms.modelformset_factory(
+        form.Meta.model,
+        form=form,
+        formset=ItemFormSet,
+        extra=extra,
+        can_delete=True,
+        can_delete_extra=False,
+    )
+
+
+YoungPersonFormSet = item_formset(YoungPersonForm)
+AdultFormSet = item_formset(AdultForm)
+ViewingFormSet = item_formset(ViewingForm)
+DeviceSearchFormSet = item_formset(DeviceSearchForm)
+ReferralFormSet = item_formset(ReferralForm)
+DeletionFormSet = item_formset(DeletionRequestForm)
+ActionFormSet = item_formset(ActionForm)
