@@ -1,6 +1,7 @@
 from django.urls import path
 
 from incidents.views import concern, dashboard, export, home, record
+from incidents.views import signing as signing_views
 from incidents.views import wizard as wizard_views
 
 urlpatterns = [
@@ -30,4 +31,29 @@ urlpatterns = [
         name="assessment_preview",
     ),
     path("headteacher/", dashboard.head_queue, name="head_queue"),
+    # Signing, approval and verification (SPEC §8, §10).
+    path("incidents/<str:reference>/sign/", signing_views.incident_sign, name="incident_sign"),
+    path(
+        "incidents/<str:reference>/approve/",
+        signing_views.incident_approve,
+        name="incident_approve",
+    ),
+    path(
+        "incidents/<str:reference>/send-back/",
+        signing_views.incident_send_back,
+        name="incident_send_back",
+    ),
+    path(
+        "incidents/<str:reference>/non-referral-signoff/",
+        signing_views.incident_non_referral_signoff,
+        name="incident_non_referral_signoff",
+    ),
+    path(
+        "incidents/<str:reference>/addenda/new/",
+        signing_views.incident_addendum,
+        name="incident_addendum",
+    ),
+    path(
+        "incidents/<str:reference>/verify/", signing_views.incident_verify, name="incident_verify"
+    ),
 ]

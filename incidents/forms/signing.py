@@ -12,15 +12,70 @@ def clean_code(value: str) -> str:
     return code
 
 
-class SecondFactorForm(forms.Form):
-    otp_token = forms.CharField(
+def code_field() -> forms.CharField:
+    return forms.CharField(
         label="Code from your authenticator app",
         help_text=CODE_HELP,
         max_length=12,
-        widget=forms.TextInput(
-            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
-        ),
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
     )
+
+
+class SecondFactorForm(forms.Form):
+    otp_token = code_field()
 
     def clean_otp_token(self):
         return clean_code(self.cleaned_data["otp_token"])
+
+
+class ReauthenticateForm(forms.Form):
+    """Signing asks again who you are: your password and a fresh code (SPEC §10)."""
+
+    password = forms.CharField(
+        label="Your password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    otp_token = code_field()
+
+    def clean_otp_token(self):
+        return clean_code(self.cleaned_data["otp_token"])
+
+
+class ApproveForm(ReauthenticateForm):
+    sign_off_non_referral = forms.BooleanField(
+        label="I also sign off the decision not to refer this incident to the police or "
+        "children's social care, for the written reasons recorded.",
+        required=False,
+    )
+
+    def __init__(self, *args, needs_signoff: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        if needs_signoff:
+            self.fields["sign_off_non_referral"].required = True
+            self.fields["sign_off_non_referral"].error_messages["required"] = (
+                "The decision is not to refer: tick this box to sign it off with your approval, "
+                "or send the record back."
+            )
+        else:
+            del self.fields["sign_off_non_referral"]
+
+
+class SendBackForm(forms.Form):
+    reason = forms.CharField(
+        label="Why are you sending the record back?",
+        help_text="The DSL sees this reason. Say what needs to change.",
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+
+
+class AddendumForm(ReauthenticateForm):
+    text = forms.CharField(
+        label="The later fact",
+        help_text="What happened or became known after the record was approved, and when. "
+        "The record itself is not changed.",
+        max_length=10000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+    )
+    field_order = ["text", "password", "otp_token"]

@@ -65,6 +65,11 @@ class LogoutView(auth_views.LogoutView):
         return super().post(request, *args, **kwargs)
 
 
+def _data(request):
+    """The submitted form data; an empty POST is still a submission (and an invalid one)."""
+    return request.POST if request.method == "POST" else None
+
+
 def _next_url(request) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
     if url_has_allowed_host_and_scheme(
@@ -89,7 +94,7 @@ def verify(request):
     device = TOTPDevice.objects.filter(user=request.user, confirmed=True).first()
     if device is None:
         return redirect("two_factor_enrol")
-    form = SecondFactorForm(request.POST or None)
+    form = SecondFactorForm(_data(request))
     if request.method == "POST" and form.is_valid():
         allowed, _detail = device.verify_is_allowed()
         if not allowed:
@@ -129,7 +134,7 @@ def enrol(request):
         device = TOTPDevice.objects.create(
             user=request.user, name="Authenticator app", confirmed=False
         )
-    form = SecondFactorForm(request.POST or None)
+    form = SecondFactorForm(_data(request))
     if request.method == "POST" and form.is_valid():
         if device.verify_token(form.cleaned_data["otp_token"]):
             device.confirmed = True

@@ -1,0 +1,268 @@
+"""Signing, approval, sending back, non-referral sign-off and addenda (SPEC §8, §10)."""
+
+import json
+
+import pytest
+
+from incidents import signing
+from incidents.access import GRANT_CODENAME
+from incidents.models import (
+    AuditEvent,
+    DecisionOutcome,
+    Disclosure,
+    Role,
+    SignatureKind,
+    Status,
+)
+from incidents.services import ServiceError
+from tests.conftest import fresh_totp_code, totp_device
+from tests.factories import full_record
+
+
+def code(user):
+    return fresh_totp_code(totp_device(user))
+
+
+def sign(incident, user, password):
+    return signing.sign_record(incident, user, password, code(user))
+
+
+def approve(incident, user, password, **kwargs):
+    return signing.approve_record(incident, user, password, code(user), **kwargs)
+
+
+@pytest.fixture
+def record(world):
+    return full_record(world.oak, world.oak_dsl, viewing_complete=True)
+
+
+@pytest.fixture
+def signed(world, record):
+    sign(record, world.oak_dsl, world.password)
+    record.refresh_from_db()
+    return record
+
+
+def test_it_signs_a_complete_record_with_who_role_time_meaning_and_digest(world, record):
+    signature = sign(record, world.oak_dsl, world.password)
+    record.refresh_from_db()
+    assert record.status == Status.AWAITING_APPROVAL
+    assert signature.kind == SignatureKind.SIGNED
+    assert signature.signer == world.oak_dsl
+    assert signature.signer_name == "Oak Dsl"
+    assert signature.role == Role.DSL
+    assert signature.meaning.startswith("I confirm this record is complete and accurate")
+    assert signature.digest == signing.record_digest(record)
+    assert signature.signed_at.utcoffset().total_seconds() == 0
+    event = AuditEvent.objects.filter(action="record.signed").get()
+    assert event.incident == record and event.data["signature_id"] == signature.pk
+
+
+def test_it_refuses_to_sign_a_record_with_missing_items(world):
+    incomplete = full_record(world.oak, world.oak_dsl, viewing_complete=False)
+    with pytest.raises(signing.RecordIncomplete) as refused:
+        sign(incomplete, world.oak_dsl, world.password)
+    assert any("viewing log" in item.message for item in refused.value.items)
+    incomplete.refresh_from_db()
+    assert incomplete.status == Status.UNDER_REVIEW
+    assert not incomplete.signatures.exists()
+
+
+def test_it_refuses_a_wrong_password_and_audits_it(world, record):
+    with pytest.raises(signing.WrongCredentials):
+        sign(record, world.oak_dsl, "not-my-password")
+    record.refresh_from_db()
+    assert record.status == Status.UNDER_REVIEW
+    assert not record.signatures.exists()
+    event = AuditEvent.objects.filter(action="record.signing_refused").get()
+    assert event.user == world.oak_dsl and event.incident == record
+    assert event.data == {"transition": "sign", "reason": "credentials"}
+
+
+def test_it_refuses_a_wrong_code(world, record):
+    totp_device(world.oak_dsl)
+    with pytest.raises(signing.WrongCredentials):
+        signing.sign_record(record, world.oak_dsl, world.password, "000000")
+    assert not record.signatures.exists()
+
+
+def test_it_refuses_a_code_already_used(world, record):
+    used = code(world.oak_dsl)
+    signing.sign_record(record, world.oak_dsl, world.password, used)
+    other = full_record(world.oak, world.oak_dsl, viewing_complete=True)
+    with pytest.raises(signing.WrongCredentials):
+        signing.sign_record(other, world.oak_dsl, world.password, used)
+
+
+@pytest.mark.parametrize("who", ["oak_staff", "oak_deputy", "oak_head", "trust_lead", "riv_dsl"])
+def test_it_lets_only_the_dsl_or_a_granted_deputy_sign(world, record, who):
+    with pytest.raises(signing.NotAllowed):
+        sign(record, getattr(world, who), world.password)
+    assert not record.signatures.exists()
+
+
+def test_it_lets_a_granted_deputy_sign_as_deputy(world, record):
+    from guardian.shortcuts import assign_perm
+
+    assign_perm(GRANT_CODENAME, world.oak_deputy, record)
+    signature = sign(record, world.oak_deputy, world.password)
+    assert signature.role == Role.DEPUTY_DSL
+
+
+def test_it_approves_and_locks_a_signed_record(world, signed):
+    signature = approve(signed, world.oak_head, world.password)
+    signed.refresh_from_db()
+    assert signed.status == Status.APPROVED and signed.is_locked
+    assert signature.kind == SignatureKind.APPROVED and signature.role == Role.HEADTEACHER
+    assert signature.digest == signing.record_digest(signed)
+    assert AuditEvent.objects.filter(action="record.approved", incident=signed).exists()
+
+
+def test_it_refuses_approval_by_the_signer(world):
+    # A person who is both DSL and headteacher cannot approve their own signature.
+    from incidents.models import Membership
+
+    Membership.objects.create(user=world.oak_dsl, school=world.oak, role=Role.HEADTEACHER)
+    record = full_record(world.oak, world.oak_dsl, viewing_complete=True)
+    sign(record, world.oak_dsl, world.password)
+    with pytest.raises(signing.SamePerson):
+        approve(record, world.oak_dsl, world.password)
+    record.refresh_from_db()
+    assert record.status == Status.AWAITING_APPROVAL
+
+
+@pytest.mark.parametrize("who", ["oak_dsl", "oak_deputy", "trust_lead", "riv_head"])
+def test_it_lets_only_the_schools_headteacher_approve(world, signed, who):
+    with pytest.raises(signing.NotAllowed):
+        approve(signed, getattr(world, who), world.password)
+
+
+def test_it_refuses_to_approve_an_unsigned_record(world, record):
+    with pytest.raises(signing.WrongStatus):
+        approve(record, world.oak_head, world.password)
+
+
+def test_it_refuses_approval_with_a_wrong_password(world, signed):
+    with pytest.raises(signing.WrongCredentials):
+        approve(signed, world.oak_head, "wrong-password-1234")
+    signed.refresh_from_db()
+    assert signed.status == Status.AWAITING_APPROVAL
+    assert AuditEvent.objects.filter(
+        action="record.signing_refused", data__transition="approve"
+    ).exists()
+
+
+def test_it_refuses_approval_when_the_record_changed_after_signing(world, signed):
+    Disclosure.objects.filter(incident=signed).update(account="Changed after signing.")
+    with pytest.raises(signing.ChangedSinceSigned):
+        approve(signed, world.oak_head, world.password)
+
+
+def test_it_sends_a_record_back_with_a_reason(world, signed):
+    signature = signing.send_back(signed, world.oak_head, "The parents section is thin.")
+    signed.refresh_from_db()
+    assert signed.status == Status.UNDER_REVIEW
+    assert signature.kind == SignatureKind.SENT_BACK
+    assert signature.reason == "The parents section is thin."
+    assert AuditEvent.objects.filter(action="record.sent_back").exists()
+    # ...and the DSL can sign it again.
+    sign(signed, world.oak_dsl, world.password)
+    signed.refresh_from_db()
+    assert signed.status == Status.AWAITING_APPROVAL
+
+
+def test_it_needs_a_reason_to_send_back(world, signed):
+    with pytest.raises(ServiceError, match="Say why"):
+        signing.send_back(signed, world.oak_head, "   ")
+
+
+def test_it_needs_the_non_referral_sign_off_to_approve_a_non_referral(world):
+    record = full_record(
+        world.oak, world.oak_dsl, viewing_complete=True, outcome=DecisionOutcome.HANDLED_IN_SCHOOL
+    )
+    sign(record, world.oak_dsl, world.password)
+    with pytest.raises(signing.NonReferralSignOffNeeded):
+        approve(record, world.oak_head, world.password)
+    record.refresh_from_db()
+    assert record.status == Status.AWAITING_APPROVAL
+
+    approve(record, world.oak_head, world.password, sign_off_non_referral=True)
+    record.refresh_from_db()
+    assert record.status == Status.APPROVED
+    assert record.decision.headteacher_signoff_by == world.oak_head
+    kinds = list(record.signatures.order_by("pk").values_list("kind", flat=True))
+    assert kinds == ["signed", "non_referral_signoff", "approved"]
+
+
+def test_it_signs_off_a_non_referral_before_approval(world):
+    record = full_record(
+        world.oak, world.oak_dsl, viewing_complete=True, outcome=DecisionOutcome.HANDLED_IN_SCHOOL
+    )
+    signature = signing.sign_off_non_referral(
+        record, world.oak_head, world.password, code(world.oak_head)
+    )
+    assert signature.kind == SignatureKind.NON_REFERRAL_SIGNOFF
+    record.decision.refresh_from_db()
+    assert record.decision.headteacher_signoff_at is not None
+    assert not signing.needs_non_referral_signoff(record)
+    sign(record, world.oak_dsl, world.password)
+    approve(record, world.oak_head, world.password)
+    record.refresh_from_db()
+    assert record.status == Status.APPROVED
+
+
+def test_it_refuses_a_non_referral_sign_off_when_the_decision_is_to_refer(world, record):
+    with pytest.raises(signing.WrongStatus):
+        signing.sign_off_non_referral(record, world.oak_head, world.password, code(world.oak_head))
+
+
+def test_it_adds_a_signed_addendum_to_an_approved_record(world, signed):
+    approve(signed, world.oak_head, world.password)
+    addendum = signing.add_addendum(
+        signed,
+        world.oak_dsl,
+        "The police confirmed no further action on 3 November.",
+        world.password,
+        code(world.oak_dsl),
+    )
+    assert addendum.signature.kind == SignatureKind.ADDENDUM
+    assert addendum.signature.digest == signing.record_digest(signed)
+    assert signing.verify(signed).intact is True
+    assert AuditEvent.objects.filter(action="record.addendum_added").exists()
+
+
+def test_it_refuses_an_addendum_before_approval(world, signed):
+    with pytest.raises(signing.WrongStatus):
+        signing.add_addendum(signed, world.oak_dsl, "Later.", world.password, code(world.oak_dsl))
+
+
+def test_it_serialises_the_record_as_sorted_compact_json_with_utc_times(world, record):
+    data = signing.canonical_content(record)
+    parsed = json.loads(data)
+    assert (
+        data
+        == json.dumps(parsed, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    )
+    assert parsed["format"] == "safeguarding-record/1"
+    assert parsed["incident"]["disclosed_at"].endswith("+00:00")
+    assert "status" not in parsed["incident"]
+    assert [p["name"] for p in parsed["young_people"]] == ["Amelia Hart", "Ben Cole"]
+    assert parsed["disclosure"]["account"].startswith("She said")
+
+
+def test_it_gives_the_same_digest_for_the_same_content(world, record):
+    assert signing.record_digest(record) == signing.record_digest(record)
+    assert len(signing.record_digest(record)) == 64
+
+
+def test_it_detects_a_one_byte_change_to_signed_content(world, signed):
+    assert signing.verify(signed).intact is True
+    account = Disclosure.objects.get(incident=signed).account
+    Disclosure.objects.filter(incident=signed).update(account=account[:-1] + "!")
+    result = signing.verify(signed)
+    assert result.intact is False
+    assert "NOT intact" in result.message
+
+
+def test_it_says_an_unsigned_record_has_nothing_to_verify(world, record):
+    assert signing.verify(record).intact is None
