@@ -53,14 +53,14 @@ migrations-check: install-test
 	$(DEV_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
 
 test: install-test system-deps-test lint migrations-check
-	SAFEGUARDING_TEST_BACKEND=postgresql pg_virtualenv -- bash -c '\
+	SAFEGUARDING_TEST_BACKEND=postgresql pg_virtualenv -t -- bash -c '\
 	  DATABASE_URL="postgres://$${PGUSER}:$${PGPASSWORD}@$${PGHOST}:$${PGPORT}/$${PGDATABASE}" \
 	  DJANGO_DEBUG=true DJANGO_SECRET_KEY=test-only-secret-key-0123456789abcdefghijklmnop \
 	  DJANGO_ALLOWED_HOSTS=testserver,localhost,127.0.0.1 \
 	  $(BIN)/python -m pytest $(PYTEST_ARGS)'
 
 bench: install-test system-deps-test
-	pg_virtualenv -- bash -c '\
+	pg_virtualenv -t -- bash -c '\
 	  DATABASE_URL="postgres://$${PGUSER}:$${PGPASSWORD}@$${PGHOST}:$${PGPORT}/$${PGDATABASE}" \
 	  DJANGO_DEBUG=false DJANGO_SECRET_KEY=bench-only-secret-key-0123456789abcdefghijklmn \
 	  DJANGO_ALLOWED_HOSTS=testserver,localhost,127.0.0.1 \
