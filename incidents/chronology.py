@@ -50,16 +50,18 @@ def chronology(incident: Incident) -> list[Entry]:
 
     today = timezone.localdate()
     add(incident.incident_date, "Incident happened (as far as is known)")
-    add(incident.disclosed_at, "Concern first disclosed")
-    add(incident.created_at, "Incident opened", _name(incident.reported_by))
-
     disclosure = section(incident, "disclosure")
-    if disclosure is not None:
+    if disclosure is None:
+        add(incident.disclosed_at, "Concern first disclosed")
+    else:
         add(
-            disclosure.created_at,
-            f"Disclosure recorded (disclosed to {disclosure.disclosed_to})",
-            _name(disclosure.created_by),
+            incident.disclosed_at,
+            f"Concern first disclosed to {disclosure.disclosed_to}",
+            disclosure.get_disclosed_by_display(),
         )
+    add(incident.created_at, "Incident opened", _name(incident.reported_by))
+    if disclosure is not None:
+        add(disclosure.created_at, "Disclosure recorded", _name(disclosure.created_by))
     for person in incident.young_people.all():
         add(person.created_at, f"Young person added: {person.name}", _name(person.created_by))
     for adult in incident.adults.all():

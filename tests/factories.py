@@ -106,14 +106,17 @@ def full_record(
     """
     now = timezone.now()
     today = timezone.localdate()
-    incident_date = incident_date or today - timedelta(days=6)
-    disclosed_at = disclosed_at or now - timedelta(days=5)
+    # An overdue deletion was asked for ten days ago, so the incident came before that.
+    disclosed_at = disclosed_at or now - timedelta(days=19 if deletion_overdue else 5)
+    incident_date = incident_date or timezone.localdate(disclosed_at) - timedelta(days=1)
     incident = open_incident(
         school=school,
         reported_by=reporter or dsl,
         incident_date=incident_date,
         disclosed_at=disclosed_at,
     )
+
+    # Things happened over the past days; the DSL writes the record now, in one sitting.
     by = _entry(dsl)
     facts = ({"adult_involved": AnswerChoice.YES} if with_adult else {}) | (facts or {})
 
@@ -186,7 +189,7 @@ def full_record(
     result = record_assessment(incident)
     if confirm_result:
         result.confirmed_by = dsl
-        result.confirmed_at = now
+        result.confirmed_at = timezone.now()
         result.save(update_fields=["confirmed_by", "confirmed_at"])
 
     viewed_at = disclosed_at + timedelta(days=1, hours=2)
@@ -225,7 +228,8 @@ def full_record(
         **by,
     )
 
-    decided_at = decided_at or now
+    # The rules ran just now, so the decision made against their result follows it.
+    decided_at = decided_at or timezone.now()
     handled = outcome == DecisionOutcome.HANDLED_IN_SCHOOL
     Decision.objects.create(
         incident=incident,
@@ -263,13 +267,14 @@ def full_record(
             **by,
         )
     asked_on = today - timedelta(days=10) if deletion_overdue else today
+    deadline = asked_on + timedelta(days=3 if deletion_overdue else 7)
     for person in people:
         DeletionRequest.objects.create(
             incident=incident,
             young_person=person,
             asked_on=asked_on,
             asked_by="Ms Patel, DSL",
-            deadline=asked_on + timedelta(days=3),
+            deadline=deadline,
             told_possession_illegal=True,
             parents_told=True,
             **by,

@@ -10,7 +10,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Case, Count, Exists, F, OuterRef, Prefetch, Q, Subquery, When
+from django.db.models import Case, Count, Exists, F, Min, OuterRef, Prefetch, Q, Subquery, When
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -131,7 +131,13 @@ def dashboard(request):
     # One grouped aggregate over the school's incidents: bounded by the school.
     counts = dict(incidents.order_by().values_list("status").annotate(n=Count("pk")))
     stages = [(value, label, counts.get(value, 0)) for value, label in Status.choices]
-    deletions, more_deletions = _first(overdue_deletions(incidents, today).order_by("deadline"))
+    # One line per incident: its young people are usually asked together.
+    deletions, more_deletions = _first(
+        overdue_deletions(incidents, today)
+        .values("incident__reference")
+        .annotate(count=Count("pk"), earliest=Min("deadline"))
+        .order_by("earliest", "incident__reference")
+    )
     actions, more_actions = _first(overdue_actions(incidents, today).order_by("due_date"))
     in_progress, more_in_progress = _first(
         incidents.filter(status__in=OPEN_STATUSES).order_by("disclosed_at", "pk")
