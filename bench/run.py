@@ -1,0 +1,630 @@
+"""`make bench`: the DSL's pages at one school and at a local authority's scale, beside baselines.
+
+Run under ``pg_virtualenv`` with ``DATABASE_URL`` pointing at its throwaway server (the Makefile
+does this). The script, as the parent process:
+
+1. collects the static files (``DJANGO_DEBUG=false`` serves them from the manifest);
+2. makes two databases on that server, ``bench_small`` and ``bench_large`` (the second a copy
+   of the first, freshly migrated), and fills them with ``manage.py seed_scale``: 1,000
+   incidents in 30 schools and 100,000 incidents in 300 schools;
+3. measures each in a child process of its own (``--measure``), so each figure of peak memory
+   is that of the measuring process alone;
+4. runs ``bench/load.py`` against the large database (gunicorn, concurrent DSLs);
+5. prints the table and writes it, with the details, to ``bench/results.md``.
+
+Measuring, in process through Django's test ``Client`` (the whole middleware stack, sessions,
+the second factor, the audit write of every read): for each page, warm-up requests, then timed
+requests, p50 and p95; then one request under ``CaptureQueriesContext`` for its queries, which
+are also searched for an exact ``COUNT(`` over the whole incidents or audit tables. Beside
+them, the baselines: bench-only views in ``bench/baseline.py`` that render the same rows of the
+same tables bare, with no permission checks, and WeasyPrint alone on the same HTML as the PDF.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from datetime import date, timedelta
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+RESULTS = BASE_DIR / "bench" / "results.md"
+
+# The pages the issue names; a page whose URL name does not exist yet is skipped with a note.
+PAGES = (
+    # key, label, URL name, who asks, limit on p95 in ms (None: no absolute limit)
+    ("dashboard", "DSL dashboard", "home", "dsl", 100),
+    ("list", "Incident list", "incident_list", "dsl", 100),
+    ("record", "Record page", "incident_detail", "dsl", 100),
+    ("check", "Check answers", "incident_step", "dsl", None),
+    ("head_queue", "Headteacher's queue", "head_queue", "head", None),
+    ("pdf", "Record PDF export", "incident_export_pdf", "dsl", None),
+    ("pack", "Inspection pack (school year, PDF)", "inspection_pack", "dsl", None),
+)
+# Each page's baseline, and the ratio it must stay within.
+BASELINES = {
+    "list": ("bare_list", 1.5),
+    "record": ("bare_record", 1.5),
+    "dashboard": ("bare_list", 1.5),
+    "pdf": ("weasyprint_record", 1.25),
+    "pack": ("weasyprint_pack", 1.25),
+}
+BASELINE_LABELS = {
+    "bare_list": "Bare list view (same 25 rows, no checks)",
+    "bare_record": "Bare record view (same rows, no checks)",
+    "weasyprint_record": "WeasyPrint alone, record HTML",
+    "weasyprint_pack": "WeasyPrint alone, pack HTML",
+}
+SIZES = {
+    # label: (schools, incidents)
+    "small": (30, 1_000),
+    "large": (300, 100_000),
+}
+WHOLE_TABLES = ("incidents_incident", "incidents_auditevent")
+
+
+# ============================================================================================
+# The parent: databases, seeding, children, the table.
+# ============================================================================================
+
+
+def database_url(name: str) -> str:
+    parts = urlsplit(os.environ["DATABASE_URL"])
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def admin_sql(*statements: str) -> None:
+    import psycopg2
+
+    conn = psycopg2.connect(os.environ["DATABASE_URL"])
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cursor:
+            for sql in statements:
+                cursor.execute(sql)
+    finally:
+        conn.close()
+
+
+def run_child(args: list[str], *, db: str | None = None, label: str) -> tuple[float, int]:
+    """Run a child to the end; return its wall time (s) and peak memory (KiB). Fail loudly."""
+    env = dict(os.environ)
+    if db is not None:
+        env["DATABASE_URL"] = database_url(db)
+    print(f"-- {label}", flush=True)
+    started = time.monotonic()
+    proc = subprocess.Popen(args, cwd=BASE_DIR, env=env)  # noqa: S603 - our own scripts
+    _pid, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    elapsed = time.monotonic() - started
+    if proc.returncode != 0:
+        raise SystemExit(f"{label} failed with exit code {proc.returncode}")
+    print(f"   {label}: {elapsed:.0f} s, peak memory {usage.ru_maxrss / 1024:.0f} MiB", flush=True)
+    return elapsed, usage.ru_maxrss
+
+
+def parent(options) -> None:
+    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        raise SystemExit("make bench runs on PostgreSQL: set DATABASE_URL (pg_virtualenv does).")
+    started = time.monotonic()
+    manage = [PYTHON, "manage.py"]
+    run_child([*manage, "collectstatic", "--noinput", "-v0"], label="collectstatic")
+    sizes = {k: v for k, v in SIZES.items() if k in options.sizes}
+    admin_sql(*(f"DROP DATABASE IF EXISTS bench_{label}" for label in sizes))
+    first = None
+    for label in sizes:
+        if first is None:
+            admin_sql(f"CREATE DATABASE bench_{label}")
+            run_child(
+                [*manage, "migrate", "--noinput", "-v0"],
+                db=f"bench_{label}",
+                label=f"migrate bench_{label}",
+            )
+            first = label
+        else:
+            # A copy of a freshly migrated database: the migrations run once.
+            admin_sql(f"CREATE DATABASE bench_{label} TEMPLATE bench_{first}")
+    # The template must be copied before it is filled, so every copy is made first.
+    results = {"sizes": {}, "seed": {}}
+    for label, (schools, incidents) in sizes.items():
+        seconds, rss = run_child(
+            [
+                *manage,
+                "seed_scale",
+                "--schools",
+                str(schools),
+                "--incidents",
+                str(incidents),
+                "--throwaway-database",
+                "-v2",
+            ],
+            db=f"bench_{label}",
+            label=f"seed_scale {incidents} incidents in {schools} schools",
+        )
+        results["seed"][label] = {
+            "seconds": seconds,
+            "peak_kib": rss,
+            "schools": schools,
+            "incidents": incidents,
+        }
+        out = BASE_DIR / "bench" / f".results-{label}.json"
+        seconds, rss = run_child(
+            [
+                PYTHON,
+                "bench/run.py",
+                "--measure",
+                "--out",
+                str(out),
+                "--runs",
+                str(options.runs),
+                "--warmups",
+                str(options.warmups),
+                "--slow-runs",
+                str(options.slow_runs),
+            ],
+            db=f"bench_{label}",
+            label=f"measure {label}",
+        )
+        data = json.loads(out.read_text())
+        out.unlink()
+        data["measure_seconds"] = seconds
+        results["sizes"][label] = data
+    load = None
+    if not options.no_load:
+        largest = list(sizes)[-1]
+        out = BASE_DIR / "bench" / ".results-load.json"
+        run_child(
+            [
+                PYTHON,
+                "bench/load.py",
+                "--out",
+                str(out),
+                "--users",
+                str(options.users),
+                "--seconds",
+                str(options.seconds),
+            ],
+            db=f"bench_{largest}",
+            label=f"load run on bench_{largest}",
+        )
+        load = json.loads(out.read_text())
+        out.unlink()
+    results["load"] = load
+    results["total_seconds"] = time.monotonic() - started
+    report = render_report(results)
+    print()
+    print(report)
+    RESULTS.write_text(report)
+    print(f"Written to {RESULTS.relative_to(BASE_DIR)}")
+
+
+# ============================================================================================
+# The report.
+# ============================================================================================
+
+
+def ms(value) -> str:
+    return "–" if value is None else f"{value:.1f}"
+
+
+def render_report(results: dict) -> str:
+    sizes = results["sizes"]
+    large = sizes.get("large") or next(iter(sizes.values()))
+    small = sizes.get("small")
+    lines = []
+    add = lines.append
+    add("# Benchmarks: `make bench`")
+    add("")
+    add(
+        f"Generated {date.today().isoformat()} on PostgreSQL, in process through Django's test "
+        f"client, `DJANGO_DEBUG=false`. Each figure: {large['runs']} timed requests after "
+        f"{large['warmups']} warm-ups ({large['slow_runs']} for the PDFs), in milliseconds. "
+        "Query counts at 1,000 and at 100,000 incidents."
+    )
+    add("")
+    for label, seed in results["seed"].items():
+        data = sizes[label]
+        add(
+            f"- **{label}**: {seed['incidents']:,} incidents in {seed['schools']} schools "
+            f"(seeded in {seed['seconds']:.0f} s, {data['audit_events']:,} audit events); the "
+            f"measured school is {data['school']} with {data['school_incidents']:,} incidents."
+        )
+    add("")
+    add(
+        "| Page | p50 | p95 | Baseline | Baseline p50 | Baseline p95 | Ratio (p50) | "
+        "Queries 1k | Queries 100k | Target | Met |"
+    )
+    add("|---|---:|---:|---|---:|---:|---:|---:|---:|---|---|")
+    misses = []
+    for key, label, _name, _who, p95_limit in PAGES:
+        page = large["pages"].get(key)
+        if page is None or page.get("skipped"):
+            note = (page or {}).get("skipped", "not measured")
+            add(f"| {label} | – | – | – | – | – | – | – | – | – | skipped: {note} |")
+            misses.append(f"{label}: skipped ({note})")
+            continue
+        base_key, limit = BASELINES.get(key, (None, None))
+        base = large["baselines"].get(base_key) if base_key else None
+        ratio = page["p50"] / base["p50"] if base else None
+        q_small = (small or {}).get("pages", {}).get(key, {}).get("queries")
+        q_large = page["queries"]
+        checks, target = [], []
+        if limit:
+            target.append(f"≤ {limit}× baseline")
+            checks.append(ratio is not None and ratio <= limit)
+        if p95_limit:
+            target.append(f"p95 < {p95_limit} ms")
+            checks.append(page["p95"] < p95_limit)
+        if small is not None:
+            target.append("same queries")
+            checks.append(q_small == q_large)
+        if page.get("whole_table_counts"):
+            target.append("no whole-table COUNT")
+            checks.append(False)
+        met = "yes" if all(checks) else "**no**"
+        if not all(checks):
+            misses.append(label)
+        add(
+            f"| {label} | {ms(page['p50'])} | {ms(page['p95'])} | "
+            f"{BASELINE_LABELS.get(base_key, '–')} | {ms(base and base['p50'])} | "
+            f"{ms(base and base['p95'])} | {'–' if ratio is None else f'{ratio:.2f}×'} | "
+            f"{'–' if q_small is None else q_small} | {q_large} | {'; '.join(target)} | {met} |"
+        )
+    add("")
+    add("Baselines alone:")
+    add("")
+    add("| Baseline | p50 | p95 | Queries 1k | Queries 100k |")
+    add("|---|---:|---:|---:|---:|")
+    for key, base in large["baselines"].items():
+        q_small = (small or {}).get("baselines", {}).get(key, {}).get("queries")
+        add(
+            f"| {BASELINE_LABELS[key]} | {ms(base['p50'])} | {ms(base['p95'])} | "
+            f"{'–' if q_small is None else q_small} | {base.get('queries', '–')} |"
+        )
+    add("")
+    add("Peak memory (maximum resident set):")
+    add("")
+    for label, data in sizes.items():
+        add(f"- measuring process, {label}: {data['peak_kib'] / 1024:.0f} MiB")
+    for label, seed in results["seed"].items():
+        add(f"- seeding process, {label}: {seed['peak_kib'] / 1024:.0f} MiB")
+    add("")
+    add("## Exact counts")
+    add("")
+    found = False
+    for label, data in sizes.items():
+        for key, page in data["pages"].items():
+            for sql in page.get("counts", []):
+                found = True
+                whole = sql in page.get("whole_table_counts", [])
+                kind = "**over a whole table**" if whole else "bounded by a filter"
+                add(f"- {label}, {key}: {kind}: `{sql[:300]}`")
+    if not found:
+        add("No page runs `COUNT(` at all.")
+    add("")
+    if results.get("load"):
+        load = results["load"]
+        add("## Load run")
+        add("")
+        add(
+            f"gunicorn, {load['workers']} workers on 127.0.0.1, {load['users']} concurrent DSLs "
+            f"(each at their own school, an OTP-verified session) for {load['seconds']:.0f} s "
+            f"over {', '.join(load['pages'])}, on the large data set."
+        )
+        add("")
+        add("| Page | Requests | p50 ms | p95 ms | Errors |")
+        add("|---|---:|---:|---:|---:|")
+        for name, row in load["by_page"].items():
+            add(
+                f"| {name} | {row['requests']} | {ms(row['p50'])} | {ms(row['p95'])} | "
+                f"{row['errors']} |"
+            )
+        add(
+            f"| **all** | {load['requests']} | {ms(load['p50'])} | {ms(load['p95'])} | "
+            f"{load['errors']} |"
+        )
+        add("")
+        add(f"Throughput: **{load['throughput']:.1f} requests/s**; errors: **{load['errors']}**.")
+        if load.get("error_samples"):
+            add("")
+            for sample in load["error_samples"]:
+                add(f"- {sample}")
+        add("")
+    add("## Slowest queries (large data set)")
+    add("")
+    for key, page in large["pages"].items():
+        for q in page.get("slowest", []):
+            add(f"- {key}: {q['ms']:.1f} ms: `{q['sql'][:240]}`")
+    add("")
+    add("## Targets missed")
+    add("")
+    if misses:
+        for miss in misses:
+            add(f"- {miss}")
+    else:
+        add("None: every page meets its targets.")
+    add("")
+    add(f"The whole run took {results['total_seconds'] / 60:.1f} minutes.")
+    add("")
+    return "\n".join(lines)
+
+
+# ============================================================================================
+# The child: measuring one database.
+# ============================================================================================
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    if len(ordered) == 1:
+        return ordered[0]
+    index = fraction * (len(ordered) - 1)
+    low = int(index)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (index - low)
+
+
+COUNT_RE = re.compile(r"\bCOUNT\(", re.IGNORECASE)
+
+
+def count_queries(sqls: list[str]) -> tuple[list[str], list[str]]:
+    """The queries with COUNT(, and those of them counting a whole incidents or audit table.
+
+    A count is over a whole table when that table is in its FROM with no WHERE at all.
+    """
+    counts, whole = [], []
+    for sql in sqls:
+        if not COUNT_RE.search(sql):
+            continue
+        counts.append(sql)
+        flat = " ".join(sql.split())
+        for table in WHOLE_TABLES:
+            if re.search(rf'FROM "?{table}"?(\s|$)', flat) and " WHERE " not in flat.upper():
+                whole.append(sql)
+                break
+    return counts, whole
+
+
+def measure(options) -> None:
+    sys.path.insert(0, str(BASE_DIR))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "safeguarding.settings")
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.db import connection
+    from django.db.models import Count
+    from django.template.loader import render_to_string
+    from django.test import Client, override_settings
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import NoReverseMatch, reverse
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from incidents.models import AuditEvent, Incident, School, Status, User
+
+    if "testserver" not in settings.ALLOWED_HOSTS:
+        settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    override = override_settings(ROOT_URLCONF="bench.baseline")
+    override.enable()
+
+    # The school with the most incidents: the worst case a DSL meets.
+    school = (
+        School.objects.filter(slug__startswith="scale-")
+        .annotate(n=Count("incidents"))
+        .order_by("-n", "pk")
+        .first()
+    )
+    prefix = school.reference_prefix.lower()
+
+    def client_for(short: str) -> Client:
+        """Logged in as ``tests.conftest.client_login`` does: the session verified by OTP."""
+        user = User.objects.get(username=f"{prefix}-{short}")
+        client = Client()
+        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = TOTPDevice.objects.get(
+            user=user, confirmed=True
+        ).persistent_id
+        session.save()
+        return client
+
+    clients = {"dsl": client_for("dsl"), "head": client_for("head")}
+    incidents = Incident.objects.filter(school=school)
+    # The record: the newest approved incident with the fullest record (referrals and actions).
+    record = (
+        incidents.filter(status=Status.APPROVED)
+        .annotate(rows=Count("referrals", distinct=True) + Count("actions", distinct=True))
+        .order_by("-rows", "-created_at")
+        .first()
+    )
+    # The check-answers page is of a record still being written.
+    editable = (
+        incidents.filter(status=Status.UNDER_REVIEW, decision__isnull=False)
+        .order_by("-created_at")
+        .first()
+        or incidents.filter(status=Status.UNDER_REVIEW).order_by("-created_at").first()
+    )
+    today = date.today()
+    year_start = date(today.year if today.month >= 9 else today.year - 1, 9, 1)
+    last_year = (date(year_start.year - 1, 9, 1), year_start - timedelta(days=1))
+
+    def url(name: str, **kwargs):
+        try:
+            return reverse(name, kwargs=kwargs or None)
+        except NoReverseMatch as exc:
+            return exc
+
+    requests = {
+        "dashboard": ("get", url("home"), None),
+        "list": ("get", url("incident_list"), None),
+        "record": ("get", url("incident_detail", reference=record.reference), None),
+        "check": (
+            "get",
+            url("incident_step", reference=editable.reference, step="check")
+            if editable
+            else NoReverseMatch("no incident under review at the measured school"),
+            None,
+        ),
+        "head_queue": ("get", url("head_queue"), None),
+        "pdf": ("get", url("incident_export_pdf", reference=record.reference), None),
+        "pack": (
+            "post",
+            url("inspection_pack"),
+            {"start": last_year[0].isoformat(), "end": last_year[1].isoformat(), "format": "pdf"},
+        ),
+    }
+    slow = {"pdf", "pack"}
+
+    def timed(call, runs: int, warmups: int) -> list[float]:
+        for _ in range(warmups):
+            call()
+        samples = []
+        for _ in range(runs):
+            t0 = time.perf_counter()
+            call()
+            samples.append((time.perf_counter() - t0) * 1000)
+        return samples
+
+    def summary(samples: list[float]) -> dict:
+        return {
+            "p50": statistics.median(samples),
+            "p95": percentile(samples, 0.95),
+            "min": min(samples),
+            "max": max(samples),
+        }
+
+    def captured(call) -> tuple[int, list[dict]]:
+        with CaptureQueriesContext(connection) as ctx:
+            call()
+        return len(ctx.captured_queries), ctx.captured_queries
+
+    pages = {}
+    for key, label, name, who, _limit in PAGES:
+        method, target, data = requests[key]
+        if isinstance(target, Exception):
+            pages[key] = {"skipped": f"{name}: {target}"}
+            print(f"   skip {label}: {target}", flush=True)
+            continue
+        client = clients[who]
+
+        def call(client=client, method=method, target=target, data=data):
+            if method == "post":
+                return client.post(target, data, secure=True)
+            return client.get(target, secure=True)
+
+        response = call()
+        if response.status_code != 200:
+            pages[key] = {"skipped": f"{target} answered {response.status_code}"}
+            print(f"   skip {label}: {target} answered {response.status_code}", flush=True)
+            continue
+        runs = options.slow_runs if key in slow else options.runs
+        warmups = 1 if key in slow else options.warmups
+        samples = timed(call, runs, warmups)
+        n, queries = captured(call)
+        sqls = [q["sql"] for q in queries]
+        counts, whole = count_queries(sqls)
+        slowest = sorted(queries, key=lambda q: float(q["time"]), reverse=True)[:3]
+        pages[key] = {
+            **summary(samples),
+            "queries": n,
+            "counts": counts,
+            "whole_table_counts": whole,
+            "slowest": [{"ms": float(q["time"]) * 1000, "sql": q["sql"]} for q in slowest],
+            "url": target,
+            "bytes": len(response.content),
+        }
+        print(
+            f"   {label}: p50 {pages[key]['p50']:.1f} ms, p95 {pages[key]['p95']:.1f} ms, "
+            f"{n} queries",
+            flush=True,
+        )
+
+    # Baselines ------------------------------------------------------------------------------
+    baselines = {}
+    bare = Client()
+
+    def bare_call(target):
+        return lambda: bare.get(target, secure=True)
+
+    for key, target in (
+        ("bare_list", reverse("bench_bare_list", kwargs={"school_id": school.pk})),
+        ("bare_record", reverse("bench_bare_record", kwargs={"reference": record.reference})),
+    ):
+        call = bare_call(target)
+        assert call().status_code == 200, target  # noqa: S101
+        baselines[key] = summary(timed(call, options.runs, options.warmups))
+        baselines[key]["queries"] = captured(call)[0]
+
+    try:
+        from incidents.export.pdf import record_context, renderer
+        from incidents.record import load_record
+    except ImportError as exc:
+        print(f"   skip WeasyPrint baseline: {exc}", flush=True)
+    else:
+        html = render_to_string("export/record.html", record_context(load_record(record)))
+        pdf = renderer()
+        baselines["weasyprint_record"] = summary(
+            timed(lambda: pdf.render(html), options.slow_runs, 1)
+        )
+        try:
+            from incidents.export.pack import build_pack
+
+            pack = build_pack(school, *last_year)
+            pack_html = render_to_string(
+                "export/inspection_pack.html", {"pack": pack, "totals": pack.totals}
+            )
+            baselines["weasyprint_pack"] = summary(
+                timed(lambda: pdf.render(pack_html), options.slow_runs, 1)
+            )
+        except (ImportError, AttributeError) as exc:
+            print(f"   skip WeasyPrint pack baseline: {exc}", flush=True)
+    for key, base in baselines.items():
+        print(f"   baseline {key}: p50 {base['p50']:.1f} ms, p95 {base['p95']:.1f} ms", flush=True)
+
+    override.disable()
+    result = {
+        "school": school.name,
+        "school_incidents": incidents.count(),
+        "audit_events": AuditEvent.objects.order_by().count(),
+        "record": record.reference,
+        "editable": editable.reference if editable else None,
+        "runs": options.runs,
+        "warmups": options.warmups,
+        "slow_runs": options.slow_runs,
+        "pages": pages,
+        "baselines": baselines,
+        "peak_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+    }
+    Path(options.out).write_text(json.dumps(result, indent=1, default=str))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--measure", action="store_true", help="measure the configured database")
+    parser.add_argument("--out", help="where --measure writes its figures (JSON)")
+    parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--warmups", type=int, default=3)
+    parser.add_argument("--slow-runs", type=int, default=10, help="timed runs of the PDFs")
+    parser.add_argument("--sizes", nargs="+", default=list(SIZES), choices=list(SIZES))
+    parser.add_argument("--users", type=int, default=8, help="concurrent DSLs in the load run")
+    parser.add_argument("--seconds", type=float, default=20, help="length of the load run")
+    parser.add_argument("--no-load", action="store_true")
+    options = parser.parse_args()
+    if options.measure:
+        measure(options)
+    else:
+        parent(options)
+
+
+if __name__ == "__main__":
+    main()
