@@ -72,7 +72,7 @@ def test_it_shows_the_headteacher_their_queue(page, live_server, world):
     )
     not_referred = full_record(world.oak, world.oak_dsl, outcome="handled_in_school")
     login(page, live_server, "oak-head")
-    page.get_by_role("link", name="Headteacher's queue").click()
+    page.get_by_role("link", name="Approvals").click()
     page.wait_for_url("**/headteacher/")
     assert (
         page.get_by_test_id("queue-approval")
