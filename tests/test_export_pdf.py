@@ -153,9 +153,13 @@ def test_it_shows_the_access_history(world, client):
     client.get(reverse("incident_detail", args=[incident.reference]))
     text = "\n".join(pages_of(render_record_pdf(incident)[2]))
     history = text[text.index("12. Access history") :]
-    assert "incident.opened" in history
-    assert "incident.viewed" in history
-    assert world.oak_head.get_full_name() in history
+    assert "Record opened (incident.opened)" in history
+    # One line per event, in reading order: when, what, who.
+    assert re.search(
+        r"\d{1,2} \w{3} \d{4} \d\d:\d\d Record read \(incident.viewed\) "
+        + world.oak_head.get_full_name(),
+        history,
+    )
 
 
 def test_it_renders_a_record_just_reported(world):
@@ -223,7 +227,10 @@ def test_it_loads_the_record_in_the_same_number_of_queries_however_large(
 ):
     small = full_record(world.oak, world.oak_dsl, names=("Amelia Hart",), ages=(14,))
     large = full_record(
-        world.oak, world.oak_dsl, names=("A One", "B Two", "C Three", "D Four"), ages=(13, 14, 15, 16)
+        world.oak,
+        world.oak_dsl,
+        names=("A One", "B Two", "C Three", "D Four"),
+        ages=(13, 14, 15, 16),
     )
     for incident in (small, large):
         with django_assert_max_num_queries(16):

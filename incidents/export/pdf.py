@@ -124,11 +124,33 @@ def render_pdf(template: str, context: dict) -> bytes:
 # --------------------------------------------------------------------------------------------
 
 
+# How the access history reads on paper; an action not listed shows its dotted name alone.
+ACTION_LABELS = {
+    "concern.reported": "Concern reported",
+    "incident.opened": "Record opened",
+    "incident.viewed": "Record read",
+    "incident.review_started": "Review started",
+    "incident.step_saved": "Record changed",
+    "incident.exported": "Record exported",
+    "incident.signed": "Record signed",
+    "incident.approved": "Record approved",
+    "incident.sent_back": "Record sent back",
+    "incident.addendum_added": "Addendum added",
+    "incident.access_granted": "Access granted",
+    "incident.access_revoked": "Access revoked",
+    "incident.access_refused": "Access refused",
+    "incident.alert_sent": "Alert sent to the safeguarding team",
+}
+
+
 def access_history(incident: Incident) -> list[AuditEvent]:
     """The incident's audit events (reads, changes, exports, signatures), oldest first."""
-    return list(
+    events = list(
         AuditEvent.objects.filter(incident=incident).select_related("user").order_by("at", "pk")
     )
+    for event in events:
+        event.label = ACTION_LABELS.get(event.action, "")
+    return events
 
 
 def record_context(incident: Incident, *, exported_by=None) -> dict:

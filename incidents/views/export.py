@@ -43,9 +43,10 @@ def incident_export_pdf(request, reference):
 @require_http_methods(["GET", "POST"])
 def inspection_pack(request):
     school = request.school
-    if school is None:
+    # A lazy object, never None itself: falsy when the user has not chosen among their schools.
+    if not school:
         return redirect("choose_school")
-    if not request.roles & PACK_ROLES:
+    if PACK_ROLES.isdisjoint(request.roles):
         raise PermissionDenied("Only the DSL, the headteacher or the trust lead export the pack.")
     if request.method == "POST":
         form = InspectionPackForm(request.POST)
