@@ -260,3 +260,26 @@ def test_the_partial_links_each_section_to_its_step_only_when_asked(world, recor
     step = reverse("incident_step", args=[record.reference, "disclosure"])
     assert f'href="{step}"' in with_links
     assert with_links.count(">Change<") == 10  # every section but signatures
+
+
+def test_it_offers_each_role_the_next_step_of_the_record(client, world):
+    open_record = full_record(world.oak, world.oak_dsl, outcome="handled_in_school")
+    signed = full_record(world.oak, world.oak_dsl, status=Status.AWAITING_APPROVAL)
+    approved = full_record(world.oak, world.oak_dsl, status=Status.APPROVED)
+    client_login(client, world.oak_dsl)
+    body = client.get(url(open_record)).content.decode()
+    assert f'href="{reverse("incident_wizard", args=[open_record.reference])}"' in body
+    assert f'href="{reverse("incident_sign", args=[open_record.reference])}"' in body
+    assert "Sign off the decision not to refer" not in body
+    body = client.get(url(approved)).content.decode()
+    assert "Continue the record" not in body
+    assert f'href="{reverse("incident_addendum", args=[approved.reference])}"' in body
+    client_login(client, world.oak_head)
+    body = client.get(url(open_record)).content.decode()
+    assert "Continue the record" not in body
+    assert (
+        f'href="{reverse("incident_non_referral_signoff", args=[open_record.reference])}"' in body
+    )
+    body = client.get(url(signed)).content.decode()
+    assert f'href="{reverse("incident_approve", args=[signed.reference])}"' in body
+    assert "Add an addendum" not in client.get(url(approved)).content.decode()

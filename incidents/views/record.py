@@ -12,15 +12,20 @@ from incidents.models import Role
 from incidents.record import current_result, load_record
 
 
-def may_edit(incident) -> bool:
-    """Whether the reader may also edit: a DSL, or a deputy granted this incident.
+def holds_edit_role(incident) -> bool:
+    """Whether the reader writes this record: a DSL, or a deputy granted this incident.
 
     ``get_incident_for_user`` let the reader in; a deputy who is neither DSL nor headteacher
     can only have got in through a grant on this incident, so the grant is known here.
     """
     roles = incident.viewer_roles
     deputy_only = Role.DEPUTY_DSL in roles and not roles & {Role.DSL, Role.HEADTEACHER}
-    return not incident.is_locked and allowed(roles, Need.EDIT, granted=deputy_only)
+    return allowed(roles, Need.EDIT, granted=deputy_only)
+
+
+def may_edit(incident) -> bool:
+    """An approved record is locked: later facts go in a signed addendum (SPEC §10)."""
+    return not incident.is_locked and holds_edit_role(incident)
 
 
 @never_cache
@@ -37,5 +42,7 @@ def incident_detail(request, reference):
             "result": current_result(incident),
             "chronology": chronology(incident),
             "may_edit": may_edit(incident),
+            "may_add_addendum": incident.is_locked and holds_edit_role(incident),
+            "may_approve": allowed(incident.viewer_roles, Need.APPROVE, granted=False),
         },
     )
