@@ -60,6 +60,26 @@ def allowed(roles: frozenset[str], need: Need, granted: bool) -> bool:
     raise ValueError(need)
 
 
+def _log_refused(request, incident, need: Need, status: int, reference: str = "") -> None:
+    """Refused access is audited (SPEC §11): who tried which record, for what, and the answer.
+
+    The refused incident is named in the log, which only the audit trail's readers see; the
+    person refused still gets a bare 404.
+    """
+    from incidents.audit import log_action
+
+    data = {"need": need.value, "status": status}
+    if incident is None:
+        data["reference"] = reference[:40]
+    log_action(
+        "incident.access_refused",
+        request=request,
+        incident=incident,
+        school=incident.school if incident else None,
+        data=data,
+    )
+
+
 def get_incident_for_user(request, reference: str, need: Need = Need.READ) -> Incident:
     """The incident named by ``reference`` if the user may ``need`` it; else 404 or 403."""
     try:
@@ -67,13 +87,16 @@ def get_incident_for_user(request, reference: str, need: Need = Need.READ) -> In
             reference=reference
         )
     except Incident.DoesNotExist:
+        _log_refused(request, None, need, 404, reference)
         raise Http404("No such incident") from None
     roles = roles_in(request.user, incident.school)
     if not roles:
+        _log_refused(request, incident, need, 404)
         raise Http404("No such incident")
     deputy_only = Role.DEPUTY_DSL in roles and not roles & {Role.DSL, Role.HEADTEACHER}
     granted = deputy_only and has_grant(request.user, incident)
     if not allowed(roles, need, granted):
+        _log_refused(request, incident, need, 403)
         raise PermissionDenied("Your role does not allow this on this record.")
     incident.viewer_roles = roles
     return incident

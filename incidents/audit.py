@@ -4,10 +4,20 @@ Every read of a record, change, export, signature, approval, access grant, login
 access goes through ``log_action``. Never signals: the call sits in the service or view that
 acts, so the reader of that code sees what is logged. ``data`` holds identifiers and field
 names only, never record content.
+
+Integrity. Each event stores ``hash = SHA-256(previous_hash + canonical JSON of its fields)``,
+``previous_hash`` being the hash of the event before it (``GENESIS_HASH`` for the first).
+Writers take a PostgreSQL advisory lock for the rest of their transaction, so the chain has
+one order even under concurrent requests. The database refuses UPDATE, DELETE and TRUNCATE of
+the table (``incidents.models.locking``); ``verify_chain`` (``manage.py verify_audit``) finds a
+changed row, a removed row (the next row's ``previous_hash`` no longer matches) and, given a
+head hash recorded earlier (``--anchor``), rows removed from the end.
 """
 
 import hashlib
 import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -17,14 +27,17 @@ from incidents.models import AuditEvent
 GENESIS_HASH = "0" * 64
 # Any constant works: it names the lock that serialises writers of the hash chain.
 _CHAIN_LOCK_ID = 7_110_421
-_SECRET_KEYS = {"password", "otp_token", "token", "secret", "code"}
+_SECRET_KEYS = {"password", "otp_token", "token", "secret", "code", "key"}
+_MASK = "********"
 
 
 def client_ip(request) -> str | None:
     """The address the request came from.
 
-    REMOTE_ADDR only: a client can forge X-Forwarded-For, and the app is served directly or
-    behind a proxy that sets REMOTE_ADDR itself.
+    REMOTE_ADDR only: a client can forge X-Forwarded-For. Behind a reverse proxy, the proxy
+    must set REMOTE_ADDR (for example gunicorn's ``--forwarded-allow-ips`` with uvicorn/WSGI
+    middleware under the operator's control), never the client. django-axes uses this same
+    function (settings.AXES_CLIENT_IP_CALLABLE), so lockout and the log agree.
     """
     if request is None:
         return None
@@ -32,7 +45,16 @@ def client_ip(request) -> str | None:
 
 
 def _mask(data: dict) -> dict:
-    return {k: ("********" if k in _SECRET_KEYS else v) for k, v in data.items()}
+    """Secrets never reach the log, however deep they sit in ``data``."""
+    masked = {}
+    for key, value in data.items():
+        if key in _SECRET_KEYS:
+            masked[key] = _MASK
+        elif isinstance(value, dict):
+            masked[key] = _mask(value)
+        else:
+            masked[key] = value
+    return masked
 
 
 def event_hash(previous_hash: str, fields: dict) -> str:
@@ -54,6 +76,11 @@ def hashed_fields(event: AuditEvent) -> dict:
     }
 
 
+def _as_stored(value, name: str):
+    """A value as the database will give it back, so the hash matches on re-reading."""
+    return AuditEvent._meta.get_field(name).to_python(value)
+
+
 def log_action(
     action: str,
     *,
@@ -71,21 +98,27 @@ def log_action(
     """
     if data is not None and not isinstance(data, dict):
         raise TypeError("log_action data must be a dict")
+    if not action or "." not in action:
+        raise ValueError("log_action action must be a dotted name such as incident.viewed")
     if user is None and request is not None and request.user.is_authenticated:
         user = request.user
+    if user is not None and not user.is_authenticated:
+        user = None
     if school is None and incident is not None:
         school = incident.school
+    if username is None:
+        username = getattr(user, "username", "") or ""
+    # JSON round trip: what is hashed is exactly what the JSON column will hold.
+    stored_data = json.loads(json.dumps(_mask(data or {}), default=str))
     event = AuditEvent(
         at=timezone.now(),
         user=user,
-        username=(username if username is not None else getattr(user, "username", "") or "")[
-            :150
-        ],
-        action=action,
+        username=username[:150],
+        action=action[:100],
         school=school,
         incident=incident,
-        ip_address=client_ip(request),
-        data=_mask(data or {}),
+        ip_address=_as_stored(client_ip(request), "ip_address"),
+        data=stored_data,
     )
     with transaction.atomic():
         if connection.vendor == "postgresql":
@@ -96,3 +129,92 @@ def log_action(
         event.hash = event_hash(event.previous_hash, hashed_fields(event))
         event.save(force_insert=True)
     return event
+
+
+# Verification ------------------------------------------------------------------------------
+
+
+@dataclass
+class ChainReport:
+    count: int = 0
+    head: str = GENESIS_HASH
+    problems: list[str] = field(default_factory=list)
+    id_gaps: list[tuple[int, int]] = field(default_factory=list)
+    anchor_found: bool | None = None
+
+    @property
+    def intact(self) -> bool:
+        return not self.problems and self.anchor_found is not False
+
+
+def _events() -> Iterator[AuditEvent]:
+    return AuditEvent.objects.order_by("pk").iterator(chunk_size=2000)
+
+
+def verify_chain(anchor: str | None = None) -> ChainReport:
+    """Recompute every hash in id order and check each link to the row before.
+
+    An id gap alone is not evidence: a rolled-back transaction also skips an id. A removed
+    row shows as a broken link; a changed row as a hash that no longer matches its fields.
+    """
+    report = ChainReport()
+    previous_hash = GENESIS_HASH
+    previous_id = None
+    if anchor is not None:
+        report.anchor_found = anchor == GENESIS_HASH
+    for event in _events():
+        report.count += 1
+        if previous_id is not None and event.pk != previous_id + 1:
+            report.id_gaps.append((previous_id, event.pk))
+        if event.previous_hash != previous_hash:
+            report.problems.append(
+                f"Event {event.pk} ({event.action}, {event.at:%Y-%m-%d %H:%M:%S}) does not "
+                f"follow the event before it (id {previous_id}): a row between them was "
+                "removed, or its hash was changed."
+            )
+        if event_hash(event.previous_hash, hashed_fields(event)) != event.hash:
+            report.problems.append(
+                f"Event {event.pk} ({event.action}) has been changed: its hash does not match "
+                "its content."
+            )
+        if anchor is not None and event.hash == anchor:
+            report.anchor_found = True
+        previous_hash = event.hash
+        previous_id = event.pk
+    report.head = previous_hash
+    return report
+
+
+# Access history ----------------------------------------------------------------------------
+
+ACTION_LABELS = {
+    "incident.opened": "Opened the record",
+    "incident.viewed": "Read the record",
+    "incident.step_saved": "Changed the record",
+    "incident.review_started": "Started the review",
+    "incident.exported": "Exported the record",
+    "incident.access_refused": "Was refused access",
+    "incident.access_granted": "Granted access",
+    "incident.access_revoked": "Revoked access",
+    "record.signed": "Signed the record",
+    "record.approved": "Approved the record",
+    "record.sent_back": "Sent the record back",
+    "record.non_referral_signed_off": "Signed off the decision not to refer",
+    "record.addendum_added": "Added a signed addendum",
+    "record.verified": "Verified the record's digest",
+    "record.signing_refused": "Was refused a signature (wrong password, code or role)",
+}
+
+
+def label(action: str) -> str:
+    return ACTION_LABELS.get(action, action)
+
+
+def access_history(incident, limit: int = 50) -> list[AuditEvent]:
+    """The latest events about one incident, newest first, each with ``label`` set."""
+    events = list(
+        AuditEvent.objects.filter(incident=incident).order_by("-at", "-pk")[:limit]
+    )
+    for event in events:
+        event.label = label(event.action)
+    return events

@@ -26,7 +26,30 @@ CHROMIUM_ARGS = [
 ]
 
 
+def _allow_test_flush_past_the_audit_guard():
+    """Let pytest-django's flush (TRUNCATE after each transactional test) empty the audit log.
+
+    The database refuses TRUNCATE of the audit table (incidents.models.locking.no_truncate).
+    Only this test teardown is let through, with django-pgtrigger's per-statement ignore; the
+    application never does this.
+    """
+    import pgtrigger
+    from django.core.management.commands import flush
+
+    original = flush.Command.handle
+    if getattr(original, "past_audit_guard", False):
+        return
+
+    def handle(self, *args, **options):
+        with pgtrigger.ignore("incidents.AuditEvent:audit_no_truncate"):
+            return original(self, *args, **options)
+
+    handle.past_audit_guard = True
+    flush.Command.handle = handle
+
+
 def pytest_configure(config):
+    _allow_test_flush_past_the_audit_guard()
     # `make test` promises PostgreSQL: never let the suite fall back to SQLite silently.
     if os.environ.get("SAFEGUARDING_TEST_BACKEND") == "postgresql":
         from django.conf import settings

@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from incidents.models.locking import append_only, no_truncate
+
 
 class AuditEvent(models.Model):
     """Who did what, when and from where. Never any record content (names, accounts).
@@ -34,11 +36,17 @@ class AuditEvent(models.Model):
     hash = models.CharField(max_length=64, unique=True)
 
     class Meta:
+        triggers = [append_only("audit_append_only"), no_truncate("audit_no_truncate")]
         ordering = ["at", "pk"]
         indexes = [models.Index(fields=["incident", "at"], name="audit_incident_at")]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.action}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise PermissionError("Audit events are never changed.")
+        super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
         raise PermissionError("Audit events are never deleted.")

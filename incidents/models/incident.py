@@ -17,6 +17,7 @@ from incidents.models.choices import (
     Sex,
     Status,
 )
+from incidents.models.locking import incident_locked, section_locked
 from incidents.models.schools import School
 
 
@@ -41,6 +42,7 @@ class Incident(models.Model):
     history = HistoricalRecords()
 
     class Meta:
+        triggers = [incident_locked()]
         ordering = ["-created_at"]
         constraints = [
             models.UniqueConstraint(
@@ -123,6 +125,7 @@ class Disclosure(RecordEntry):
     history = HistoricalRecords()
 
     class Meta:
+        triggers = [section_locked()]
         constraints = [
             models.CheckConstraint(
                 condition=Q(disclosed_by__in=DisclosedBy.values), name="disclosure_by_valid"
@@ -176,6 +179,7 @@ class YoungPerson(RecordEntry):
     history = HistoricalRecords()
 
     class Meta:
+        triggers = [section_locked()]
         ordering = ["created_at", "pk"]
         constraints = [
             models.CheckConstraint(
@@ -232,6 +236,7 @@ class Adult(RecordEntry):
     history = HistoricalRecords()
 
     class Meta:
+        triggers = [section_locked()]
         ordering = ["created_at", "pk"]
 
     def __str__(self) -> str:

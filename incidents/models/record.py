@@ -22,6 +22,7 @@ from incidents.models.choices import (
     ViewingGround,
 )
 from incidents.models.incident import Incident, RecordEntry, YoungPerson
+from incidents.models.locking import section_locked
 from incidents.rules import FACT_QUESTIONS
 
 
@@ -77,6 +78,7 @@ class InitialReview(RecordEntry):
     history = HistoricalRecords()
 
     class Meta:
+        triggers = [section_locked()]
         constraints = answers_valid("initial_review", FACT_FIELDS)
 
 
@@ -126,6 +128,7 @@ class RiskAssessment(RecordEntry):
     history = HistoricalRecords()
 
     class Meta:
+        triggers = [section_locked()]
         constraints = [
             models.CheckConstraint(
                 condition=Q(rating__in=RiskRating.values), name="risk_rating_valid"
@@ -166,6 +169,7 @@ class AssessmentResult(models.Model):
     override_reason = models.TextField(blank=True)
 
     class Meta:
+        triggers = [section_locked()]
         ordering = ["-computed_at", "-pk"]
         get_latest_by = ["computed_at", "pk"]
         constraints = [
@@ -218,6 +222,7 @@ class ImageryViewing(RecordEntry):
     history = HistoricalRecords()
 
     class Meta:
+        triggers = [section_locked()]
         ordering = ["viewed_at", "pk"]
         constraints = [
             models.CheckConstraint(
@@ -279,6 +284,7 @@ class DeviceSearch(RecordEntry):
     history = HistoricalRecords()
 
     class Meta:
+        triggers = [section_locked()]
         ordering = ["searched_at", "pk"]
         constraints = [
             models.CheckConstraint(
@@ -328,6 +334,7 @@ class Decision(RecordEntry):
     history = HistoricalRecords()
 
     class Meta:
+        triggers = [section_locked()]
         constraints = [
             models.CheckConstraint(
                 condition=Q(outcome__in=DecisionOutcome.values), name="decision_outcome_valid"
@@ -359,6 +366,7 @@ class Referral(RecordEntry):
     history = HistoricalRecords()
 
     class Meta:
+        triggers = [section_locked()]
         ordering = ["made_at", "pk"]
         constraints = [
             models.CheckConstraint(
@@ -392,6 +400,7 @@ class ParentContact(RecordEntry):
     history = HistoricalRecords()
 
     class Meta:
+        triggers = [section_locked()]
         ordering = ["created_at", "pk"]
         constraints = [
             models.CheckConstraint(
@@ -422,6 +431,7 @@ class DeletionRequest(RecordEntry):
     history = HistoricalRecords()
 
     class Meta:
+        triggers = [section_locked()]
         ordering = ["deadline", "pk"]
         constraints = [
             models.CheckConstraint(
@@ -451,6 +461,7 @@ class Action(RecordEntry):
     history = HistoricalRecords()
 
     class Meta:
+        triggers = [section_locked()]
         ordering = ["due_date", "pk"]
         constraints = [
             models.CheckConstraint(
@@ -473,3 +484,6 @@ class Review(RecordEntry):
     policies_to_update = models.TextField("Policies to update", blank=True)
 
     history = HistoricalRecords()
+
+    class Meta:
+        triggers = [section_locked()]

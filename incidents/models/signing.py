@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from incidents.models.choices import Role, SignatureKind
 from incidents.models.incident import Incident
+from incidents.models.locking import append_only
 
 
 class Signature(models.Model):
@@ -26,6 +27,7 @@ class Signature(models.Model):
     reason = models.TextField(blank=True, help_text="Why the record was sent back.")
 
     class Meta:
+        triggers = [append_only("signatures_append_only")]
         ordering = ["signed_at", "pk"]
         constraints = [
             models.CheckConstraint(
@@ -53,4 +55,5 @@ class Addendum(models.Model):
     )
 
     class Meta:
+        triggers = [append_only("addenda_append_only")]
         ordering = ["created_at", "pk"]

@@ -1,0 +1,146 @@
+"""The audit log: append-only in the database, hash-chained, verifiable (SPEC §11)."""
+
+import pgtrigger
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import DatabaseError, connection, transaction
+
+from incidents.audit import GENESIS_HASH, access_history, log_action, verify_chain
+from incidents.models import AuditEvent
+from tests.conftest import client_login
+
+IGNORE_APPEND_ONLY = "incidents.AuditEvent:audit_append_only"
+
+
+@pytest.fixture(autouse=True)
+def postgresql_only():
+    if connection.vendor != "postgresql":
+        pytest.fail("The audit triggers exist on PostgreSQL only: run this file with make test")
+
+
+@pytest.fixture
+def events(world, incident):
+    return [
+        log_action("test.first", user=world.oak_dsl, incident=incident, data={"step": "one"}),
+        log_action("test.second", user=world.oak_head, incident=incident),
+        log_action("test.third", user=world.oak_dsl, school=world.oak),
+    ]
+
+
+def verify_audit(*args):
+    from io import StringIO
+
+    out, err = StringIO(), StringIO()
+    call_command("verify_audit", *args, stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+def test_it_chains_each_event_to_the_one_before(events):
+    first = AuditEvent.objects.order_by("pk").first()
+    assert first.previous_hash == GENESIS_HASH
+    assert events[1].previous_hash == events[0].hash
+    assert events[2].previous_hash == events[1].hash
+
+
+def test_it_finds_an_intact_log_intact(events):
+    out, _err = verify_audit()
+    assert "The audit log is intact." in out
+    assert events[-1].hash in out
+
+
+def test_it_refuses_an_update_in_the_database(events):
+    with pytest.raises(DatabaseError, match="append-only: UPDATE refused"), transaction.atomic():
+        AuditEvent.objects.filter(pk=events[0].pk).update(action="test.hidden")
+
+
+def test_it_refuses_a_delete_in_the_database(events):
+    with (
+        pytest.raises(DatabaseError, match="append-only: DELETE refused"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("DELETE FROM incidents_auditevent WHERE id = %s", [events[0].pk])
+
+
+def test_it_refuses_truncate_in_the_database(events):
+    with (
+        pytest.raises(DatabaseError, match="TRUNCATE"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("TRUNCATE incidents_auditevent CASCADE")
+    assert AuditEvent.objects.count() >= 3
+
+
+def test_it_refuses_changing_or_deleting_an_event_through_the_model(events):
+    with pytest.raises(PermissionError):
+        events[0].save()
+    with pytest.raises(PermissionError):
+        events[0].delete()
+
+
+def test_it_finds_a_tampered_row(events):
+    with pgtrigger.ignore(IGNORE_APPEND_ONLY):
+        AuditEvent.objects.filter(pk=events[1].pk).update(username="someone-else")
+    with pytest.raises(CommandError, match="NOT intact"):
+        verify_audit()
+    report = verify_chain()
+    assert any(f"Event {events[1].pk}" in p and "changed" in p for p in report.problems)
+
+
+def test_it_finds_a_removed_row(events):
+    with pgtrigger.ignore(IGNORE_APPEND_ONLY):
+        AuditEvent.objects.filter(pk=events[1].pk).delete()
+    report = verify_chain()
+    assert not report.intact
+    assert any(f"Event {events[2].pk}" in p and "removed" in p for p in report.problems)
+    assert (events[0].pk, events[2].pk) in report.id_gaps
+
+
+def test_it_finds_rows_removed_from_the_end_against_an_anchor(events):
+    anchor = events[-1].hash
+    with pgtrigger.ignore(IGNORE_APPEND_ONLY):
+        AuditEvent.objects.filter(pk=events[-1].pk).delete()
+    assert verify_chain().intact  # the chain alone cannot see a cut end...
+    with pytest.raises(CommandError):  # ...the head recorded earlier can
+        verify_audit("--anchor", anchor)
+
+
+def test_it_masks_secrets_in_data(world):
+    event = log_action(
+        "test.masked", user=world.oak_dsl, data={"password": "hunter2", "nested": {"code": "1"}}
+    )
+    event.refresh_from_db()
+    assert event.data == {"password": "********", "nested": {"code": "********"}}
+
+
+def test_it_records_the_address_from_remote_addr_only(client, world):
+    client.post(
+        "/accounts/login/",
+        {"username": "oak-staff", "password": "nope"},
+        REMOTE_ADDR="192.0.2.7",
+        HTTP_X_FORWARDED_FOR="198.51.100.1",
+    )
+    assert AuditEvent.objects.get(action="auth.login_failed").ip_address == "192.0.2.7"
+
+
+def test_it_logs_refused_access_to_another_schools_record(client, world, incident):
+    client_login(client, world.elm_dsl)
+    response = client.get(f"/incidents/{incident.reference}/")
+    assert response.status_code == 404
+    event = AuditEvent.objects.get(action="incident.access_refused")
+    assert event.user == world.elm_dsl and event.incident == incident
+    assert event.data == {"need": "read", "status": 404}
+
+
+def test_it_logs_refused_access_within_the_school(client, world, incident):
+    client_login(client, world.oak_staff)
+    assert client.get(f"/incidents/{incident.reference}/").status_code == 403
+    assert AuditEvent.objects.get(action="incident.access_refused").data["status"] == 403
+
+
+def test_it_gives_a_records_access_history_newest_first(events, incident):
+    history = access_history(incident)
+    assert [e.action for e in history] == ["test.second", "test.first", "incident.opened"]
+    assert history[0].label == "test.second"
