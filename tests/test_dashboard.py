@@ -6,7 +6,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from guardian.shortcuts import assign_perm
 
-from incidents.models import AuditEvent, Status
+from incidents.models import AuditEvent, Signature, SignatureKind, Status
 from tests.conftest import client_login, new_incident
 from tests.factories import full_record
 
@@ -195,3 +195,26 @@ def test_it_explains_an_empty_search(client, world):
 def test_it_refuses_search_to_staff(client, world):
     client_login(client, world.oak_staff)
     assert client.post(reverse("incident_search"), {"q": "Zara"}).status_code == 403
+
+
+def test_it_marks_a_record_the_headteacher_sent_back(client, world):
+    record = full_record(world.oak, world.oak_dsl)
+    for kind, reason in (
+        (SignatureKind.SIGNED, ""),
+        (SignatureKind.SENT_BACK, "Add the MASH advice."),
+    ):
+        Signature.objects.create(
+            incident=record,
+            kind=kind,
+            signer=world.oak_dsl,
+            signer_name="Someone",
+            role="dsl",
+            meaning="Meaning.",
+            digest="f" * 64,
+            reason=reason,
+        )
+    client_login(client, world.oak_dsl)
+    response = client.get("/")
+    assert [i.last_signature for i in response.context["in_progress"]] == ["sent_back"]
+    assert "Sent back" in response.content.decode()
+    assert "Sent back" in client.get("/incidents/").content.decode()

@@ -80,6 +80,12 @@ def with_overdue_flags(incidents, today):
     )
 
 
+def with_last_signature(incidents):
+    """The kind of the latest signature: "sent_back" means the headteacher returned it."""
+    latest = Signature.objects.filter(incident=OuterRef("pk")).order_by("-signed_at", "-pk")
+    return incidents.annotate(last_signature=Subquery(latest.values("kind")[:1]))
+
+
 def overdue_deletions(incidents, today):
     return DeletionRequest.objects.filter(
         incident__in=incidents, confirmed_on__isnull=True, deadline__lt=today
@@ -140,7 +146,9 @@ def dashboard(request):
     )
     actions, more_actions = _first(overdue_actions(incidents, today).order_by("due_date"))
     in_progress, more_in_progress = _first(
-        incidents.filter(status__in=OPEN_STATUSES).order_by("disclosed_at", "pk")
+        with_last_signature(incidents.filter(status__in=OPEN_STATUSES)).order_by(
+            "disclosed_at", "pk"
+        )
     )
     awaiting_approval, more_awaiting = _first(
         incidents.filter(status=Status.AWAITING_APPROVAL).order_by("updated_at", "pk")
@@ -184,7 +192,8 @@ def incident_list(request):
         stage = ""
     if stage:
         incidents = incidents.filter(status=stage)
-    incidents = with_overdue_flags(with_result(incidents), today).order_by("-created_at", "-pk")
+    incidents = with_last_signature(with_overdue_flags(with_result(incidents), today))
+    incidents = incidents.order_by("-created_at", "-pk")
     page = window(incidents, page_number(request.GET.get("page")), PER_PAGE)
     return render(
         request,
