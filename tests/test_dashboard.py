@@ -218,3 +218,18 @@ def test_it_marks_a_record_the_headteacher_sent_back(client, world):
     assert [i.last_signature for i in response.context["in_progress"]] == ["sent_back"]
     assert "Sent back" in response.content.decode()
     assert "Sent back" in client.get("/incidents/").content.decode()
+
+
+def test_it_asks_a_member_of_several_schools_to_choose_one(client, world):
+    client_login(client, world.trust_lead)
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response.url == reverse("choose_school")
+
+
+def test_it_shows_an_administrator_no_record_data(client, world):
+    full_record(world.oak, world.oak_dsl)
+    client_login(client, world.sysadmin)
+    response = client.get("/")
+    assert response.status_code == 200
+    assert response.templates[0].name == "incidents/no_school.html"
