@@ -144,3 +144,48 @@ def test_it_gives_a_records_access_history_newest_first(events, incident):
     history = access_history(incident)
     assert [e.action for e in history] == ["test.second", "test.first", "incident.opened"]
     assert history[0].label == "test.second"
+
+
+@pytest.mark.parametrize("who", ["oak_dsl", "oak_head"])
+def test_it_shows_the_access_history_on_the_record_page(client, world, incident, who):
+    client_login(client, getattr(world, who))
+    body = client.get(f"/incidents/{incident.reference}/").content.decode()
+    assert 'data-testid="access-history"' in body
+    assert "Read the record" in body and "Opened the record" in body
+
+
+@pytest.mark.parametrize("who", ["trust_lead"])
+def test_it_keeps_the_access_history_from_other_readers(client, world, incident, who):
+    client_login(client, getattr(world, who))
+    response = client.get(f"/incidents/{incident.reference}/")
+    assert response.status_code == 200
+    assert 'data-testid="access-history"' not in response.content.decode()
+
+
+def test_it_verifies_a_record_from_the_command_line(world):
+    from io import StringIO
+
+    from incidents.models import Disclosure, Status
+    from tests.factories import full_record
+
+    record = full_record(world.oak, world.oak_dsl, viewing_complete=True)
+    from incidents.models import Signature
+    from incidents.signing import record_digest
+
+    Signature.objects.create(
+        incident=record,
+        kind="signed",
+        signer=world.oak_dsl,
+        signer_name="Oak Dsl",
+        role="dsl",
+        meaning="I confirm.",
+        digest=record_digest(record),
+    )
+    out = StringIO()
+    call_command("verify_record", record.reference, stdout=out)
+    assert "Intact" in out.getvalue()
+    assert record.status != Status.APPROVED
+    Disclosure.objects.filter(incident=record).update(platforms="Snapchat!")
+    with pytest.raises(CommandError, match="NOT intact"):
+        call_command("verify_record", record.reference, stdout=StringIO())
+    assert AuditEvent.objects.filter(action="record.verified").count() == 2
