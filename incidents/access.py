@@ -26,6 +26,7 @@ class Need(Enum):
     READ = "read"
     EDIT = "edit"
     APPROVE = "approve"
+    GRANT = "grant"
 
 
 READERS = {Role.DSL, Role.DEPUTY_DSL, Role.HEADTEACHER, Role.TRUST_LEAD}
@@ -57,6 +58,9 @@ def allowed(roles: frozenset[str], need: Need, granted: bool) -> bool:
         return Role.DSL in roles or (Role.DEPUTY_DSL in roles and granted)
     if need is Need.APPROVE:
         return Role.HEADTEACHER in roles
+    if need is Need.GRANT:
+        # SPEC §1: the DSL grants a colleague access to one incident.
+        return Role.DSL in roles
     raise ValueError(need)
 
 

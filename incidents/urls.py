@@ -1,6 +1,7 @@
 from django.urls import path
 
 from incidents.views import concern, dashboard, export, home, record
+from incidents.views import grants as grant_views
 from incidents.views import signing as signing_views
 from incidents.views import wizard as wizard_views
 
@@ -56,4 +57,5 @@ urlpatterns = [
     path(
         "incidents/<str:reference>/verify/", signing_views.incident_verify, name="incident_verify"
     ),
+    path("incidents/<str:reference>/access/", grant_views.incident_access, name="incident_access"),
 ]

@@ -79,3 +79,21 @@ class AddendumForm(ReauthenticateForm):
         widget=forms.Textarea(attrs={"rows": 6}),
     )
     field_order = ["text", "password", "otp_token"]
+
+
+class GrantForm(forms.Form):
+    """Choose a deputy DSL of the incident's school; any other id is an invalid choice."""
+
+    user = forms.ModelChoiceField(
+        label="Deputy DSL to give access to this record",
+        queryset=None,
+        empty_label="Choose a deputy DSL",
+    )
+
+    def __init__(self, *args, queryset, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = queryset
+        self.fields["user"].label_from_instance = lambda u: u.get_full_name() or u.username
+        self.fields["user"].error_messages["invalid_choice"] = (
+            "Choose a deputy DSL of this school from the list."
+        )

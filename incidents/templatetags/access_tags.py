@@ -17,4 +17,8 @@ def record_access_history(incident, limit=50):
     roles = getattr(incident, "viewer_roles", frozenset())
     if not roles & HISTORY_READERS:
         return {"incident": incident, "events": None}
-    return {"incident": incident, "events": access_history(incident, limit=limit)}
+    return {
+        "incident": incident,
+        "events": access_history(incident, limit=limit),
+        "can_grant": Role.DSL in roles,
+    }
