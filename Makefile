@@ -59,12 +59,15 @@ test: install-test system-deps-test lint migrations-check
 	  DJANGO_ALLOWED_HOSTS=testserver,localhost,127.0.0.1 \
 	  $(BIN)/python -m pytest $(PYTEST_ARGS)'
 
+# Production settings (DEBUG off, static files from the manifest) on a throwaway PostgreSQL;
+# plain HTTP on loopback for the load run, as behind a proxy that terminates TLS.
+# BENCH_ARGS passes options to bench/run.py, e.g. BENCH_ARGS="--sizes small --no-load".
 bench: install-test system-deps-test
 	pg_virtualenv -t -- bash -c '\
 	  DATABASE_URL="postgres://$${PGUSER}:$${PGPASSWORD}@$${PGHOST}:$${PGPORT}/$${PGDATABASE}" \
 	  DJANGO_DEBUG=false DJANGO_SECRET_KEY=bench-only-secret-key-0123456789abcdefghijklmn \
-	  DJANGO_ALLOWED_HOSTS=testserver,localhost,127.0.0.1 \
-	  $(BIN)/python bench/run.py'
+	  DJANGO_ALLOWED_HOSTS=testserver,localhost,127.0.0.1 DJANGO_SECURE_SSL_REDIRECT=false \
+	  $(BIN)/python bench/run.py $(BENCH_ARGS)'
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache

@@ -335,6 +335,15 @@ class Decision(RecordEntry):
 
     class Meta:
         triggers = [section_locked()]
+        # Non-referral decisions waiting for the headteacher: few at any time, found without
+        # reading every decision ever made (dashboard, headteacher's queue).
+        indexes = [
+            models.Index(
+                fields=["incident", "decided_at"],
+                condition=Q(outcome="handled_in_school", headteacher_signoff_by__isnull=True),
+                name="decision_awaiting_signoff",
+            )
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(outcome__in=DecisionOutcome.values), name="decision_outcome_valid"
@@ -432,6 +441,14 @@ class DeletionRequest(RecordEntry):
 
     class Meta:
         triggers = [section_locked()]
+        # Unconfirmed deletions only: the overdue flags never read the confirmed history.
+        indexes = [
+            models.Index(
+                fields=["incident", "deadline"],
+                condition=Q(confirmed_on__isnull=True),
+                name="deletion_unconfirmed",
+            )
+        ]
         ordering = ["deadline", "pk"]
         constraints = [
             models.CheckConstraint(
@@ -462,6 +479,14 @@ class Action(RecordEntry):
 
     class Meta:
         triggers = [section_locked()]
+        # Open actions only: the overdue flags never read the finished history.
+        indexes = [
+            models.Index(
+                fields=["incident", "due_date"],
+                condition=Q(done_on__isnull=True),
+                name="action_open",
+            )
+        ]
         ordering = ["due_date", "pk"]
         constraints = [
             models.CheckConstraint(
