@@ -202,8 +202,14 @@ class Step:
         """A heading for each form or formset."""
         return {}
 
-    def validate(self, incident, parts: dict) -> None:
-        """Checks across the step's forms, run once each is valid on its own."""
+    # What one item of each formset is called, for "Add a young person".
+    item_labels: dict[str, str] = {}
+
+    def validate(self, incident, parts: dict, adding: bool = False) -> None:
+        """Checks across the step's forms, run once each is valid on its own.
+
+        ``adding``: the user saves to add another item, so the list is not finished yet.
+        """
 
     def save(self, request, incident, parts: dict) -> list[str]:
         raise NotImplementedError
@@ -270,7 +276,9 @@ class PeopleStep(Step):
     def titles(self, incident):
         return {"young_people": "Young people", "adults": "Adults (18 or over)"}
 
-    def validate(self, incident, parts):
+    item_labels = {"young_people": "a young person", "adults": "an adult"}
+
+    def validate(self, incident, parts, adding=False):
         if not live_forms(parts["young_people"]):
             formset_error(
                 parts["young_people"], "Add at least one young person: the record is about a child."
@@ -458,14 +466,16 @@ class ImageryDevicesStep(Step):
             "devices": "Device searches and confiscation",
         }
 
+    item_labels = {"viewings": "a viewing log", "devices": "a device search"}
+
     def context(self, incident):
         return {
             "viewing_flags": [(v, v.missing_safeguards()) for v in incident.viewings.all()],
             "search_flags": [(s, s.missing_safeguards()) for s in incident.device_searches.all()],
         }
 
-    def validate(self, incident, parts):
-        viewed = parts["imagery"].cleaned_data["viewed"]
+    def validate(self, incident, parts, adding=False):
+        viewed = parts["imagery"].cleaned_data.get("viewed")
         logs = live_forms(parts["viewings"])
         if viewed == "no" and logs:
             parts["imagery"].add_error(
@@ -581,6 +591,8 @@ class DecisionStep(Step):
     def titles(self, incident):
         return {"referrals": "Referrals and reports", "decision": "Decision"}
 
+    item_labels = {"referrals": "a referral or report"}
+
     def context(self, incident):
         result = result_of(incident)
         decision = section(incident, "decision")
@@ -591,7 +603,7 @@ class DecisionStep(Step):
             "decision_stale": stale,
         }
 
-    def validate(self, incident, parts):
+    def validate(self, incident, parts, adding=False):
         result = result_of(incident)
         decision = parts["decision"]
         outcome = decision.cleaned_data.get("outcome")
@@ -613,7 +625,9 @@ class DecisionStep(Step):
                 "outcome", "You chose referred: record the referral below (agency, when, who)."
             )
         unmet = unmet_requirements(result, agencies)
-        if outcome and unmet and not reasons:
+        # While referrals are still being added, the missing ones may be next; check answers
+        # still lists them until they are recorded or the reasons are written.
+        if outcome and unmet and not reasons and not adding:
             decision.add_error(
                 "reasons",
                 "Write your reasons for not making this referral: " + "; ".join(unmet) + ".",
@@ -698,6 +712,8 @@ class FollowUpStep(Step):
             "actions": "Support and containment actions",
             "deletions": "Deletion of the imagery",
         }
+
+    item_labels = {"actions": "an action", "deletions": "a request to delete the imagery"}
 
     def context(self, incident):
         return {

@@ -69,7 +69,7 @@ def incident_step(request, reference, step):
     if request.method == "POST":
         parts = current.forms(incident, request.POST)
         if all(part.is_valid() for part in parts.values()):
-            current.validate(incident, parts)
+            current.validate(incident, parts, adding="add_another" in request.POST)
         try:
             expected = int(request.POST.get("version", ""))
         except ValueError:
@@ -169,6 +169,11 @@ def render_step(request, incident, flow, step, parts, version, conflict=None, st
                 "part": part,
                 "title": titles.get(name, ""),
                 "is_formset": hasattr(part, "forms"),
+                "item_label": step.item_labels.get(name, "another"),
+                # The blank "add" form starts open only where the list must not stay empty.
+                "open_new": name == "young_people"
+                and hasattr(part, "forms")
+                and not part.initial_form_count(),
             }
             for name, part in parts.items()
         ],
