@@ -19,10 +19,11 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from incidents import rules
-from incidents.audit import log_action
+from incidents.audit import label, log_action
 from incidents.chronology import chronology
 from incidents.models import AuditEvent, Incident, Status
 from incidents.record import current_result, fact_rows, load_record, risk_rows, section
+from incidents.signing import verify
 
 STATIC_DIR = Path(settings.BASE_DIR) / "static"
 STATIC_BASE_URL = STATIC_DIR.as_uri() + "/"
@@ -124,32 +125,17 @@ def render_pdf(template: str, context: dict) -> bytes:
 # --------------------------------------------------------------------------------------------
 
 
-# How the access history reads on paper; an action not listed shows its dotted name alone.
-ACTION_LABELS = {
-    "concern.reported": "Concern reported",
-    "incident.opened": "Record opened",
-    "incident.viewed": "Record read",
-    "incident.review_started": "Review started",
-    "incident.step_saved": "Record changed",
-    "incident.exported": "Record exported",
-    "incident.signed": "Record signed",
-    "incident.approved": "Record approved",
-    "incident.sent_back": "Record sent back",
-    "incident.addendum_added": "Addendum added",
-    "incident.access_granted": "Access granted",
-    "incident.access_revoked": "Access revoked",
-    "incident.access_refused": "Access refused",
-    "incident.alert_sent": "Alert sent to the safeguarding team",
-}
-
-
 def access_history(incident: Incident) -> list[AuditEvent]:
-    """The incident's audit events (reads, changes, exports, signatures), oldest first."""
+    """Every audit event of the incident, oldest first, each with its ``label``.
+
+    The record page shows the latest few (``incidents.audit.access_history``); the inspection
+    record shows them all, in the order they happened.
+    """
     events = list(
         AuditEvent.objects.filter(incident=incident).select_related("user").order_by("at", "pk")
     )
     for event in events:
-        event.label = ACTION_LABELS.get(event.action, "")
+        event.label = label(event.action)
     return events
 
 
@@ -182,6 +168,9 @@ def record_context(incident: Incident, *, exported_by=None) -> dict:
         "searches": [(s, s.missing_safeguards()) for s in incident.device_searches.all()],
         "today": timezone.localdate(),
         "access_history": access_history(incident),
+        # SPEC §10: whoever holds the paper can see whether the record still matched its
+        # latest signature when it was exported.
+        "verification": verify(incident),
         "exported_at": timezone.now().replace(microsecond=0),
         "exported_by": exported_by,
     }
