@@ -74,3 +74,15 @@ def test_it_refuses_edits_to_an_approved_record(client, world, reported):
     assert Disclosure.objects.get().platforms == ""
     page = client.get(response["Location"]).content.decode()
     assert "approved and locked" in page
+
+
+def test_it_refuses_edits_to_a_record_awaiting_approval(client, world, reported):
+    Incident.objects.filter(pk=reported.pk).update(status="awaiting_approval")
+    client_login(client, world.oak_dsl)
+    url = d.step_url(reported, "disclosure")
+    response = client.post(url, d.disclosure_data(reported.version, platforms="Changed"))
+    assert response["Location"] == d.step_url(reported, "check")
+    assert Disclosure.objects.get().platforms == ""
+    page = client.get(response["Location"]).content.decode()
+    assert "awaiting the headteacher" in page
+    assert "/steps/disclosure/\">Change" not in page

@@ -567,6 +567,7 @@ def test_it_lists_what_is_missing_on_the_check_page(client, reported):
     html = response.content.decode()
     assert "No young person is recorded" in html
     assert d.step_url(reported, "people") in html
+    assert f'{d.step_url(reported, "disclosure")}">Change' in html
 
 
 def test_it_shows_nothing_missing_for_a_complete_record(client, reported):

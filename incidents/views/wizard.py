@@ -20,7 +20,7 @@ from incidents import assessment, rules, wizard
 from incidents.access import Need, get_incident_for_user
 from incidents.audit import log_action
 from incidents.completeness import missing_items
-from incidents.models import FACT_FIELDS, AnswerChoice
+from incidents.models import FACT_FIELDS, AnswerChoice, Status
 from incidents.record import load_record
 from incidents.services import RecordLocked, StaleVersion, bump_version
 
@@ -62,6 +62,14 @@ def incident_step(request, reference, step):
         return check_answers(request, incident, flow, current)
     if incident.is_locked:
         messages.error(request, str(RecordLocked(incident)))
+        return redirect(step_url(incident, wizard.get_step("check")))
+    if incident.status == Status.AWAITING_APPROVAL:
+        # A change now would no longer match what the DSL signed (SPEC §10).
+        messages.error(
+            request,
+            f"{incident.reference} is signed and awaiting the headteacher's approval. To change "
+            "it, ask the headteacher to send it back.",
+        )
         return redirect(step_url(incident, wizard.get_step("check")))
 
     conflict = None
@@ -198,7 +206,7 @@ def check_answers(request, incident, flow, step):
         "step": step,
         "progress": flow.progress(step),
         "missing": missing_items(record),
-        "locked": record.is_locked,
+        "locked": record.is_locked or record.status == Status.AWAITING_APPROVAL,
     }
     return render(request, "incidents/wizard/check.html", context)
 
