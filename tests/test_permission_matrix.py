@@ -1,0 +1,268 @@
+"""Every URL × every kind of person × GET and POST, with the status each must get (STYLE 6).
+
+SPEC §1: staff never read records; a deputy DSL acts only on an incident they were granted;
+the DSL edits and signs; the headteacher reads and approves; the trust lead reads and never
+edits; the system administrator has no access to incident content. Outside the incident's
+school: 404, never 403.
+
+The incident is Oakfield's (a complete record, being written, reported by ``oak-staff``). Each
+person is signed in with their second factor (``client_login``). POSTs carry no data: they
+test who gets through, never change anything. ``test_it_covers_every_url_pattern`` fails
+when a URL is added without a row here.
+"""
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from guardian.shortcuts import assign_perm
+
+from incidents.access import GRANT_CODENAME
+from incidents.models import Membership, Role
+from tests.conftest import client_login, make_user
+from tests.factories import full_record
+
+# The people, in the order of each row's statuses.
+ACTORS = (
+    "anonymous",
+    "staff",  # oak-staff: reported the concern
+    "deputy",  # oak-deputy: no grant on this incident
+    "deputy+grant",  # a deputy DSL of Oakfield granted this incident
+    "dsl",
+    "head",
+    "trust_lead",  # Oakfield's trust
+    "sysadmin",  # is_staff and is_superuser, no role
+    "riv_dsl",  # same trust, another school
+    "elm_staff",  # another trust's school, every role
+    "elm_deputy",
+    "elm_dsl",
+    "elm_head",
+)
+
+# url name: {method: statuses in ACTORS order}. 302 for a signed-in person is a redirect to
+# the next step (choosing a school when they hold roles in several, the wizard's first step,
+# the authenticator's code page) — never a way in.
+#            anon staff dep dep+g dsl head trust sys riv e-st e-dep e-dsl e-head
+MATRIX = {
+    "assessment_preview": {
+        "GET": (302, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405),
+        "POST": (302, 403, 403, 200, 200, 403, 403, 404, 404, 404, 404, 404, 404),
+    },
+    "choose_school": {
+        "GET": (302, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200),
+        "POST": (302, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200),
+    },
+    "concern_receipt": {
+        "GET": (302, 200, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404),
+        "POST": (302, 200, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404),
+    },
+    "head_queue": {
+        "GET": (302, 403, 403, 403, 403, 200, 302, 302, 403, 403, 403, 403, 200),
+        "POST": (302, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405),
+    },
+    "home": {
+        "GET": (302, 200, 200, 200, 200, 200, 302, 200, 200, 200, 200, 200, 200),
+        "POST": (302, 200, 200, 200, 200, 200, 302, 200, 200, 200, 200, 200, 200),
+    },
+    "incident_access": {
+        "GET": (302, 403, 403, 403, 200, 403, 403, 404, 404, 404, 404, 404, 404),
+        "POST": (302, 403, 403, 403, 200, 403, 403, 404, 404, 404, 404, 404, 404),
+    },
+    "incident_addendum": {
+        "GET": (302, 403, 403, 200, 200, 403, 403, 404, 404, 404, 404, 404, 404),
+        "POST": (302, 403, 403, 200, 200, 403, 403, 404, 404, 404, 404, 404, 404),
+    },
+    "incident_approve": {
+        "GET": (302, 403, 403, 403, 403, 200, 403, 404, 404, 404, 404, 404, 404),
+        "POST": (302, 403, 403, 403, 403, 200, 403, 404, 404, 404, 404, 404, 404),
+    },
+    "incident_detail": {
+        "GET": (302, 403, 403, 200, 200, 200, 200, 404, 404, 404, 404, 404, 404),
+        "POST": (302, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405),
+    },
+    "incident_export_pdf": {
+        "GET": (302, 403, 403, 200, 200, 200, 200, 404, 404, 404, 404, 404, 404),
+        "POST": (302, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405),
+    },
+    "incident_list": {
+        "GET": (302, 403, 200, 200, 200, 200, 302, 302, 200, 403, 200, 200, 200),
+        "POST": (302, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405),
+    },
+    "incident_non_referral_signoff": {
+        "GET": (302, 403, 403, 403, 403, 200, 403, 404, 404, 404, 404, 404, 404),
+        "POST": (302, 403, 403, 403, 403, 200, 403, 404, 404, 404, 404, 404, 404),
+    },
+    "incident_search": {
+        "GET": (302, 403, 200, 200, 200, 200, 302, 302, 200, 403, 200, 200, 200),
+        "POST": (302, 403, 200, 200, 200, 200, 302, 302, 200, 403, 200, 200, 200),
+    },
+    "incident_send_back": {
+        "GET": (302, 403, 403, 403, 403, 200, 403, 404, 404, 404, 404, 404, 404),
+        "POST": (302, 403, 403, 403, 403, 200, 403, 404, 404, 404, 404, 404, 404),
+    },
+    "incident_sign": {
+        "GET": (302, 403, 403, 200, 200, 403, 403, 404, 404, 404, 404, 404, 404),
+        "POST": (302, 403, 403, 200, 200, 403, 403, 404, 404, 404, 404, 404, 404),
+    },
+    "incident_step": {
+        "GET": (302, 403, 403, 200, 200, 403, 403, 404, 404, 404, 404, 404, 404),
+        "POST": (302, 403, 403, 200, 200, 403, 403, 404, 404, 404, 404, 404, 404),
+    },
+    "incident_verify": {
+        "GET": (302, 403, 403, 200, 200, 200, 200, 404, 404, 404, 404, 404, 404),
+        "POST": (302, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405),
+    },
+    "incident_wizard": {
+        "GET": (302, 403, 403, 302, 302, 403, 403, 404, 404, 404, 404, 404, 404),
+        "POST": (302, 403, 403, 302, 302, 403, 403, 404, 404, 404, 404, 404, 404),
+    },
+    "inspection_pack": {
+        "GET": (302, 403, 403, 403, 200, 200, 302, 302, 200, 403, 403, 200, 200),
+        "POST": (302, 403, 403, 403, 200, 200, 302, 302, 200, 403, 403, 200, 200),
+    },
+    "login": {
+        "GET": (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200),
+        "POST": (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200),
+    },
+    "logout": {
+        "GET": (405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405),
+        "POST": (302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302),
+    },
+    "report_concern": {
+        "GET": (302, 200, 200, 200, 200, 200, 302, 302, 200, 200, 200, 200, 200),
+        "POST": (302, 200, 200, 200, 200, 200, 302, 302, 200, 200, 200, 200, 200),
+    },
+    "two_factor_enrol": {
+        "GET": (302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302),
+        "POST": (302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302),
+    },
+    "two_factor_verify": {
+        "GET": (302, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200),
+        "POST": (302, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200),
+    },
+}
+
+
+def url_names():
+    """Every named URL pattern, recursively, except the admin's (tested on its own)."""
+
+    def walk(patterns, prefix=""):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                yield from walk(pattern.url_patterns, prefix + str(pattern.pattern))
+            elif isinstance(pattern, URLPattern):
+                yield prefix + str(pattern.pattern), pattern.name
+
+    return {
+        name: route
+        for route, name in walk(get_resolver().url_patterns)
+        if not route.startswith(("admin/", "static/"))
+    }
+
+
+@pytest.fixture
+def people(world):
+    granted = make_user("oak-granted")
+    Membership.objects.create(user=granted, school=world.oak, role=Role.DEPUTY_DSL)
+    record = full_record(world.oak, world.oak_dsl, reporter=world.oak_staff, viewing_complete=True)
+    assign_perm(GRANT_CODENAME, granted, record)
+    users = {
+        "anonymous": None,
+        "staff": world.oak_staff,
+        "deputy": world.oak_deputy,
+        "deputy+grant": granted,
+        "dsl": world.oak_dsl,
+        "head": world.oak_head,
+        "trust_lead": world.trust_lead,
+        "sysadmin": world.sysadmin,
+        "riv_dsl": world.riv_dsl,
+        "elm_staff": world.elm_staff,
+        "elm_deputy": world.elm_deputy,
+        "elm_dsl": world.elm_dsl,
+        "elm_head": world.elm_head,
+    }
+    return users, record
+
+
+def address(name, record):
+    route = url_names()[name]
+    kwargs = {}
+    if "<str:reference>" in route:
+        kwargs["reference"] = record.reference
+    if "<slug:step>" in route:
+        kwargs["step"] = "disclosure"
+    return reverse(name, kwargs=kwargs)
+
+
+def statuses(client_factory, users, url, method):
+    found = {}
+    for actor in ACTORS:
+        client = client_factory()
+        if users[actor] is not None:
+            client_login(client, users[actor])
+        response = client.get(url) if method == "GET" else client.post(url, {})
+        found[actor] = response.status_code
+    return found
+
+
+def test_it_covers_every_url_pattern():
+    names = url_names()
+    assert None not in names, "every URL pattern needs a name to be in the matrix"
+    assert set(names) - set(MATRIX) == set(), "URL patterns missing from the matrix"
+    assert set(MATRIX) - set(names) == set(), "rows for URL patterns that no longer exist"
+    for name, row in MATRIX.items():
+        assert set(row) == {"GET", "POST"}, name
+        assert all(len(codes) == len(ACTORS) for codes in row.values()), name
+
+
+@pytest.mark.parametrize(
+    "name,method", [(name, method) for name in sorted(MATRIX) for method in ("GET", "POST")]
+)
+def test_it_answers_each_person_as_the_matrix_says(people, name, method):
+    users, record = people
+    url = address(name, record)
+    found = statuses(Client, users, url, method)
+    expected = dict(zip(ACTORS, MATRIX[name][method], strict=True))
+    wrong = {
+        a: f"expected {expected[a]}, got {found[a]}" for a in ACTORS if found[a] != expected[a]
+    }
+    assert wrong == {}, f"{method} {url}"
+
+
+OUTSIDE = ("sysadmin", "riv_dsl", "elm_staff", "elm_deputy", "elm_dsl", "elm_head")
+
+
+def record_urls():
+    return [name for name, route in url_names().items() if "<str:reference>" in route]
+
+
+def test_it_never_lets_anyone_outside_the_school_know_a_record_exists():
+    for name in record_urls():
+        for method, codes in MATRIX[name].items():
+            row = dict(zip(ACTORS, codes, strict=True))
+            assert {row[a] for a in OUTSIDE} <= {404, 405}, (name, method)
+
+
+def test_it_never_shows_staff_or_an_ungranted_deputy_a_record():
+    for name in record_urls():
+        if name == "concern_receipt":  # the reporter's own receipt, not the record
+            continue
+        for method, codes in MATRIX[name].items():
+            row = dict(zip(ACTORS, codes, strict=True))
+            assert row["staff"] in {403, 405} and row["deputy"] in {403, 405}, (name, method)
+
+
+def test_it_never_lets_the_trust_lead_change_a_record():
+    for name in record_urls():
+        row = dict(zip(ACTORS, MATRIX[name]["POST"], strict=True))
+        assert row["trust_lead"] in {403, 404, 405}, name
+
+
+def test_it_registers_no_incident_content_in_the_admin():
+    from django.contrib import admin
+
+    content_apps = {"incidents"}
+    allowed = {"User", "Trust", "School", "Membership"}
+    registered = {
+        model.__name__ for model in admin.site._registry if model._meta.app_label in content_apps
+    }
+    assert registered <= allowed
