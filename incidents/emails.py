@@ -1,11 +1,16 @@
 """E-mail alerts. They carry a reference and a link, never a child's name or what was said."""
 
+import logging
+import smtplib
+
 from django.conf import settings
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
 
 from incidents.audit import log_action
 from incidents.models import Incident, Role, User
+
+logger = logging.getLogger(__name__)
 
 
 def dsl_team(school) -> list[User]:
@@ -34,13 +39,20 @@ def send_concern_alert(incident: Incident, request=None) -> int:
     context = {"incident": incident, "url": incident_url(incident), "school": incident.school}
     subject = render_to_string("emails/concern_alert_subject.txt", context).strip()
     body = render_to_string("emails/concern_alert.txt", context)
-    sent = send_mail(
-        subject,
-        body,
-        settings.DEFAULT_FROM_EMAIL,
-        [user.email for user in recipients],
-        fail_silently=False,
-    )
+    try:
+        sent = send_mail(
+            subject,
+            body,
+            settings.DEFAULT_FROM_EMAIL,
+            [user.email for user in recipients],
+            fail_silently=False,
+        )
+    except (smtplib.SMTPException, OSError):
+        # The concern is stored and on the DSL's dashboard whatever the mail server does; the
+        # reporter must not see an error for a report that was made.
+        logger.exception("Concern alert for incident %s could not be sent", incident.pk)
+        log_action("incident.alert_failed", request=request, incident=incident)
+        return 0
     log_action(
         "incident.alert_sent",
         request=request,

@@ -805,9 +805,9 @@ class Flow:
 
     def after(self, step: Step) -> Step:
         """Where to go once ``step`` is saved: the first step still needing work up to the next."""
-        index = self.applicable.index(step) if step in self.applicable else 0
-        following = self.applicable[index + 1 :] or [self.applicable[-1]]
-        target = following[0]
+        position = STEPS.index(step)
+        following = [s for s in self.applicable if STEPS.index(s) > position]
+        target = following[0] if following else self.applicable[-1]
         for candidate in self.applicable[: self.applicable.index(target)]:
             if (
                 candidate is not step

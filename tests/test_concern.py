@@ -148,3 +148,23 @@ def test_it_sends_a_user_without_a_school_away(client, world):
     client_login(client, nobody)
     response = client.get(URL)
     assert response.status_code == 302
+
+
+def test_it_keeps_the_report_when_the_mail_server_fails(
+    client, team_emails, settings, django_capture_on_commit_callbacks
+):
+    settings.EMAIL_BACKEND = "tests.test_concern.BrokenBackend"
+    client_login(client, team_emails.oak_staff)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(URL, concern_data())
+    assert response.status_code == 302
+    incident = Incident.objects.get()
+    assert AuditEvent.objects.filter(incident=incident, action="incident.alert_failed").exists()
+
+
+class BrokenBackend:
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def send_messages(self, messages):
+        raise ConnectionRefusedError("mail server down")

@@ -586,3 +586,25 @@ def test_it_refuses_a_form_without_its_version(client, reported):
     response = post(client, reported, "disclosure", data)
     assert response.status_code == 200
     assert "reload the page" in response.content.decode()
+
+
+def test_it_moves_on_from_a_step_that_does_not_apply(client, reported):
+    reviewed(client, reported, people=[d.young_person(age="10")])
+    response = client.get(d.step_url(reported, "risk-assessment"))
+    assert response["Location"] == d.step_url(reported, "assessment")
+
+
+def test_it_explains_why_a_young_person_cannot_be_removed(client, reported):
+    decided(client, reported)
+    person = reported.young_people.get()
+    post(client, reported, "parents", d.parents_data(version(reported), [person]))
+    data = d.people_data(
+        version(reported),
+        young=[d.young_person(id=str(person.pk), DELETE="on"), d.young_person(name="Ben Cole")],
+        initial_young=1,
+    )
+    response = post(client, reported, "people", data)
+    assert response.status_code == 200
+    assert "remove those first" in response.content.decode()
+    assert not YoungPerson.objects.filter(name="Ben Cole").exists()  # nothing half-saved
+    assert YoungPerson.objects.filter(pk=person.pk).exists()
