@@ -202,7 +202,8 @@ class Step:
         """A heading for each form or formset."""
         return {}
 
-    # What one item of each formset is called, for "Add a young person".
+    # What one item of each formset is called: "Young person 2", "Add a young person".
+    item_titles: dict[str, str] = {}
     item_labels: dict[str, str] = {}
 
     def validate(self, incident, parts: dict, adding: bool = False) -> None:
@@ -276,6 +277,7 @@ class PeopleStep(Step):
     def titles(self, incident):
         return {"young_people": "Young people", "adults": "Adults (18 or over)"}
 
+    item_titles = {"young_people": "Young person", "adults": "Adult"}
     item_labels = {"young_people": "a young person", "adults": "an adult"}
 
     def validate(self, incident, parts, adding=False):
@@ -466,6 +468,7 @@ class ImageryDevicesStep(Step):
             "devices": "Device searches and confiscation",
         }
 
+    item_titles = {"viewings": "Viewing log", "devices": "Device search"}
     item_labels = {"viewings": "a viewing log", "devices": "a device search"}
 
     def context(self, incident):
@@ -591,6 +594,7 @@ class DecisionStep(Step):
     def titles(self, incident):
         return {"referrals": "Referrals and reports", "decision": "Decision"}
 
+    item_titles = {"referrals": "Referral or report"}
     item_labels = {"referrals": "a referral or report"}
 
     def context(self, incident):
@@ -713,6 +717,7 @@ class FollowUpStep(Step):
             "deletions": "Deletion of the imagery",
         }
 
+    item_titles = {"actions": "Action", "deletions": "Deletion request"}
     item_labels = {"actions": "an action", "deletions": "a request to delete the imagery"}
 
     def context(self, incident):

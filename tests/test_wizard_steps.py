@@ -125,9 +125,11 @@ def test_it_adds_another_young_person(client, reported):
     data = d.people_data(version(reported))
     data["add_another"] = "1"
     response = post(client, reported, "people", data)
-    assert response["Location"] == d.step_url(reported, "people")
-    page = client.get(d.step_url(reported, "people")).content.decode()
-    assert "Amelia Hart" in page
+    assert response["Location"] == d.step_url(reported, "people") + "?add=1"
+    page = client.get(response["Location"]).content.decode()
+    assert "Young person 1" in page and 'value="Amelia Hart"' in page
+    # The blank form for the next person is open, with or without JavaScript.
+    assert '<details class="card mb-3 item-card item-new" open>' in page
 
 
 @pytest.mark.parametrize(

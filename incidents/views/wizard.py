@@ -98,7 +98,7 @@ def incident_step(request, reference, step):
             else:
                 if "add_another" in request.POST:
                     messages.success(request, "Saved. Add another below.")
-                    return redirect(step_url(incident, current))
+                    return redirect(step_url(incident, current) + "?add=1")
                 messages.success(request, f"{current.label}: saved.")
                 fresh = wizard.load(incident)
                 nxt = wizard.Flow(fresh).after(current)
@@ -167,6 +167,7 @@ def display(form, bound_field) -> str:
 
 def render_step(request, incident, flow, step, parts, version, conflict=None, status=200):
     titles = step.titles(incident)
+    adding = "add" in request.GET
     context = {
         "incident": incident,
         "step": step,
@@ -177,11 +178,16 @@ def render_step(request, incident, flow, step, parts, version, conflict=None, st
                 "part": part,
                 "title": titles.get(name, ""),
                 "is_formset": hasattr(part, "forms"),
+                "item_title": step.item_titles.get(name, titles.get(name, "")),
                 "item_label": step.item_labels.get(name, "another"),
-                # The blank "add" form starts open only where the list must not stay empty.
-                "open_new": name == "young_people"
-                and hasattr(part, "forms")
-                and not part.initial_form_count(),
+                # The blank "add" form starts folded, unless the user asked to add another or
+                # the list must not stay empty.
+                "open_new": adding
+                or (
+                    name == "young_people"
+                    and hasattr(part, "forms")
+                    and not part.initial_form_count()
+                ),
             }
             for name, part in parts.items()
         ],

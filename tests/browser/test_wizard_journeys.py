@@ -46,7 +46,7 @@ def save(page, button="Save and continue"):
 
 
 def on_step(page, step):
-    page.wait_for_url(re.compile(rf"/steps/{step}/$"))
+    page.wait_for_url(re.compile(rf"/steps/{step}/(\?add=1)?$"))
 
 
 def report_concern(page, live_server):
