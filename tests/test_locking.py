@@ -158,3 +158,12 @@ def test_it_never_updates_or_deletes_a_signature(open_record, world):
 def test_it_refuses_in_the_service_layer_first(approved):
     with pytest.raises(services.RecordLocked, match="approved and locked"):
         services.ensure_editable(approved)
+
+
+def test_it_keeps_the_history_of_changes_append_only(open_record):
+    history = Disclosure.history.model
+    assert history.objects.filter(incident_id=open_record.pk).exists()
+    with pytest.raises(IntegrityError, match="append-only"), transaction.atomic():
+        history.objects.filter(incident_id=open_record.pk).update(account="Rewritten.")
+    with pytest.raises(IntegrityError, match="append-only"), transaction.atomic():
+        Incident.history.filter(id=open_record.pk).delete()

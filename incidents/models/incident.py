@@ -6,7 +6,6 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from simple_history.models import HistoricalRecords
 
 from incidents.models.choices import (
     AnswerChoice,
@@ -17,7 +16,11 @@ from incidents.models.choices import (
     Sex,
     Status,
 )
-from incidents.models.locking import incident_locked, section_locked
+from incidents.models.locking import (
+    AppendOnlyHistoricalRecords,
+    incident_locked,
+    section_locked,
+)
 from incidents.models.schools import School
 
 
@@ -39,7 +42,7 @@ class Incident(models.Model):
     # Optimistic locking: every saved step raises it; a save against an older version is refused.
     version = models.PositiveIntegerField(default=1)
 
-    history = HistoricalRecords()
+    history = AppendOnlyHistoricalRecords()
 
     class Meta:
         triggers = [incident_locked()]
@@ -125,7 +128,7 @@ class Disclosure(RecordEntry):
     )
     immediate_support_notes = models.TextField("Support or protection given", blank=True)
 
-    history = HistoricalRecords()
+    history = AppendOnlyHistoricalRecords()
 
     class Meta:
         triggers = [section_locked()]
@@ -179,7 +182,7 @@ class YoungPerson(RecordEntry):
         choices=AnswerChoice.choices,
     )
 
-    history = HistoricalRecords()
+    history = AppendOnlyHistoricalRecords()
 
     class Meta:
         triggers = [section_locked()]
@@ -236,7 +239,7 @@ class Adult(RecordEntry):
         help_text="Created, solicited, received or shared the imagery, or knew of it.",
     )
 
-    history = HistoricalRecords()
+    history = AppendOnlyHistoricalRecords()
 
     class Meta:
         triggers = [section_locked()]

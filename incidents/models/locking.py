@@ -8,6 +8,7 @@ INSERT) reaches a locked record's rows, whether it comes from ``save()``,
 """
 
 import pgtrigger
+from simple_history.models import HistoricalRecords
 
 APPROVED = "approved"
 
@@ -84,3 +85,15 @@ def no_truncate(name: str) -> pgtrigger.Trigger:
             "TG_TABLE_NAME USING ERRCODE = 'restrict_violation'; RETURN NULL;"
         ),
     )
+
+
+class AppendOnlyHistoricalRecords(HistoricalRecords):
+    """django-simple-history whose history tables refuse UPDATE and DELETE (SPEC §3).
+
+    "Every change after creation is kept as history": the database keeps it too.
+    """
+
+    def get_meta_options(self, model):
+        options = super().get_meta_options(model)
+        options["triggers"] = [append_only("history_append_only")]
+        return options

@@ -8,7 +8,6 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
-from simple_history.models import HistoricalRecords
 
 from incidents.models.choices import (
     ActionKind,
@@ -22,7 +21,7 @@ from incidents.models.choices import (
     ViewingGround,
 )
 from incidents.models.incident import Incident, RecordEntry, YoungPerson
-from incidents.models.locking import section_locked
+from incidents.models.locking import AppendOnlyHistoricalRecords, section_locked
 from incidents.rules import FACT_QUESTIONS
 
 
@@ -75,7 +74,7 @@ class InitialReview(RecordEntry):
         "Other schools, settings or individuals to contact", blank=True
     )
 
-    history = HistoricalRecords()
+    history = AppendOnlyHistoricalRecords()
 
     class Meta:
         triggers = [section_locked()]
@@ -125,7 +124,7 @@ class RiskAssessment(RecordEntry):
     previous_activity_note = models.TextField(blank=True)
     rating = models.CharField("Overall risk", max_length=10, choices=RiskRating.choices)
 
-    history = HistoricalRecords()
+    history = AppendOnlyHistoricalRecords()
 
     class Meta:
         triggers = [section_locked()]
@@ -219,7 +218,7 @@ class ImageryViewing(RecordEntry):
         "The viewer confirms this log is accurate (signed and dated)", default=False
     )
 
-    history = HistoricalRecords()
+    history = AppendOnlyHistoricalRecords()
 
     class Meta:
         triggers = [section_locked()]
@@ -281,7 +280,7 @@ class DeviceSearch(RecordEntry):
     handed_to_police_at = models.DateTimeField(null=True, blank=True)
     police_officer = models.CharField(max_length=200, blank=True)
 
-    history = HistoricalRecords()
+    history = AppendOnlyHistoricalRecords()
 
     class Meta:
         triggers = [section_locked()]
@@ -331,7 +330,7 @@ class Decision(RecordEntry):
     )
     headteacher_signoff_at = models.DateTimeField(null=True, blank=True)
 
-    history = HistoricalRecords()
+    history = AppendOnlyHistoricalRecords()
 
     class Meta:
         triggers = [section_locked()]
@@ -372,7 +371,7 @@ class Referral(RecordEntry):
     reference_number = models.CharField(max_length=100, blank=True)
     outcome = models.TextField("Outcome and follow-up", blank=True)
 
-    history = HistoricalRecords()
+    history = AppendOnlyHistoricalRecords()
 
     class Meta:
         triggers = [section_locked()]
@@ -406,7 +405,7 @@ class ParentContact(RecordEntry):
         blank=True,
     )
 
-    history = HistoricalRecords()
+    history = AppendOnlyHistoricalRecords()
 
     class Meta:
         triggers = [section_locked()]
@@ -437,7 +436,7 @@ class DeletionRequest(RecordEntry):
     confirmed_on = models.DateField("Deletion confirmed on", null=True, blank=True)
     confirmation_note = models.TextField(blank=True)
 
-    history = HistoricalRecords()
+    history = AppendOnlyHistoricalRecords()
 
     class Meta:
         triggers = [section_locked()]
@@ -475,7 +474,7 @@ class Action(RecordEntry):
     due_date = models.DateField()
     done_on = models.DateField(null=True, blank=True)
 
-    history = HistoricalRecords()
+    history = AppendOnlyHistoricalRecords()
 
     class Meta:
         triggers = [section_locked()]
@@ -508,7 +507,7 @@ class Review(RecordEntry):
     lessons = models.TextField("What the school learned", blank=True)
     policies_to_update = models.TextField("Policies to update", blank=True)
 
-    history = HistoricalRecords()
+    history = AppendOnlyHistoricalRecords()
 
     class Meta:
         triggers = [section_locked()]
