@@ -74,6 +74,8 @@ def test_it_uses_secure_cookies_and_hsts_in_production():
         "s.SECURE_HSTS_SECONDS >= 31536000"
     )
     assert values == "True True True True"
+    names = production_setting("s.SESSION_COOKIE_NAME, s.CSRF_COOKIE_NAME")
+    assert names == "__Host-sessionid __Host-csrftoken"
 
 
 def csp_directives(response) -> dict[str, str]:
