@@ -252,6 +252,7 @@ class Verification:
     intact: bool | None  # None: nothing has been signed yet
     digest: str
     signature: Signature | None
+    being_written: bool = False  # sent back (or never signed): changes are expected
 
     @property
     def message(self) -> str:
@@ -262,9 +263,15 @@ class Verification:
                 "Intact: the record's content matches the digest of its latest signature "
                 f"({self.signature.get_kind_display().lower()})."
             )
+        if self.being_written:
+            return (
+                "Changed since its latest signature "
+                f"({self.signature.get_kind_display().lower()}): the record is being written "
+                "again and must be signed again."
+            )
         return (
             "NOT intact: the record's content no longer matches the digest of its latest "
-            "signature. It has been changed outside the product since it was signed."
+            "signature. It has been changed since it was signed."
         )
 
 
@@ -273,7 +280,12 @@ def verify(incident: Incident) -> Verification:
     signature = latest_signature(incident)
     digest = record_digest(incident)
     intact = None if signature is None else signature.digest == digest
-    return Verification(intact=intact, digest=digest, signature=signature)
+    return Verification(
+        intact=intact,
+        digest=digest,
+        signature=signature,
+        being_written=incident.status in SIGNABLE,
+    )
 
 
 def verify_and_log(incident: Incident, *, request=None, user=None) -> Verification:

@@ -266,3 +266,12 @@ def test_it_detects_a_one_byte_change_to_signed_content(world, signed):
 
 def test_it_says_an_unsigned_record_has_nothing_to_verify(world, record):
     assert signing.verify(record).intact is None
+
+
+def test_it_expects_changes_to_a_record_sent_back(world, signed):
+    signing.send_back(signed, world.oak_head, "Add the second parent contact.")
+    signed.refresh_from_db()
+    Disclosure.objects.filter(incident=signed).update(platforms="Snapchat and WhatsApp")
+    result = signing.verify(signed)
+    assert result.intact is False
+    assert "being written again" in result.message
