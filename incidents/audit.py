@@ -188,6 +188,9 @@ def verify_chain(anchor: str | None = None) -> ChainReport:
 # Access history ----------------------------------------------------------------------------
 
 ACTION_LABELS = {
+    "concern.reported": "Reported the concern",
+    "incident.alert_sent": "Alert sent to the safeguarding team",
+    "incident.alert_failed": "Alert to the safeguarding team failed",
     "incident.opened": "Opened the record",
     "incident.viewed": "Read the record",
     "incident.step_saved": "Changed the record",
