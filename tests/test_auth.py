@@ -135,3 +135,11 @@ def test_it_sends_the_admin_sign_in_to_the_audited_one(client, world):
 def test_it_keeps_the_test_login_helper_fully_verified(client, world):
     client_login(client, world.oak_dsl)
     assert client.get("/").status_code == 200
+
+
+def test_it_slows_down_guessing_codes(client, world):
+    totp_device(world.oak_dsl)
+    sign_in(client, "oak-dsl", world.password)
+    client.post(VERIFY, {"otp_token": "000000"})
+    response = client.post(VERIFY, {"otp_token": "000001"})
+    assert "Too many wrong codes" in response.content.decode()
