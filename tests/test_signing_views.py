@@ -171,3 +171,10 @@ def test_it_keeps_the_approve_page_from_the_dsl(client, world, signed):
 def test_it_hides_the_sign_page_from_another_school(client, world, record):
     client_login(client, world.elm_dsl)
     assert client.get(url("incident_sign", record)).status_code == 404
+
+
+def test_it_never_offers_a_spent_code_back(client, world, record):
+    client_login(client, world.oak_dsl)
+    data = creds(world.oak_dsl, "wrong-password-0000")
+    body = client.post(url("incident_sign", record), data).content.decode()
+    assert f'value="{data["otp_token"]}"' not in body

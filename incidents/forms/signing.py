@@ -21,14 +21,21 @@ def code_field() -> forms.CharField:
     )
 
 
-class SecondFactorForm(forms.Form):
+class ForgetsCode:
+    def forget_code(self):
+        """A code is spent once tried: never offer it back in the field."""
+        self.data = self.data.copy()
+        self.data["otp_token"] = ""
+
+
+class SecondFactorForm(ForgetsCode, forms.Form):
     otp_token = code_field()
 
     def clean_otp_token(self):
         return clean_code(self.cleaned_data["otp_token"])
 
 
-class ReauthenticateForm(forms.Form):
+class ReauthenticateForm(ForgetsCode, forms.Form):
     """Signing asks again who you are: your password and a fresh code (SPEC §10)."""
 
     password = forms.CharField(

@@ -108,6 +108,7 @@ def verify(request):
                 return _verified(request, accepted, "auth.second_factor_verified")
             log_action("auth.second_factor_failed", request=request, data={"device_id": device.pk})
             form.add_error("otp_token", WRONG_CODE)
+            form.forget_code()
     return render(request, "two_factor/verify.html", {"form": form, "next": _next_url(request)})
 
 
@@ -142,6 +143,7 @@ def enrol(request):
             return _verified(request, device, "auth.second_factor_enrolled")
         log_action("auth.second_factor_failed", request=request, data={"device_id": device.pk})
         form.add_error("otp_token", WRONG_CODE)
+        form.forget_code()
     secret = b32encode(device.bin_key).decode()
     return render(
         request,

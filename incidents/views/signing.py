@@ -52,6 +52,8 @@ def incident_sign(request, reference):
             )
         except ServiceError as exc:
             form.add_error(None, str(exc))
+            if hasattr(form, "forget_code"):
+                form.forget_code()
         else:
             return _done(request, incident, "Signed. The record now awaits the headteacher.")
     return _page(
@@ -82,6 +84,8 @@ def incident_approve(request, reference):
             )
         except ServiceError as exc:
             form.add_error(None, str(exc))
+            if hasattr(form, "forget_code"):
+                form.forget_code()
         else:
             return _done(request, incident, "Approved. The record is now locked.")
     return _page(
@@ -106,6 +110,8 @@ def incident_send_back(request, reference):
             signing.send_back(incident, request.user, form.cleaned_data["reason"], request=request)
         except ServiceError as exc:
             form.add_error(None, str(exc))
+            if hasattr(form, "forget_code"):
+                form.forget_code()
         else:
             return _done(request, incident, "Sent back to the DSL with your reason.")
     return _page(request, "send_back.html", incident, form)
@@ -127,6 +133,8 @@ def incident_non_referral_signoff(request, reference):
             )
         except ServiceError as exc:
             form.add_error(None, str(exc))
+            if hasattr(form, "forget_code"):
+                form.forget_code()
         else:
             return _done(request, incident, "The decision not to refer is signed off.")
     return _page(
@@ -157,6 +165,8 @@ def incident_addendum(request, reference):
             )
         except ServiceError as exc:
             form.add_error(None, str(exc))
+            if hasattr(form, "forget_code"):
+                form.forget_code()
         else:
             return _done(request, incident, "Addendum signed and added to the record.")
     return _page(
