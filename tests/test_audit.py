@@ -191,3 +191,30 @@ def test_it_verifies_a_record_from_the_command_line(world):
     with pytest.raises(CommandError, match="NOT intact"):
         call_command("verify_record", record.reference, stdout=StringIO())
     assert AuditEvent.objects.filter(action="record.verified").count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_keeps_one_chain_when_people_act_at_the_same_moment():
+    import threading
+
+    from django.db import connections
+
+    start = threading.Barrier(4)
+
+    def writer(n):
+        try:
+            start.wait()
+            for i in range(15):
+                with transaction.atomic():
+                    log_action(f"test.concurrent_{n}", data={"i": i})
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    report = verify_chain()
+    assert report.count == 60
+    assert report.intact, report.problems
