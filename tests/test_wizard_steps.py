@@ -73,6 +73,12 @@ def test_it_refuses_staff_and_other_schools(client, world, reported):
     assert client.get(url).status_code == 403
 
 
+def test_it_logs_reading_a_step(client, reported):
+    client.get(d.step_url(reported, "disclosure"))
+    event = AuditEvent.objects.filter(action="incident.viewed", incident=reported).get()
+    assert event.data == {"step": "disclosure"}
+
+
 def test_it_answers_404_for_an_unknown_step(client, reported):
     assert client.get(d.step_url(reported, "nonsense")).status_code == 404
 

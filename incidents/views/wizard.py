@@ -40,10 +40,12 @@ def wizard_start(request, reference):
 @login_required
 @require_http_methods(["GET", "POST"])
 def incident_step(request, reference, step):
-    incident = wizard.load(get_incident_for_user(request, reference, Need.EDIT))
     current = wizard.get_step(step)
+    allowed = get_incident_for_user(request, reference, Need.EDIT)
     if current is None:
         raise Http404("No such step")
+    # The check page shows the whole record; the other steps need less of it.
+    incident = load_record(allowed) if current.identifier == "check" else wizard.load(allowed)
     flow = wizard.Flow(incident)
     if current not in flow.applicable:
         messages.info(
@@ -107,6 +109,10 @@ def incident_step(request, reference, step):
             messages.error(request, "The form was incomplete: reload the page and try again.")
     else:
         parts = current.forms(incident)
+        # A step page shows the record: a read, like the record page (SPEC §11).
+        log_action(
+            "incident.viewed", request=request, incident=incident, data={"step": current.identifier}
+        )
     return render_step(request, incident, flow, current, parts, version, conflict)
 
 
@@ -205,8 +211,8 @@ def template_for(step) -> str:
     return {"initial-review": "initial_review.html"}.get(step.identifier, "step.html")
 
 
-def check_answers(request, incident, flow, step):
-    record = load_record(incident)
+def check_answers(request, record, flow, step):
+    log_action("incident.viewed", request=request, incident=record, data={"step": step.identifier})
     context = {
         "incident": record,
         "step": step,
