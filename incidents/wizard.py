@@ -18,7 +18,7 @@ from django.db.models import Prefetch
 from django.utils import timezone
 
 from incidents import rules
-from incidents.assessment import current_result
+from incidents.assessment import current_result, record_assessment
 from incidents.audit import log_action
 from incidents.forms import steps as forms
 from incidents.forms.concern import DisclosureForm
@@ -84,9 +84,18 @@ def section(incident: Incident, name: str):
 
 
 def result_of(incident: Incident):
-    """The current rules' result (cached on the loaded incident)."""
+    """The current rules' result (cached on the loaded incident).
+
+    A record whose initial review was written outside the wizard may have no result yet: it is
+    worked out here, once, so the assessment step always has one to show.
+    """
     if not hasattr(incident, "_current_result"):
-        incident._current_result = current_result(incident)
+        result = current_result(incident)
+        if result is None and section(incident, "initial_review") is not None:
+            result = record_assessment(
+                Incident.objects.select_related("school").get(pk=incident.pk)
+            )
+        incident._current_result = result
     return incident._current_result
 
 

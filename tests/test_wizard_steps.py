@@ -616,3 +616,22 @@ def test_it_explains_why_a_young_person_cannot_be_removed(client, reported):
     assert "remove those first" in response.content.decode()
     assert not YoungPerson.objects.filter(name="Ben Cole").exists()  # nothing half-saved
     assert YoungPerson.objects.filter(pk=person.pk).exists()
+
+
+def test_it_works_out_a_missing_result_for_a_review_written_elsewhere(client, world, reported):
+    from incidents.models import InitialReview as Review_
+
+    post(client, reported, "people", d.people_data(version(reported)))
+    AssessmentResult.objects.filter(incident=reported).delete()
+    Review_.objects.create(
+        incident=reported,
+        meeting_date=d.TODAY,
+        attendees="DSL",
+        created_by=world.oak_dsl,
+        updated_by=world.oak_dsl,
+        **d.EXPERIMENTAL_FACTS,
+    )
+    post(client, reported, "risk-assessment", d.risk_data(version(reported)))
+    response = client.get(d.step_url(reported, "assessment"))
+    assert response.status_code == 200
+    assert "Experimental: Romantic" in response.content.decode()
