@@ -253,7 +253,7 @@ class Command(BaseCommand):
             "personal_device",
             "yes",
         )
-        self.person(
+        leah = self.person(
             i,
             dsl,
             "Leah Turner",
@@ -309,10 +309,10 @@ class Command(BaseCommand):
             ownership="personal",
             reason_to_believe="Leah says he posted the image from it.",
             searched_at=at(d + timedelta(days=1), 10),
-            searched_by="Helen Okafor (headteacher)",
+            searched_by="Daniel Price (deputy head), authorised by the headteacher",
             searcher_authorised=True,
             safeguarding_member_present=True,
-            same_sex=False,
+            same_sex=True,
             dsl_and_senior_told_before=True,
             confiscated=True,
             switched_off=True,
@@ -337,6 +337,28 @@ class Command(BaseCommand):
             "Ask the group chat members to delete the image.",
             "Priya Shah (DSL)",
             today - timedelta(days=2),
+        )
+        for person, parent in ((leah, "Ms Turner"), (m, "Mr Hughes")):
+            ParentContact.objects.create(
+                incident=i,
+                young_person=person,
+                informed=True,
+                parent_name=parent,
+                informed_at=at(d + timedelta(days=1), 16),
+                informed_by="Priya Shah (DSL)",
+                method="in_person",
+                created_by=dsl,
+                updated_by=dsl,
+            )
+        Review.objects.create(
+            incident=i,
+            reviewed_on=today - timedelta(days=1),
+            outcome="Referred to the MASH and the police; the image was removed from the chat; "
+            "Leah is supported daily by her Head of Year.",
+            lessons="Year 9 assembly on consent and on the law on sharing images.",
+            policies_to_update="Anti-bullying policy: add image-based abuse.",
+            created_by=dsl,
+            updated_by=dsl,
         )
         records["awaiting"] = i
 
