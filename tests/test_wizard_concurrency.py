@@ -40,6 +40,7 @@ def test_it_refuses_a_stale_save_and_shows_both_versions(world, colleague, repor
     html = stale.content.decode()
     assert "A colleague saved this step while you were editing it" in html
     assert "Snapchat (theirs)" in html  # their version, as now saved
+    assert html.count("differs from yours") == 1  # only the platforms differ
     assert 'value="Instagram (mine)"' in html  # yours, as typed, still in the form
     assert Disclosure.objects.get().platforms == "Snapchat (theirs)"
     # The form now carries the current version: saving again after comparing succeeds.

@@ -6,6 +6,7 @@ record's next version (optimistic locking), so two colleagues never overwrite ea
 """
 
 import dataclasses
+import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -20,6 +21,7 @@ from incidents import assessment, rules, wizard
 from incidents.access import Need, get_incident_for_user
 from incidents.audit import log_action
 from incidents.completeness import missing_items
+from incidents.forms.common import date_text
 from incidents.models import FACT_FIELDS, AnswerChoice, Status
 from incidents.record import load_record
 from incidents.services import RecordLocked, StaleVersion, bump_version
@@ -88,7 +90,7 @@ def incident_step(request, reference, step):
             try:
                 save_step(request, incident, current, parts, expected)
             except StaleVersion:
-                conflict = theirs(incident, current)
+                conflict = theirs(incident, current, parts)
                 version = conflict["version"]
             except ProtectedError:
                 messages.error(
@@ -136,33 +138,50 @@ def save_step(request, incident, step, parts, expected_version) -> list[str]:
     return changed
 
 
-def theirs(incident, step) -> dict:
+def theirs(incident, step, yours: dict) -> dict:
     """The step as a colleague has now saved it, to show beside what the user typed."""
     fresh = wizard.load(incident)
-    return {"version": fresh.version, "parts": summarise(step.forms(fresh), step.titles(fresh))}
+    return {
+        "version": fresh.version,
+        "parts": summarise(step.forms(fresh), step.titles(fresh), yours),
+    }
 
 
-def summarise(parts: dict, titles: dict) -> list[dict]:
-    """The saved values of unbound forms and formsets, as labelled text."""
+def summarise(parts: dict, titles: dict, yours: dict) -> list[dict]:
+    """The saved values of unbound forms and formsets as labelled text, each row marked where
+    it differs from what the user typed (``yours``: the bound forms, matched by position)."""
     sections = []
     for name, part in parts.items():
-        forms = [f for f in part.forms if f.instance.pk] if hasattr(part, "forms") else [part]
+        typed = yours.get(name)
+        if hasattr(part, "forms"):
+            pairs = [
+                (form, typed.forms[i] if typed is not None and i < len(typed.forms) else None)
+                for i, form in enumerate(part.forms)
+                if form.instance.pk
+            ]
+        else:
+            pairs = [(part, typed)]
         rows = []
-        for form in forms:
+        for form, mine in pairs:
             for field in form.visible_fields():
                 if field.name == "DELETE":
                     continue
-                rows.append((field.label, display(form, field)))
+                differs = mine is not None and field.field.has_changed(
+                    field.initial, mine[field.name].data
+                )
+                rows.append({"label": field.label, "value": display(field), "differs": differs})
         sections.append({"title": titles.get(name, ""), "rows": rows})
     return sections
 
 
-def display(form, bound_field) -> str:
+def display(bound_field) -> str:
     value = bound_field.initial if bound_field.initial is not None else ""
     field = bound_field.field
     choices = getattr(field, "choices", None)
     if isinstance(value, bool):
         return "Yes" if value else "No"
+    if isinstance(value, datetime.date):
+        return date_text(value)
     if choices is not None and not hasattr(field, "queryset"):
         return str(dict(choices).get(value, value) or "—")
     if hasattr(field, "queryset") and value:

@@ -254,3 +254,38 @@ def test_it_resumes_a_half_finished_record_after_signing_out(page, live_server, 
     page.get_by_role("link", name="People involved").click()
     assert page.locator('[name="young_people-0-name"]').input_value() == "Amelia Hart"
     shot(page, "c01-resumed")
+
+
+def test_it_shows_both_versions_when_two_colleagues_save_one_step(
+    page, browser, live_server, world
+):
+    from incidents.models import Membership, Role
+    from tests.conftest import make_user
+
+    colleague = make_user("oak-second")
+    Membership.objects.create(user=colleague, school=world.oak, role=Role.DSL)
+    incident = report_concern(page, live_server)
+    open_wizard(page, live_server, incident)
+    on_step(page, "people")
+    page.get_by_role("link", name="Disclosure").click()
+
+    other_context = browser.new_context(locale="en-GB", timezone_id="Europe/London")
+    other = other_context.new_page()
+    login(other, live_server, "oak-second")
+    other.goto(page.url)
+    other.locator('[name="disclosure-platforms"]').fill("Snapchat, as the colleague heard")
+    other.get_by_role("button", name="Save and continue").click()
+    on_step(other, "people")
+    other_context.close()
+
+    page.locator('[name="disclosure-platforms"]').fill("WhatsApp, as I heard it")
+    save(page)
+    conflict = page.get_by_test_id("conflict")
+    assert "Snapchat, as the colleague heard" in conflict.inner_text()
+    assert page.locator('[name="disclosure-platforms"]').input_value() == "WhatsApp, as I heard it"
+    shot(page, "d01-conflict")
+    save(page)
+    on_step(page, "people")
+    assert incident.__class__.objects.get(pk=incident.pk).disclosure.platforms.startswith(
+        "WhatsApp"
+    )
