@@ -347,6 +347,8 @@ class RiskAssessmentStep(Step):
 
     def is_applicable(self, incident):
         # SPEC §3.4: for 13–17 year olds, and whenever no referral is made.
+        if not incident.young_people.all():
+            return True  # not known until the people involved are recorded
         decision = section(incident, "decision")
         not_referred = (
             decision is not None and decision.outcome == DecisionOutcome.HANDLED_IN_SCHOOL
