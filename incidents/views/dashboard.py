@@ -86,22 +86,34 @@ def with_last_signature(incidents):
     return incidents.annotate(last_signature=Subquery(latest.values("kind")[:1]))
 
 
-def overdue_deletions(incidents, today):
+# ``incident__school`` repeats what ``incidents`` already says: it lets PostgreSQL start from the
+# school's incidents for the joined row too, where the IN-subquery alone made it read the whole
+# incidents table of every school (bench/results.md).
+
+
+def overdue_deletions(incidents, today, school):
     return DeletionRequest.objects.filter(
-        incident__in=incidents, confirmed_on__isnull=True, deadline__lt=today
+        incident__in=incidents,
+        incident__school=school,
+        confirmed_on__isnull=True,
+        deadline__lt=today,
     ).select_related("incident")
 
 
-def overdue_actions(incidents, today):
+def overdue_actions(incidents, today, school):
     return Action.objects.filter(
-        incident__in=incidents, done_on__isnull=True, due_date__lt=today
+        incident__in=incidents,
+        incident__school=school,
+        done_on__isnull=True,
+        due_date__lt=today,
     ).select_related("incident")
 
 
-def awaiting_signoff(incidents):
+def awaiting_signoff(incidents, school):
     """SPEC §8: a decision not to refer waits for the headteacher's sign-off."""
     return Decision.objects.filter(
         incident__in=incidents,
+        incident__school=school,
         outcome=DecisionOutcome.HANDLED_IN_SCHOOL,
         headteacher_signoff_by__isnull=True,
     ).select_related("incident", "assessment", "created_by")
@@ -139,12 +151,12 @@ def dashboard(request):
     stages = [(value, label, counts.get(value, 0)) for value, label in Status.choices]
     # One line per incident: its young people are usually asked together.
     deletions, more_deletions = _first(
-        overdue_deletions(incidents, today)
+        overdue_deletions(incidents, today, school)
         .values("incident__reference")
         .annotate(count=Count("pk"), earliest=Min("deadline"))
         .order_by("earliest", "incident__reference")
     )
-    actions, more_actions = _first(overdue_actions(incidents, today).order_by("due_date"))
+    actions, more_actions = _first(overdue_actions(incidents, today, school).order_by("due_date"))
     in_progress, more_in_progress = _first(
         with_last_signature(incidents.filter(status__in=OPEN_STATUSES)).order_by(
             "disclosed_at", "pk"
@@ -153,7 +165,7 @@ def dashboard(request):
     awaiting_approval, more_awaiting = _first(
         incidents.filter(status=Status.AWAITING_APPROVAL).order_by("updated_at", "pk")
     )
-    signoffs, more_signoffs = _first(awaiting_signoff(incidents).order_by("decided_at"))
+    signoffs, more_signoffs = _first(awaiting_signoff(incidents, school).order_by("decided_at"))
     return render(
         request,
         "incidents/home.html",
@@ -279,7 +291,7 @@ def head_queue(request):
         )
         .order_by("updated_at", "pk")
     )
-    signoffs = list(awaiting_signoff(incidents).order_by("decided_at", "pk"))
+    signoffs = list(awaiting_signoff(incidents, school).order_by("decided_at", "pk"))
     return render(
         request,
         "incidents/head_queue.html",

@@ -748,9 +748,12 @@ class Command(BaseCommand):
             )
 
         # The record's timeline; a stage happens only if its moment has passed. A few records
-        # stall at a stage for good (a DSL who left, a case passed to the police).
+        # stall at a stage for good (a DSL who left, a case passed to the police, a record
+        # left waiting for the headteacher's approval): every school has some of each.
         opened = later(disclosed_at, 5, 180)
-        stall = rng.randrange(1, 7) if rng.random() < 0.03 else 99
+        stall = rng.choices(range(1, 7), weights=(2, 2, 2, 1, 1, 3))[0]
+        if rng.random() >= 0.04:
+            stall = 99
         moments = {}
         moments["started"] = later(opened, 10, 1440)
         moments["reviewed"] = later(moments["started"], 60, 3 * 1440)
