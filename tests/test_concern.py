@@ -3,6 +3,7 @@
 import pytest
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
 
 from incidents.models import AuditEvent, Disclosure, Incident, Status
 from tests.conftest import client_login
@@ -33,6 +34,8 @@ def test_it_shows_the_form_without_any_file_field(client, world):
     assert 'type="file"' not in html
     assert "multipart" not in html
     assert "Never view, copy, forward" in html
+    # Most concerns are written straight after being told: the time starts at now.
+    assert f'value="{timezone.localtime():%Y-%m-%d}T' in html
 
 
 def test_it_creates_a_reported_incident_and_alerts_the_dsl_team(

@@ -1,6 +1,7 @@
 """The disclosure: reported by any member of staff, completed by the DSL (SPEC §3.1)."""
 
 from django import forms
+from django.utils import timezone
 
 from incidents.forms.common import (
     DateInput,
@@ -138,6 +139,10 @@ class ConcernForm(DisclosureForm):
         super().__init__(*args, **kwargs)
         if reporter is not None and not self.is_bound:
             self.initial.setdefault("disclosed_to", reporter.get_full_name() or reporter.username)
+            # Most concerns are written straight after being told: start from now.
+            self.initial.setdefault(
+                "disclosed_at", timezone.localtime().replace(second=0, microsecond=0)
+            )
 
 
 __all__ = ["CONCERN_FIELDS", "ConcernForm", "DisclosureForm", "day_of"]
