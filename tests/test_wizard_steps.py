@@ -134,6 +134,7 @@ def test_it_adds_another_young_person(client, reported):
     assert response["Location"] == d.step_url(reported, "people") + "?add=1"
     page = client.get(response["Location"]).content.decode()
     assert "Young person 1" in page and 'value="Amelia Hart"' in page
+    assert "14 at the incident" in page
     # The blank form for the next person is open, with or without JavaScript.
     assert '<details class="card mb-3 item-card item-new" open>' in page
 
