@@ -178,3 +178,20 @@ def test_it_never_offers_a_spent_code_back(client, world, record):
     data = creds(world.oak_dsl, "wrong-password-0000")
     body = client.post(url("incident_sign", record), data).content.decode()
     assert f'value="{data["otp_token"]}"' not in body
+
+
+@pytest.mark.parametrize(
+    "name,who",
+    [
+        ("incident_sign", "oak_dsl"),
+        ("incident_approve", "oak_head"),
+        ("incident_send_back", "oak_head"),
+        ("incident_non_referral_signoff", "oak_head"),
+        ("incident_addendum", "oak_dsl"),
+    ],
+)
+def test_it_audits_opening_a_signing_page_as_a_read(client, world, record, name, who):
+    client_login(client, getattr(world, who))
+    client.get(url(name, record))
+    event = AuditEvent.objects.filter(action="incident.viewed").get()
+    assert event.incident == record and event.user == getattr(world, who)

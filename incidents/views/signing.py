@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from incidents import signing
 from incidents.access import Need, get_incident_for_user
+from incidents.audit import log_action
 from incidents.forms.signing import AddendumForm, ApproveForm, ReauthenticateForm, SendBackForm
 from incidents.models import SignatureKind
 from incidents.services import ServiceError
@@ -22,6 +23,15 @@ def _data(request):
 
 
 def _page(request, template, incident, form, **extra):
+    if request.method == "GET":
+        # These pages show parts of the record (missing items name children, the reasons for
+        # not referring are the DSL's words): reading one is a read of the record (SPEC §11).
+        log_action(
+            "incident.viewed",
+            request=request,
+            incident=incident,
+            data={"page": template.removesuffix(".html")},
+        )
     return render(
         request,
         f"incidents/signing/{template}",
