@@ -11,55 +11,91 @@ from django.db.models import Prefetch
 from incidents.models import (
     FACT_FIELDS,
     RISK_FIELDS,
-    Action,
     Addendum,
-    Adult,
     AssessmentResult,
     DeletionRequest,
     DeviceSearch,
-    ImageryViewing,
     Incident,
     InitialReview,
     ParentContact,
-    Referral,
     RiskAssessment,
-    Signature,
-    YoungPerson,
+    User,
 )
 from incidents.rules import RISK_QUESTIONS
 
-# The one-to-one sections of the record, each with the user who wrote it.
+# The one-to-one sections of the record.
 _SECTIONS = ("disclosure", "initial_review", "risk_assessment", "decision", "review")
-
-
-def _authored(model, *joins):
-    return model.objects.select_related("created_by", "updated_by", *joins)
+# The lists of entries that say who wrote them (RecordEntry: created_by, updated_by).
+_AUTHORED_LISTS = (
+    "young_people",
+    "adults",
+    "viewings",
+    "device_searches",
+    "referrals",
+    "parent_contacts",
+    "deletions",
+    "actions",
+)
 
 
 def record_queryset():
-    """Incidents with every section of the record attached; ``load_record`` uses it."""
-    joins = ["school", "school__trust", "reported_by"]
-    for section in _SECTIONS:
-        joins += [section, f"{section}__created_by", f"{section}__updated_by"]
-    joins += ["decision__assessment", "decision__headteacher_signoff_by"]
+    """Incidents with every section of the record attached; ``load_record`` uses it.
+
+    The accounts the record names (who wrote, confirmed, signed off or signed each entry) are
+    not joined here: ``attach_people`` fetches them once for the whole record. Joined into
+    every query they made the incident's query twenty joins long, which cost PostgreSQL and
+    Django more to plan and build than to run (bench/results.md).
+    """
+    joins = ["school", "school__trust", "reported_by", *_SECTIONS, "decision__assessment"]
     return Incident.objects.select_related(*joins).prefetch_related(
-        Prefetch("young_people", queryset=_authored(YoungPerson)),
-        Prefetch("adults", queryset=_authored(Adult)),
+        "young_people",
+        "adults",
         Prefetch(
-            "assessment_results",
-            queryset=AssessmentResult.objects.select_related("confirmed_by").order_by(
-                "computed_at", "pk"
-            ),
+            "assessment_results", queryset=AssessmentResult.objects.order_by("computed_at", "pk")
         ),
-        Prefetch("viewings", queryset=_authored(ImageryViewing)),
-        Prefetch("device_searches", queryset=_authored(DeviceSearch, "young_person")),
-        Prefetch("referrals", queryset=_authored(Referral)),
-        Prefetch("parent_contacts", queryset=_authored(ParentContact, "young_person")),
-        Prefetch("deletions", queryset=_authored(DeletionRequest, "young_person")),
-        Prefetch("actions", queryset=_authored(Action)),
-        Prefetch("signatures", queryset=Signature.objects.select_related("signer")),
-        Prefetch("addenda", queryset=Addendum.objects.select_related("author", "signature")),
+        "viewings",
+        Prefetch("device_searches", queryset=DeviceSearch.objects.select_related("young_person")),
+        "referrals",
+        Prefetch("parent_contacts", queryset=ParentContact.objects.select_related("young_person")),
+        Prefetch("deletions", queryset=DeletionRequest.objects.select_related("young_person")),
+        "actions",
+        "signatures",
+        Prefetch("addenda", queryset=Addendum.objects.select_related("signature")),
     )
+
+
+def _named_people(incident: Incident):
+    """(row, field) for every account a loaded record names."""
+    for name in _SECTIONS:
+        row = section(incident, name)
+        if row is not None:
+            yield row, "created_by"
+            yield row, "updated_by"
+    decision = section(incident, "decision")
+    if decision is not None:
+        yield decision, "headteacher_signoff_by"
+    for name in _AUTHORED_LISTS:
+        for row in getattr(incident, name).all():
+            yield row, "created_by"
+            yield row, "updated_by"
+    for row in incident.assessment_results.all():
+        yield row, "confirmed_by"
+    for row in incident.signatures.all():
+        yield row, "signer"
+    for row in incident.addenda.all():
+        yield row, "author"
+
+
+def attach_people(incident: Incident) -> Incident:
+    """Fetch every account the record names in one query and set each on its rows."""
+    pairs = list(_named_people(incident))
+    ids = {getattr(row, f"{field}_id") for row, field in pairs} - {None}
+    people = User.objects.in_bulk(ids)
+    for row, field in pairs:
+        pk = getattr(row, f"{field}_id")
+        if pk is not None:
+            setattr(row, field, people[pk])
+    return incident
 
 
 def load_record(reference_or_incident) -> Incident:
@@ -70,11 +106,11 @@ def load_record(reference_or_incident) -> Incident:
     """
     if isinstance(reference_or_incident, Incident):
         found = reference_or_incident
-        incident = record_queryset().get(pk=found.pk)
+        incident = attach_people(record_queryset().get(pk=found.pk))
         if hasattr(found, "viewer_roles"):
             incident.viewer_roles = found.viewer_roles
         return incident
-    return record_queryset().get(reference=reference_or_incident)
+    return attach_people(record_queryset().get(reference=reference_or_incident))
 
 
 def section(incident: Incident, name: str):
