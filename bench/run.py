@@ -55,11 +55,13 @@ PAGES = (
 BASELINES = {
     "list": ("bare_list", 1.5),
     "record": ("bare_record", 1.5),
-    "dashboard": ("bare_list", 1.5),
+    "dashboard": ("bare_dashboard", 1.5),
+    "check": ("bare_record", None),
     "pdf": ("weasyprint_record", 1.25),
     "pack": ("weasyprint_pack", 1.25),
 }
 BASELINE_LABELS = {
+    "bare_dashboard": "Bare dashboard view (same counts and lists, no checks)",
     "bare_list": "Bare list view (same 25 rows, no checks)",
     "bare_record": "Bare record view (same rows, no checks)",
     "weasyprint_record": "WeasyPrint alone, record HTML",
@@ -236,7 +238,8 @@ def render_report(results: dict) -> str:
         "Query counts at 1,000 and at 100,000 incidents. The bare baselines "
         "(`bench/baseline.py`) are requested by the same signed-in DSL through the same "
         "middleware, and render the same rows of the same tables in a plain template with no "
-        "permission checks; the dashboard is compared with the bare list."
+        "permission checks; the check-answers page, which shows the whole record, is set "
+        "beside the bare record without a target."
     )
     add("")
     for label, seed in results["seed"].items():
@@ -580,6 +583,7 @@ def measure(options) -> None:
         return lambda: bare.get(target, secure=True)
 
     for key, target in (
+        ("bare_dashboard", reverse("bench_bare_dashboard", kwargs={"school_id": school.pk})),
         ("bare_list", reverse("bench_bare_list", kwargs={"school_id": school.pk})),
         ("bare_record", reverse("bench_bare_record", kwargs={"reference": record.reference})),
     ):
