@@ -73,6 +73,8 @@ SIZES = {
     "large": (300, 100_000),
 }
 WHOLE_TABLES = ("incidents_incident", "incidents_auditevent")
+# Baselines that run no query at all.
+BASELINE_LABELS_WEASY = ("weasyprint_record", "weasyprint_pack")
 
 
 # ============================================================================================
@@ -502,16 +504,6 @@ def measure(options) -> None:
     }
     slow = {"pdf", "pack"}
 
-    def timed(call, runs: int, warmups: int) -> list[float]:
-        for _ in range(warmups):
-            call()
-        samples = []
-        for _ in range(runs):
-            t0 = time.perf_counter()
-            call()
-            samples.append((time.perf_counter() - t0) * 1000)
-        return samples
-
     def summary(samples: list[float]) -> dict:
         return {
             "p50": statistics.median(samples),
@@ -525,12 +517,13 @@ def measure(options) -> None:
             call()
         return len(ctx.captured_queries), ctx.captured_queries
 
-    pages = {}
+    # Every page and its baseline are timed in interleaved rounds (A, B, A, B...), so a change
+    # in the machine's load during the run falls on both sides of a ratio alike.
+    calls, info, skipped = {}, {}, {}
     for key, label, name, who, _limit in PAGES:
         method, target, data = requests[key]
         if isinstance(target, Exception):
-            pages[key] = {"skipped": f"{name}: {target}"}
-            print(f"   skip {label}: {target}", flush=True)
+            skipped[key] = f"{name}: {target}"
             continue
         client = clients[who]
 
@@ -541,69 +534,32 @@ def measure(options) -> None:
 
         response = call()
         if response.status_code != 200:
-            pages[key] = {"skipped": f"{target} answered {response.status_code}"}
-            print(f"   skip {label}: {target} answered {response.status_code}", flush=True)
+            skipped[key] = f"{target} answered {response.status_code}"
             continue
-        if key in slow:
-            # A PDF takes seconds: the request above warmed it up, and the first timed run
-            # also counts its queries (capturing costs microseconds against seconds).
-            runs = options.pack_runs if key == "pack" else options.slow_runs
-            t0 = time.perf_counter()
-            n, queries = captured(call)
-            samples = [(time.perf_counter() - t0) * 1000, *timed(call, runs - 1, 0)]
-        else:
-            samples = timed(call, options.runs, options.warmups)
-            n, queries = captured(call)
-        sqls = [q["sql"] for q in queries]
-        counts, whole = count_queries(sqls)
-        slowest = sorted(queries, key=lambda q: float(q["time"]), reverse=True)[:3]
-        pages[key] = {
-            **summary(samples),
-            "queries": n,
-            "counts": counts,
-            "whole_table_counts": whole,
-            "slowest": [{"ms": float(q["time"]) * 1000, "sql": q["sql"]} for q in slowest],
-            "sql": [q["sql"][:300] for q in queries],
-            "url": target,
-            "bytes": len(response.content),
-        }
-        print(
-            f"   {label}: p50 {pages[key]['p50']:.1f} ms, p95 {pages[key]['p95']:.1f} ms, "
-            f"{n} queries",
-            flush=True,
-        )
+        calls[key] = call
+        info[key] = {"url": target, "bytes": len(response.content), "label": label}
+    for key, reason in skipped.items():
+        print(f"   skip {key}: {reason}", flush=True)
 
-    # Baselines ------------------------------------------------------------------------------
-    baselines = {}
     # Signed in as the same DSL: the baseline pays for the session, the account and the second
     # factor like the page, and for nothing else of the application.
     bare = client_for("dsl")
-
-    def bare_call(target):
-        return lambda: bare.get(target, secure=True)
-
     for key, target in (
         ("bare_dashboard", reverse("bench_bare_dashboard", kwargs={"school_id": school.pk})),
         ("bare_list", reverse("bench_bare_list", kwargs={"school_id": school.pk})),
         ("bare_record", reverse("bench_bare_record", kwargs={"reference": record.reference})),
     ):
-        call = bare_call(target)
-        assert call().status_code == 200, target  # noqa: S101
-        baselines[key] = summary(timed(call, options.runs, options.warmups))
-        baselines[key]["queries"] = captured(call)[0]
-
+        calls[key] = lambda target=target: bare.get(target, secure=True)
+        assert calls[key]().status_code == 200, target  # noqa: S101
     try:
         from incidents.export.pdf import record_context, renderer
         from incidents.record import load_record
     except ImportError as exc:
-        print(f"   skip WeasyPrint baseline: {exc}", flush=True)
+        print(f"   skip WeasyPrint baselines: {exc}", flush=True)
     else:
-        html = render_to_string("export/record.html", record_context(load_record(record)))
         pdf = renderer()
-        baselines["weasyprint_record"] = summary(
-            timed(lambda: pdf.render(html), options.slow_runs, 1)
-        )
-        baselines["weasyprint_record"]["queries"] = 0
+        html = render_to_string("export/record.html", record_context(load_record(record)))
+        calls["weasyprint_record"] = lambda: pdf.render(html)
         try:
             from incidents.export.pack import build_pack
 
@@ -611,14 +567,61 @@ def measure(options) -> None:
             pack_html = render_to_string(
                 "export/inspection_pack.html", {"pack": pack, "totals": pack.totals}
             )
-            baselines["weasyprint_pack"] = summary(
-                timed(lambda: pdf.render(pack_html), options.pack_runs, 0)
-            )
-            baselines["weasyprint_pack"]["queries"] = 0
+            calls["weasyprint_pack"] = lambda: pdf.render(pack_html)
         except (ImportError, AttributeError) as exc:
             print(f"   skip WeasyPrint pack baseline: {exc}", flush=True)
-    for key, base in baselines.items():
-        print(f"   baseline {key}: p50 {base['p50']:.1f} ms, p95 {base['p95']:.1f} ms", flush=True)
+
+    samples = {key: [] for key in calls}
+    captured_sql = {}
+
+    def rounds(keys: list[str], runs: int, warmups: int) -> None:
+        for _ in range(warmups):
+            for key in keys:
+                calls[key]()
+        for index in range(runs):
+            # Rotate the order too, so no key always runs straight after another.
+            for key in keys[index % len(keys) :] + keys[: index % len(keys)]:
+                if key not in captured_sql and key not in BASELINE_LABELS_WEASY:
+                    # The first timed run also counts the queries: capturing costs
+                    # microseconds, and a PDF takes seconds.
+                    t0 = time.perf_counter()
+                    _n, captured_sql[key] = captured(calls[key])
+                else:
+                    t0 = time.perf_counter()
+                    calls[key]()
+                samples[key].append((time.perf_counter() - t0) * 1000)
+
+    fast = [k for k in calls if k not in slow and not k.startswith("weasyprint")]
+    rounds(fast, options.runs, options.warmups)
+    if "pdf" in calls or "weasyprint_record" in calls:
+        rounds([k for k in ("pdf", "weasyprint_record") if k in calls], options.slow_runs, 0)
+    if "pack" in calls or "weasyprint_pack" in calls:
+        rounds([k for k in ("pack", "weasyprint_pack") if k in calls], options.pack_runs, 0)
+
+    pages = {key: {"skipped": reason} for key, reason in skipped.items()}
+    baselines = {}
+    for key in calls:
+        figures = summary(samples[key])
+        queries = captured_sql.get(key, [])
+        figures["queries"] = len(queries)
+        if key in info:
+            counts, whole = count_queries([q["sql"] for q in queries])
+            slowest = sorted(queries, key=lambda q: float(q["time"]), reverse=True)[:3]
+            pages[key] = {
+                **figures,
+                **info[key],
+                "counts": counts,
+                "whole_table_counts": whole,
+                "slowest": [{"ms": float(q["time"]) * 1000, "sql": q["sql"]} for q in slowest],
+                "sql": [q["sql"][:300] for q in queries],
+            }
+        else:
+            baselines[key] = figures
+        print(
+            f"   {key}: p50 {figures['p50']:.1f} ms, p95 {figures['p95']:.1f} ms, "
+            f"{figures['queries']} queries",
+            flush=True,
+        )
 
     override.disable()
     result = {
