@@ -84,6 +84,14 @@ def _log_refused(request, incident, need: Need, status: int, reference: str = ""
     )
 
 
+def _roles_for(request, school: School) -> frozenset[str]:
+    """The user's roles in ``school``; those of the current school are already on the request."""
+    current = getattr(request, "school", None)
+    if current and current.pk == school.pk:
+        return frozenset(request.roles)
+    return roles_in(request.user, school)
+
+
 def get_incident_for_user(request, reference: str, need: Need = Need.READ) -> Incident:
     """The incident named by ``reference`` if the user may ``need`` it; else 404 or 403."""
     try:
@@ -93,7 +101,7 @@ def get_incident_for_user(request, reference: str, need: Need = Need.READ) -> In
     except Incident.DoesNotExist:
         _log_refused(request, None, need, 404, reference)
         raise Http404("No such incident") from None
-    roles = roles_in(request.user, incident.school)
+    roles = _roles_for(request, incident.school)
     if not roles:
         _log_refused(request, incident, need, 404)
         raise Http404("No such incident")
@@ -124,7 +132,10 @@ def schools_for(user):
     """Every school the user holds a role in, directly or through a trust."""
     if not user.is_authenticated:
         return School.objects.none()
+    # Two id subqueries rather than joins with DISTINCT, which made PostgreSQL read every
+    # membership of the deployment on each request (bench/results.md).
+    mine = Membership.objects.filter(user=user)
     return School.objects.filter(
-        Q(memberships__user=user)
-        | Q(trust__memberships__user=user, trust__memberships__role=Role.TRUST_LEAD)
-    ).distinct()
+        Q(pk__in=mine.filter(school__isnull=False).values("school_id"))
+        | Q(trust_id__in=mine.filter(role=Role.TRUST_LEAD).values("trust_id"))
+    )

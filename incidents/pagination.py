@@ -36,8 +36,16 @@ def page_number(raw) -> int:
     return number if number >= 1 else 1
 
 
-def window(queryset, number: int, per_page: int) -> Window:
-    """One page of an ordered queryset, in one query, with no COUNT."""
+def window(queryset, number: int, per_page: int, decorate=None) -> Window:
+    """One page of an ordered queryset, in one query, with no COUNT.
+
+    ``decorate`` adds annotations to the page's rows only: the page is chosen in a subquery
+    first, so costly per-row subqueries never run over the rest of the table.
+    """
     start = (number - 1) * per_page
-    rows = list(queryset[start : start + per_page + 1])
+    page = queryset[start : start + per_page + 1]
+    if decorate is not None:
+        chosen = queryset.model.objects.filter(pk__in=page.values("pk"))
+        page = decorate(chosen).order_by(*queryset.query.order_by)
+    rows = list(page)
     return Window(items=rows[:per_page], number=number, has_next=len(rows) > per_page)

@@ -204,9 +204,12 @@ def incident_list(request):
         stage = ""
     if stage:
         incidents = incidents.filter(status=stage)
-    incidents = with_last_signature(with_overdue_flags(with_result(incidents), today))
-    incidents = incidents.order_by("-created_at", "-pk")
-    page = window(incidents, page_number(request.GET.get("page")), PER_PAGE)
+    page = window(
+        incidents.order_by("-created_at", "-pk"),
+        page_number(request.GET.get("page")),
+        PER_PAGE,
+        decorate=lambda rows: with_last_signature(with_overdue_flags(with_result(rows), today)),
+    )
     return render(
         request,
         "incidents/incident_list.html",
