@@ -5,14 +5,23 @@ shows, so a page's figure can be read as a ratio to it. Never routed in the appl
 benchmark points ``ROOT_URLCONF`` at this module, which adds two paths to the project's own.
 """
 
-from django.db.models import Count, Prefetch
+from django.db.models import Count, Exists, OuterRef, Prefetch, Subquery
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template import engines
 from django.urls import path
 from django.utils import timezone
 
-from incidents.models import Action, Decision, DeletionRequest, Incident
+from incidents.models import (
+    Action,
+    AssessmentResult,
+    AuditEvent,
+    Decision,
+    DeletionRequest,
+    Incident,
+    Signature,
+    User,
+)
 from safeguarding.urls import urlpatterns as project_urlpatterns
 
 PER_PAGE = 25  # as the incident list
@@ -24,14 +33,17 @@ LIST_TEMPLATE = engines["django"].from_string(
 <html lang="en"><head><meta charset="utf-8"><title>Incidents</title></head>
 <body>
 <table>
-  <thead><tr><th>Reference</th><th>Stage</th><th>Incident date</th><th>Disclosed</th></tr></thead>
+  <thead><tr><th>Reference</th><th>Stage</th><th>Incident date</th><th>Disclosed</th>
+  <th>Category</th><th>Overdue</th></tr></thead>
   <tbody>
   {% for incident in incidents %}
   <tr>
     <td>{{ incident.reference }}</td>
-    <td>{{ incident.get_status_display }}</td>
+    <td>{{ incident.get_status_display }} {{ incident.last_signature }}</td>
     <td>{{ incident.incident_date|date:"j M Y" }}</td>
     <td>{{ incident.disclosed_at|date:"j M Y, H:i" }}</td>
+    <td>{{ incident.category }} {{ incident.subtype }} {{ incident.override_category }}</td>
+    <td>{{ incident.deletion_overdue }} {{ incident.action_overdue }}</td>
   </tr>
   {% endfor %}
   </tbody>
@@ -47,6 +59,10 @@ RECORD_TEMPLATE = engines["django"].from_string(
 {% for name, rows in sections %}<h2>{{ name }}</h2>
 {% for row in rows %}<dl>{% for label, value in row %}<dt>{{ label }}</dt><dd>{{ value }}</dd>
 {% endfor %}</dl>{% endfor %}{% endfor %}
+<ul>{% for person in people %}<li>{{ person.pk }} {{ person.username }}</li>{% endfor %}</ul>
+<table>{% for event in events %}<tr><td>{{ event.at|date:"j M Y, H:i:s" }}</td>
+<td>{{ event.username }}</td><td>{{ event.action }}</td><td>{{ event.ip_address }}</td></tr>
+{% endfor %}</table>
 </body></html>"""
 )
 
@@ -62,7 +78,11 @@ LISTS = (
     "deletions",
     "actions",
     "signatures",
+    "addenda",
 )
+# The accounts a record names, as the record page names each entry's author.
+PEOPLE_FIELDS = ("created_by_id", "updated_by_id", "signer_id", "author_id", "confirmed_by_id")
+HISTORY_LIMIT = 50  # as the record page's access history
 
 
 def field_rows(obj) -> list[tuple[str, object]]:
@@ -126,13 +146,44 @@ def bare_dashboard(request, school_id: int):
 
 
 def bare_list(request, school_id: int):
-    """The newest incidents of a school, one page of them, as the incident list shows."""
-    incidents = Incident.objects.filter(school_id=school_id).order_by("-created_at", "-pk")
-    return HttpResponse(LIST_TEMPLATE.render({"incidents": incidents[:PER_PAGE]}, request))
+    """The newest incidents of a school, one page of them, with the columns the list shows:
+    the latest rules' result, the overdue flags and the latest signature's kind."""
+    today = timezone.localdate()
+    latest = AssessmentResult.objects.filter(incident=OuterRef("pk")).order_by(
+        "-computed_at", "-pk"
+    )
+    newest = Incident.objects.filter(school_id=school_id).order_by("-created_at", "-pk")
+    incidents = (
+        # The page's rows first, so the columns are worked out for those rows only.
+        Incident.objects.filter(pk__in=newest.values("pk")[:PER_PAGE])
+        .annotate(
+            category=Subquery(latest.values("category")[:1]),
+            subtype=Subquery(latest.values("subtype")[:1]),
+            override_category=Subquery(latest.values("override_category")[:1]),
+            deletion_overdue=Exists(
+                DeletionRequest.objects.filter(
+                    incident=OuterRef("pk"), confirmed_on__isnull=True, deadline__lt=today
+                )
+            ),
+            action_overdue=Exists(
+                Action.objects.filter(
+                    incident=OuterRef("pk"), done_on__isnull=True, due_date__lt=today
+                )
+            ),
+            last_signature=Subquery(
+                Signature.objects.filter(incident=OuterRef("pk"))
+                .order_by("-signed_at", "-pk")
+                .values("kind")[:1]
+            ),
+        )
+        .order_by("-created_at", "-pk")
+    )
+    return HttpResponse(LIST_TEMPLATE.render({"incidents": incidents}, request))
 
 
 def bare_record(request, reference: str):
-    """One incident with every row of its record, each field printed."""
+    """One incident with every row of its record, each field printed, the accounts the record
+    names, and the latest events about it in the audit log, as the record page shows them."""
     incident = get_object_or_404(
         Incident.objects.select_related(*ONE_TO_ONE).prefetch_related(
             *(Prefetch(name) for name in LISTS)
@@ -143,7 +194,19 @@ def bare_record(request, reference: str):
     sections += [
         (name, [field_rows(row) for row in getattr(incident, name).all()]) for name in LISTS
     ]
-    context = {"incident": incident, "fields": field_rows(incident), "sections": sections}
+    objects = [getattr(incident, name, None) for name in ONE_TO_ONE]
+    objects += [row for name in LISTS for row in getattr(incident, name).all()]
+    people_ids = {getattr(obj, name, None) for obj in objects for name in PEOPLE_FIELDS}
+    people_ids.discard(None)
+    people = User.objects.in_bulk(people_ids).values()
+    events = AuditEvent.objects.filter(incident=incident).order_by("-at", "-pk")[:HISTORY_LIMIT]
+    context = {
+        "incident": incident,
+        "fields": field_rows(incident),
+        "sections": sections,
+        "people": people,
+        "events": events,
+    }
     return HttpResponse(RECORD_TEMPLATE.render(context, request))
 
 

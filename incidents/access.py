@@ -92,12 +92,18 @@ def _roles_for(request, school: School) -> frozenset[str]:
     return roles_in(request.user, school)
 
 
-def get_incident_for_user(request, reference: str, need: Need = Need.READ) -> Incident:
-    """The incident named by ``reference`` if the user may ``need`` it; else 404 or 403."""
+def get_incident_for_user(
+    request, reference: str, need: Need = Need.READ, queryset=None
+) -> Incident:
+    """The incident named by ``reference`` if the user may ``need`` it; else 404 or 403.
+
+    ``queryset`` may join more of the record (``record.record_joined``) so the page reads the
+    incident once; it must still select the school, on which the check rests.
+    """
+    if queryset is None:
+        queryset = Incident.objects.select_related("school", "school__trust")
     try:
-        incident = Incident.objects.select_related("school", "school__trust").get(
-            reference=reference
-        )
+        incident = queryset.get(reference=reference)
     except Incident.DoesNotExist:
         _log_refused(request, None, need, 404, reference)
         raise Http404("No such incident") from None
@@ -114,9 +120,14 @@ def get_incident_for_user(request, reference: str, need: Need = Need.READ) -> In
     return incident
 
 
-def readable_incidents(user, school: School):
-    """The incidents of ``school`` that ``user`` may read, as a queryset."""
-    roles = roles_in(user, school)
+def readable_incidents(user, school: School, roles: frozenset[str] | None = None):
+    """The incidents of ``school`` that ``user`` may read, as a queryset.
+
+    ``roles``: the user's roles in ``school`` when the caller has them already (``request.roles``
+    for the current school), saving a query.
+    """
+    if roles is None:
+        roles = roles_in(user, school)
     qs = Incident.objects.filter(school=school)
     if roles & {Role.DSL, Role.HEADTEACHER, Role.TRUST_LEAD}:
         return qs

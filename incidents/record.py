@@ -6,7 +6,7 @@ people, viewings, referrals or actions it holds: every one-to-one section is joi
 list is prefetched once, and each entry's author comes with it.
 """
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, prefetch_related_objects
 
 from incidents.models import (
     FACT_FIELDS,
@@ -38,16 +38,12 @@ _AUTHORED_LISTS = (
 )
 
 
-def record_queryset():
-    """Incidents with every section of the record attached; ``load_record`` uses it.
+# The one-to-one rows joined into the incident's own query.
+_JOINS = ("school", "school__trust", "reported_by", *_SECTIONS, "decision__assessment")
 
-    The accounts the record names (who wrote, confirmed, signed off or signed each entry) are
-    not joined here: ``attach_people`` fetches them once for the whole record. Joined into
-    every query they made the incident's query twenty joins long, which cost PostgreSQL and
-    Django more to plan and build than to run (bench/results.md).
-    """
-    joins = ["school", "school__trust", "reported_by", *_SECTIONS, "decision__assessment"]
-    return Incident.objects.select_related(*joins).prefetch_related(
+
+def _prefetches():
+    return (
         "young_people",
         "adults",
         Prefetch(
@@ -62,6 +58,24 @@ def record_queryset():
         "signatures",
         Prefetch("addenda", queryset=Addendum.objects.select_related("signature")),
     )
+
+
+def record_joined():
+    """Incidents with the record's one-to-one sections joined: hand it to the access check
+    (``get_incident_for_user(..., queryset=record_joined())``), then ``complete_record``, so
+    the incident is read once and its lists only after access is allowed."""
+    return Incident.objects.select_related(*_JOINS)
+
+
+def record_queryset():
+    """Incidents with every section of the record attached; ``load_record`` uses it.
+
+    The accounts the record names (who wrote, confirmed, signed off or signed each entry) are
+    not joined here: ``attach_people`` fetches them once for the whole record. Joined into
+    every query they made the incident's query twenty joins long, which cost PostgreSQL and
+    Django more to plan and build than to run (bench/results.md).
+    """
+    return record_joined().prefetch_related(*_prefetches())
 
 
 def _named_people(incident: Incident):
@@ -96,6 +110,12 @@ def attach_people(incident: Incident) -> Incident:
         if pk is not None:
             setattr(row, field, people[pk])
     return incident
+
+
+def complete_record(incident: Incident) -> Incident:
+    """Attach the record's lists and named accounts to an incident read by ``record_joined``."""
+    prefetch_related_objects([incident], *_prefetches())
+    return attach_people(incident)
 
 
 def load_record(reference_or_incident) -> Incident:

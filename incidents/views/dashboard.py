@@ -144,7 +144,7 @@ def dashboard(request):
         # Staff report concerns and never see the record that follows (SPEC §1).
         return render(request, "incidents/dashboard_staff.html")
     school = request.school
-    incidents = readable_incidents(request.user, school)
+    incidents = readable_incidents(request.user, school, frozenset(request.roles))
     today = timezone.localdate()
     # One grouped aggregate over the school's incidents: bounded by the school.
     counts = dict(incidents.order_by().values_list("status").annotate(n=Count("pk")))
@@ -198,7 +198,7 @@ def incident_list(request):
     school = _reader_school(request)
     today = timezone.localdate()
     stage = request.GET.get("stage", "")
-    incidents = readable_incidents(request.user, school)
+    incidents = readable_incidents(request.user, school, frozenset(request.roles))
     if stage and stage not in Status.values:
         messages.error(request, "That stage does not exist: showing incidents at every stage.")
         stage = ""
@@ -235,7 +235,7 @@ def incident_search(request):
     results = None
     if request.method == "POST" and form.is_valid():
         term = form.cleaned_data["q"].strip()
-        incidents = readable_incidents(request.user, school)
+        incidents = readable_incidents(request.user, school, frozenset(request.roles))
         exact = incidents.filter(reference__iexact=term).values_list("reference", flat=True)
         exact = list(exact[:1])
         # The query text may be a child's name: the audit keeps only how many were found.
@@ -279,7 +279,7 @@ def head_queue(request):
     if Role.HEADTEACHER not in request.roles:
         raise PermissionDenied("Only the headteacher approves records and non-referral decisions.")
     school = request.school
-    incidents = readable_incidents(request.user, school)
+    incidents = readable_incidents(request.user, school, frozenset(request.roles))
     awaiting_approval = list(
         with_result(incidents.filter(status=Status.AWAITING_APPROVAL))
         .select_related("decision")

@@ -9,7 +9,7 @@ from incidents.access import Need, allowed, get_incident_for_user
 from incidents.audit import log_action
 from incidents.chronology import chronology
 from incidents.models import Role
-from incidents.record import current_result, load_record
+from incidents.record import complete_record, current_result, record_joined
 
 
 def holds_edit_role(incident) -> bool:
@@ -32,7 +32,9 @@ def may_edit(incident) -> bool:
 @login_required
 @require_GET
 def incident_detail(request, reference):
-    incident = load_record(get_incident_for_user(request, reference, Need.READ))
+    incident = complete_record(
+        get_incident_for_user(request, reference, Need.READ, queryset=record_joined())
+    )
     log_action("incident.viewed", request=request, incident=incident)
     return render(
         request,

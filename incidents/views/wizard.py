@@ -23,7 +23,7 @@ from incidents.audit import log_action
 from incidents.completeness import missing_items
 from incidents.forms.common import date_text
 from incidents.models import FACT_FIELDS, AnswerChoice, Status
-from incidents.record import load_record
+from incidents.record import complete_record, record_joined
 from incidents.services import RecordLocked, StaleVersion, bump_version
 
 
@@ -43,11 +43,16 @@ def wizard_start(request, reference):
 @require_http_methods(["GET", "POST"])
 def incident_step(request, reference, step):
     current = wizard.get_step(step)
-    allowed = get_incident_for_user(request, reference, Need.EDIT)
     if current is None:
+        get_incident_for_user(request, reference, Need.EDIT)
         raise Http404("No such step")
-    # The check page shows the whole record; the other steps need less of it.
-    incident = load_record(allowed) if current.identifier == "check" else wizard.load(allowed)
+    # The check page shows the whole record, read once; the other steps need less of it.
+    if current.identifier == "check":
+        incident = complete_record(
+            get_incident_for_user(request, reference, Need.EDIT, queryset=record_joined())
+        )
+    else:
+        incident = wizard.load(get_incident_for_user(request, reference, Need.EDIT))
     flow = wizard.Flow(incident)
     if current not in flow.applicable:
         messages.info(
