@@ -98,15 +98,19 @@ def get_incident_for_user(
     """The incident named by ``reference`` if the user may ``need`` it; else 404 or 403.
 
     ``queryset`` may join more of the record (``record.record_joined``) so the page reads the
-    incident once; it must still select the school, on which the check rests.
+    incident once. The school is not joined: an incident of the current school takes the
+    request's school, already read; any other is read when the check asks for it.
     """
     if queryset is None:
-        queryset = Incident.objects.select_related("school", "school__trust")
+        queryset = Incident.objects.all()
     try:
         incident = queryset.get(reference=reference)
     except Incident.DoesNotExist:
         _log_refused(request, None, need, 404, reference)
         raise Http404("No such incident") from None
+    current = getattr(request, "school", None)
+    if current and current.pk == incident.school_id:
+        incident.school = current
     roles = _roles_for(request, incident.school)
     if not roles:
         _log_refused(request, incident, need, 404)

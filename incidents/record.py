@@ -38,8 +38,11 @@ _AUTHORED_LISTS = (
 )
 
 
-# The one-to-one rows joined into the incident's own query.
-_JOINS = ("school", "school__trust", "reported_by", *_SECTIONS, "decision__assessment")
+# The one-to-one rows joined into the incident's own query. No more: with every account and the
+# school joined too, PostgreSQL spent longer planning the query than running it (2.5 ms
+# against 0.2 ms, bench/results.md). The accounts come from ``attach_people``, the decision's
+# result from the prefetched results; the access check supplies the school.
+_JOINS = _SECTIONS
 
 
 def _prefetches():
@@ -71,15 +74,15 @@ def record_queryset():
     """Incidents with every section of the record attached; ``load_record`` uses it.
 
     The accounts the record names (who wrote, confirmed, signed off or signed each entry) are
-    not joined here: ``attach_people`` fetches them once for the whole record. Joined into
-    every query they made the incident's query twenty joins long, which cost PostgreSQL and
-    Django more to plan and build than to run (bench/results.md).
+    not joined here: ``attach_people`` fetches them once for the whole record (``load_record``
+    and ``complete_record`` do).
     """
     return record_joined().prefetch_related(*_prefetches())
 
 
 def _named_people(incident: Incident):
     """(row, field) for every account a loaded record names."""
+    yield incident, "reported_by"
     for name in _SECTIONS:
         row = section(incident, name)
         if row is not None:
@@ -112,10 +115,20 @@ def attach_people(incident: Incident) -> Incident:
     return incident
 
 
+def attach_decision_result(incident: Incident) -> Incident:
+    """Set the decision's result from the record's own results, saving a join or a query."""
+    decision = section(incident, "decision")
+    if decision is not None:
+        for result in incident.assessment_results.all():
+            if result.pk == decision.assessment_id:
+                decision.assessment = result
+    return incident
+
+
 def complete_record(incident: Incident) -> Incident:
     """Attach the record's lists and named accounts to an incident read by ``record_joined``."""
     prefetch_related_objects([incident], *_prefetches())
-    return attach_people(incident)
+    return attach_decision_result(attach_people(incident))
 
 
 def load_record(reference_or_incident) -> Incident:
@@ -126,11 +139,13 @@ def load_record(reference_or_incident) -> Incident:
     """
     if isinstance(reference_or_incident, Incident):
         found = reference_or_incident
-        incident = attach_people(record_queryset().get(pk=found.pk))
+        incident = complete_record(record_joined().get(pk=found.pk))
+        if Incident.school.is_cached(found):
+            incident.school = found.school
         if hasattr(found, "viewer_roles"):
             incident.viewer_roles = found.viewer_roles
         return incident
-    return attach_people(record_queryset().get(reference=reference_or_incident))
+    return complete_record(record_joined().get(reference=reference_or_incident))
 
 
 def section(incident: Incident, name: str):
