@@ -8,10 +8,12 @@ names only, never record content.
 Integrity. Each event stores ``hash = SHA-256(previous_hash + canonical JSON of its fields)``,
 ``previous_hash`` being the hash of the event before it (``GENESIS_HASH`` for the first).
 Writers take a PostgreSQL advisory lock for the rest of their transaction, so the chain has
-one order even under concurrent requests. The database refuses UPDATE, DELETE and TRUNCATE of
-the table (``incidents.models.locking``); ``verify_chain`` (``manage.py verify_audit``) finds a
-changed row, a removed row (the next row's ``previous_hash`` no longer matches) and, given a
-head hash recorded earlier (``--anchor``), rows removed from the end.
+one order even under concurrent requests; the lock and the read of the chain's head are one
+round trip (``incidents_audit_chain_head``, migration 0005). The database refuses UPDATE,
+DELETE and TRUNCATE of the table (``incidents.models.locking``); ``verify_chain``
+(``manage.py verify_audit``) finds a changed row, a removed row (the next row's
+``previous_hash`` no longer matches) and, given a head hash recorded earlier (``--anchor``),
+rows removed from the end.
 """
 
 import hashlib
@@ -81,6 +83,15 @@ def _as_stored(value, name: str):
     return AuditEvent._meta.get_field(name).to_python(value)
 
 
+def _locked_head() -> str | None:
+    """Hold the chain's lock to the end of the transaction; the hash of the last event."""
+    if connection.vendor != "postgresql":
+        return AuditEvent.objects.order_by("-pk").values_list("hash", flat=True).first()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT incidents_audit_chain_head(%s)", [_CHAIN_LOCK_ID])
+        return cursor.fetchone()[0]
+
+
 def log_action(
     action: str,
     *,
@@ -121,11 +132,7 @@ def log_action(
         data=stored_data,
     )
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK_ID])
-        last = AuditEvent.objects.order_by("-pk").values_list("hash", flat=True).first()
-        event.previous_hash = last or GENESIS_HASH
+        event.previous_hash = _locked_head() or GENESIS_HASH
         event.hash = event_hash(event.previous_hash, hashed_fields(event))
         event.save(force_insert=True)
     return event

@@ -94,7 +94,10 @@ class SessionLimitsMiddleware:
     """30 minutes idle, 12 hours at most (settings SESSION_COOKIE_AGE, SESSION_MAX_AGE_SECONDS).
 
     The session store already expires a session left idle for SESSION_COOKIE_AGE; checking
-    here too means the limit holds whatever the store and cookie do, and is logged.
+    here too means the limit holds whatever the store and cookie do, and is logged. The last
+    seen time, and with it the store's expiry, is renewed at most every SESSION_RENEW_SECONDS:
+    a write of the session on every page cost each page an UPDATE. A session may so end up to
+    that long before 30 minutes idle, never after.
     """
 
     def __init__(self, get_response):
@@ -113,7 +116,8 @@ class SessionLimitsMiddleware:
             else:
                 if auth_at is None:
                     session[SESSION_AUTH_AT] = now
-                session[SESSION_SEEN_AT] = now
+                if seen_at is None or now - seen_at >= settings.SESSION_RENEW_SECONDS:
+                    session[SESSION_SEEN_AT] = now
         return self.get_response(request)
 
 

@@ -164,10 +164,12 @@ DEFAULT_FROM_EMAIL = envstr("DJANGO_DEFAULT_FROM_EMAIL", "safeguarding@localhost
 # The base address used in e-mailed links (alerts carry a link, never a child's name).
 SITE_URL = envstr("DJANGO_SITE_URL", "http://127.0.0.1:8000")
 
-# Sessions: 30 minutes idle (the cookie and the stored session are renewed on every request),
-# 12 hours at most from sign-in (incidents.security.SessionLimitsMiddleware).
+# Sessions: 30 minutes idle, 12 hours at most from sign-in
+# (incidents.security.SessionLimitsMiddleware). The stored session is renewed at most once a
+# minute (SESSION_RENEW_SECONDS), not written on every request.
 SESSION_COOKIE_AGE = envint("DJANGO_SESSION_IDLE_SECONDS", 30 * 60)
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_RENEW_SECONDS = 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_MAX_AGE_SECONDS = envint("DJANGO_SESSION_MAX_SECONDS", 12 * 60 * 60)
 SESSION_COOKIE_HTTPONLY = True
