@@ -124,6 +124,11 @@ def get_incident_for_user(
     return incident
 
 
+def reads_whole_school(roles: frozenset[str]) -> bool:
+    """Whether these roles read every incident of the school, not only granted ones."""
+    return bool(roles & {Role.DSL, Role.HEADTEACHER, Role.TRUST_LEAD})
+
+
 def readable_incidents(user, school: School, roles: frozenset[str] | None = None):
     """The incidents of ``school`` that ``user`` may read, as a queryset.
 
@@ -133,7 +138,7 @@ def readable_incidents(user, school: School, roles: frozenset[str] | None = None
     if roles is None:
         roles = roles_in(user, school)
     qs = Incident.objects.filter(school=school)
-    if roles & {Role.DSL, Role.HEADTEACHER, Role.TRUST_LEAD}:
+    if reads_whole_school(roles):
         return qs
     if Role.DEPUTY_DSL in roles:
         return qs.filter(

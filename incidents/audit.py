@@ -222,9 +222,7 @@ def label(action: str) -> str:
 
 def access_history(incident, limit: int = 50) -> list[AuditEvent]:
     """The latest events about one incident, newest first, each with ``label`` set."""
-    events = list(
-        AuditEvent.objects.filter(incident=incident).order_by("-at", "-pk")[:limit]
-    )
+    events = list(AuditEvent.objects.filter(incident=incident).order_by("-at", "-pk")[:limit])
     for event in events:
         event.label = label(event.action)
     return events

@@ -30,7 +30,7 @@ def test_it_writes_the_session_at_most_once_a_minute(client, world):
     stored = Session.objects.get().expire_date
     with CaptureQueriesContext(connection) as queries:
         client.get("/")
-    assert not [q for q in queries if q["sql"].startswith("UPDATE \"django_session\"")]
+    assert not [q for q in queries if q["sql"].startswith('UPDATE "django_session"')]
     assert Session.objects.get().expire_date == stored
 
 

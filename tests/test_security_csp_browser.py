@@ -13,9 +13,12 @@ def test_it_reports_no_policy_violation_on_the_pages_people_use(page, live_serve
     violations = []
     page.on(
         "console",
-        lambda message: violations.append(message.text)
-        if "Content Security Policy" in message.text or "Content-Security-Policy" in message.text
-        else None,
+        lambda message: (
+            violations.append(message.text)
+            if "Content Security Policy" in message.text
+            or "Content-Security-Policy" in message.text
+            else None
+        ),
     )
     page.on("pageerror", lambda error: violations.append(str(error)))
     login(page, live_server, "oak-dsl")

@@ -86,4 +86,4 @@ def test_it_refuses_edits_to_a_record_awaiting_approval(client, world, reported)
     assert Disclosure.objects.get().platforms == ""
     page = client.get(response["Location"]).content.decode()
     assert "awaiting the headteacher" in page
-    assert "/steps/disclosure/\">Change" not in page
+    assert '/steps/disclosure/">Change' not in page

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from incidents.access import readable_incidents
+from incidents.access import readable_incidents, reads_whole_school
 from incidents.audit import log_action
 from incidents.models import (
     Action,
@@ -86,34 +86,35 @@ def with_last_signature(incidents):
     return incidents.annotate(last_signature=Subquery(latest.values("kind")[:1]))
 
 
-# ``incident__school`` repeats what ``incidents`` already says: it lets PostgreSQL start from the
-# school's incidents for the joined row too, where the IN-subquery alone made it read the whole
-# incidents table of every school (bench/results.md).
+def within(incidents, school, roles) -> Q:
+    """The rows (deletions, actions, decisions) of the incidents the reader may read.
+
+    A DSL, headteacher or trust lead reads the whole school: the school alone says it, and lets
+    PostgreSQL start from the school's incidents. An IN over ``incidents`` as well made it read
+    every incident of the school to find a handful of rows (bench/results.md); a granted deputy
+    still needs it.
+    """
+    if reads_whole_school(roles):
+        return Q(incident__school=school)
+    return Q(incident__school=school, incident__in=incidents)
 
 
-def overdue_deletions(incidents, today, school):
+def overdue_deletions(scope: Q, today):
     return DeletionRequest.objects.filter(
-        incident__in=incidents,
-        incident__school=school,
-        confirmed_on__isnull=True,
-        deadline__lt=today,
+        scope, confirmed_on__isnull=True, deadline__lt=today
     ).select_related("incident")
 
 
-def overdue_actions(incidents, today, school):
-    return Action.objects.filter(
-        incident__in=incidents,
-        incident__school=school,
-        done_on__isnull=True,
-        due_date__lt=today,
-    ).select_related("incident")
+def overdue_actions(scope: Q, today):
+    return Action.objects.filter(scope, done_on__isnull=True, due_date__lt=today).select_related(
+        "incident"
+    )
 
 
-def awaiting_signoff(incidents, school):
+def awaiting_signoff(scope: Q):
     """SPEC §8: a decision not to refer waits for the headteacher's sign-off."""
     return Decision.objects.filter(
-        incident__in=incidents,
-        incident__school=school,
+        scope,
         outcome=DecisionOutcome.HANDLED_IN_SCHOOL,
         headteacher_signoff_by__isnull=True,
     ).select_related("incident", "assessment", "created_by")
@@ -144,19 +145,21 @@ def dashboard(request):
         # Staff report concerns and never see the record that follows (SPEC §1).
         return render(request, "incidents/dashboard_staff.html")
     school = request.school
-    incidents = readable_incidents(request.user, school, frozenset(request.roles))
+    roles = frozenset(request.roles)
+    incidents = readable_incidents(request.user, school, roles)
+    scope = within(incidents, school, roles)
     today = timezone.localdate()
     # One grouped aggregate over the school's incidents: bounded by the school.
     counts = dict(incidents.order_by().values_list("status").annotate(n=Count("pk")))
     stages = [(value, label, counts.get(value, 0)) for value, label in Status.choices]
     # One line per incident: its young people are usually asked together.
     deletions, more_deletions = _first(
-        overdue_deletions(incidents, today, school)
+        overdue_deletions(scope, today)
         .values("incident__reference")
         .annotate(count=Count("pk"), earliest=Min("deadline"))
         .order_by("earliest", "incident__reference")
     )
-    actions, more_actions = _first(overdue_actions(incidents, today, school).order_by("due_date"))
+    actions, more_actions = _first(overdue_actions(scope, today).order_by("due_date"))
     in_progress, more_in_progress = _first(
         with_last_signature(incidents.filter(status__in=OPEN_STATUSES)).order_by(
             "disclosed_at", "pk"
@@ -165,7 +168,7 @@ def dashboard(request):
     awaiting_approval, more_awaiting = _first(
         incidents.filter(status=Status.AWAITING_APPROVAL).order_by("updated_at", "pk")
     )
-    signoffs, more_signoffs = _first(awaiting_signoff(incidents, school).order_by("decided_at"))
+    signoffs, more_signoffs = _first(awaiting_signoff(scope).order_by("decided_at"))
     return render(
         request,
         "incidents/home.html",
@@ -279,7 +282,8 @@ def head_queue(request):
     if Role.HEADTEACHER not in request.roles:
         raise PermissionDenied("Only the headteacher approves records and non-referral decisions.")
     school = request.school
-    incidents = readable_incidents(request.user, school, frozenset(request.roles))
+    roles = frozenset(request.roles)
+    incidents = readable_incidents(request.user, school, roles)
     awaiting_approval = list(
         with_result(incidents.filter(status=Status.AWAITING_APPROVAL))
         .select_related("decision")
@@ -294,7 +298,7 @@ def head_queue(request):
         )
         .order_by("updated_at", "pk")
     )
-    signoffs = list(awaiting_signoff(incidents, school).order_by("decided_at", "pk"))
+    signoffs = list(awaiting_signoff(within(incidents, school, roles)).order_by("decided_at", "pk"))
     return render(
         request,
         "incidents/head_queue.html",
