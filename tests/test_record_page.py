@@ -283,3 +283,12 @@ def test_it_offers_each_role_the_next_step_of_the_record(client, world):
     body = client.get(url(signed)).content.decode()
     assert f'href="{reverse("incident_approve", args=[signed.reference])}"' in body
     assert "Add an addendum" not in client.get(url(approved)).content.decode()
+
+
+@pytest.mark.parametrize("reference", ["OAK-2026-0001", "A B?d&é", "x%y"])
+def test_its_address_filter_matches_reversing_the_url(reference):
+    from django.urls import reverse
+
+    from incidents.templatetags.record_display import record_url
+
+    assert record_url(reference) == reverse("incident_detail", kwargs={"reference": reference})

@@ -1,10 +1,35 @@
 """Labels and rows for showing a record; the record partial and the export use them."""
 
+from functools import lru_cache
+from urllib.parse import quote
+
 from django import template
+from django.conf import settings
+from django.urls import get_script_prefix, get_urlconf, reverse
+from django.utils.http import RFC3986_SUBDELIMS
 
 from incidents import record, rules
 
 register = template.Library()
+
+_PLACEHOLDER = "REFERENCE"
+
+
+@lru_cache(maxsize=8)
+def _record_url_pattern(urlconf: str, prefix: str) -> str:
+    return reverse("incident_detail", kwargs={"reference": _PLACEHOLDER}, urlconf=urlconf)
+
+
+@register.filter
+def record_url(reference) -> str:
+    """The record page's address: ``{{ incident.reference|record_url }}``.
+
+    As ``{% url 'incident_detail' reference %}``, but reversed once per URL configuration, not
+    once per row: the dashboard links fifty records, and reversing them was a tenth of its time.
+    """
+    pattern = _record_url_pattern(get_urlconf() or settings.ROOT_URLCONF, get_script_prefix())
+    # Quoted as ``reverse`` quotes a path.
+    return pattern.replace(_PLACEHOLDER, quote(str(reference), safe=RFC3986_SUBDELIMS + "~:@"))
 
 
 @register.filter

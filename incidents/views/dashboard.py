@@ -117,7 +117,7 @@ def awaiting_signoff(scope: Q):
         scope,
         outcome=DecisionOutcome.HANDLED_IN_SCHOOL,
         headteacher_signoff_by__isnull=True,
-    ).select_related("incident", "assessment", "created_by")
+    ).select_related("incident")
 
 
 def _first(queryset, limit=DASHBOARD_LIMIT):
@@ -298,7 +298,11 @@ def head_queue(request):
         )
         .order_by("updated_at", "pk")
     )
-    signoffs = list(awaiting_signoff(within(incidents, school, roles)).order_by("decided_at", "pk"))
+    signoffs = list(
+        awaiting_signoff(within(incidents, school, roles))
+        .select_related("assessment", "created_by")
+        .order_by("decided_at", "pk")
+    )
     return render(
         request,
         "incidents/head_queue.html",
