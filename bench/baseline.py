@@ -5,7 +5,7 @@ shows, so a page's figure can be read as a ratio to it. Never routed in the appl
 benchmark points ``ROOT_URLCONF`` at this module, which adds two paths to the project's own.
 """
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Subquery
+from django.db.models import Count, Exists, Min, OuterRef, Prefetch, Subquery
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template import engines
@@ -97,14 +97,28 @@ DASHBOARD_TEMPLATE = engines["django"].from_string(
 <html lang="en"><head><meta charset="utf-8"><title>Dashboard</title></head>
 <body>
 <ul>{% for status, n in counts %}<li>{{ status }}: {{ n }}</li>{% endfor %}</ul>
-{% for name, rows in lists %}<h2>{{ name }}</h2>
-<ul>{% for row in rows %}<li>{{ row }} {{ row.incident_id }}</li>{% endfor %}</ul>{% endfor %}
+<ul>{% for row in deletions %}<li>{{ row.incident__reference }} {{ row.count }}
+{{ row.earliest|date:"j M Y" }}</li>{% endfor %}</ul>
+<ul>{% for row in actions %}<li>{{ row.incident.reference }} {{ row.get_kind_display }}
+{{ row.owner }} {{ row.due_date|date:"j M Y" }}</li>{% endfor %}</ul>
+<ul>{% for row in in_progress %}<li>{{ row.reference }} {{ row.get_status_display }}
+{{ row.last_signature }} {{ row.disclosed_at|date:"j M Y" }}
+{{ row.updated_at|date:"j M Y, H:i" }}</li>{% endfor %}</ul>
+<ul>{% for row in awaiting_approval %}<li>{{ row.reference }}
+{{ row.updated_at|date:"j M Y" }}</li>{% endfor %}</ul>
+<ul>{% for row in awaiting_signoff %}<li>{{ row.incident.reference }}
+{{ row.decided_at|date:"j M Y" }}</li>{% endfor %}</ul>
 </body></html>"""
 )
 
 
 def bare_dashboard(request, school_id: int):
-    """The rows the dashboard shows: counts by stage and its five short lists, bare."""
+    """The rows the dashboard shows: counts by stage and its five short lists, bare.
+
+    Each list names its incidents by reference, as the dashboard does: the overdue deletions
+    one line per incident, the actions and decisions with their incident joined, the records
+    in progress with their latest signature's kind (a record sent back is flagged).
+    """
     today = timezone.localdate()
     incidents = Incident.objects.filter(school_id=school_id)
     limit = DASHBOARD_LIMIT + 1
@@ -114,34 +128,47 @@ def bare_dashboard(request, school_id: int):
             "deletions",
             DeletionRequest.objects.filter(
                 incident__school_id=school_id, confirmed_on__isnull=True, deadline__lt=today
-            ).order_by("deadline")[:limit],
+            )
+            .values("incident__reference")
+            .annotate(count=Count("pk"), earliest=Min("deadline"))
+            .order_by("earliest", "incident__reference")[:limit],
         ),
         (
             "actions",
             Action.objects.filter(
                 incident__school_id=school_id, done_on__isnull=True, due_date__lt=today
-            ).order_by("due_date")[:limit],
+            )
+            .select_related("incident")
+            .order_by("due_date")[:limit],
         ),
         (
-            "in progress",
-            incidents.filter(status__in=["reported", "under_review"]).order_by("disclosed_at")[
-                :limit
-            ],
+            "in_progress",
+            incidents.filter(status__in=["reported", "under_review"])
+            .annotate(
+                last_signature=Subquery(
+                    Signature.objects.filter(incident=OuterRef("pk"))
+                    .order_by("-signed_at", "-pk")
+                    .values("kind")[:1]
+                )
+            )
+            .order_by("disclosed_at")[:limit],
         ),
         (
-            "awaiting approval",
+            "awaiting_approval",
             incidents.filter(status="awaiting_approval").order_by("updated_at")[:limit],
         ),
         (
-            "awaiting sign-off",
+            "awaiting_signoff",
             Decision.objects.filter(
                 incident__school_id=school_id,
                 outcome="handled_in_school",
                 headteacher_signoff_by__isnull=True,
-            ).order_by("decided_at")[:limit],
+            )
+            .select_related("incident")
+            .order_by("decided_at")[:limit],
         ),
     ]
-    context = {"counts": counts, "lists": lists}
+    context = {"counts": counts, **dict(lists)}
     return HttpResponse(DASHBOARD_TEMPLATE.render(context, request))
 
 
