@@ -239,9 +239,10 @@ def render_report(results: dict) -> str:
         f"{large['pack_runs']} for the pack, after one), in milliseconds. "
         "Query counts at 1,000 and at 100,000 incidents. The bare baselines "
         "(`bench/baseline.py`) are requested by the same signed-in DSL through the same "
-        "middleware, and render the same rows of the same tables in a plain template with no "
-        "permission checks; the check-answers page, which shows the whole record, is set "
-        "beside the bare record without a target."
+        "middleware, and render the same rows as the page in a plain template with no "
+        "permission checks and no audit write (what each shows: `bench/README.md`); the "
+        "check-answers page, which shows the whole record, is set beside the bare record "
+        "without a target."
     )
     add("")
     for label, seed in results["seed"].items():

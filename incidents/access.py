@@ -153,7 +153,7 @@ def schools_for(user):
     if not user.is_authenticated:
         return School.objects.none()
     # Two id subqueries rather than joins with DISTINCT, which made PostgreSQL read every
-    # membership of the deployment on each request (bench/results.md).
+    # membership of the deployment on each request (bench/README.md).
     mine = Membership.objects.filter(user=user)
     return School.objects.filter(
         Q(pk__in=mine.filter(school__isnull=False).values("school_id"))

@@ -38,13 +38,6 @@ _AUTHORED_LISTS = (
 )
 
 
-# The one-to-one rows joined into the incident's own query. No more: with every account and the
-# school joined too, PostgreSQL spent longer planning the query than running it (2.5 ms
-# against 0.2 ms, bench/results.md). The accounts come from ``attach_people``, the decision's
-# result from the prefetched results; the access check supplies the school.
-_JOINS = _SECTIONS
-
-
 def _prefetches():
     return (
         "young_people",
@@ -66,8 +59,14 @@ def _prefetches():
 def record_joined():
     """Incidents with the record's one-to-one sections joined: hand it to the access check
     (``get_incident_for_user(..., queryset=record_joined())``), then ``complete_record``, so
-    the incident is read once and its lists only after access is allowed."""
-    return Incident.objects.select_related(*_JOINS)
+    the incident is read once and its lists only after access is allowed.
+
+    Only the sections: with the school and every account joined too, PostgreSQL spent longer
+    planning the query than running it (2.5 ms against 0.2 ms, bench/README.md). The
+    accounts come from ``attach_people``, the decision's result from the prefetched results,
+    and the school from the access check (or when first asked for).
+    """
+    return Incident.objects.select_related(*_SECTIONS)
 
 
 def record_queryset():

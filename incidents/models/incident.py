@@ -59,7 +59,7 @@ class Incident(models.Model):
         indexes = [
             models.Index(fields=["school", "status", "-created_at"], name="incident_school_stage"),
             # The incident list, newest first: one page read from the index, not a sort of the
-            # school's whole history (bench/results.md).
+            # school's whole history (bench/README.md).
             models.Index(fields=["school", "-created_at", "-id"], name="incident_school_newest"),
         ]
 

@@ -91,7 +91,7 @@ def within(incidents, school, roles) -> Q:
 
     A DSL, headteacher or trust lead reads the whole school: the school alone says it, and lets
     PostgreSQL start from the school's incidents. An IN over ``incidents`` as well made it read
-    every incident of the school to find a handful of rows (bench/results.md); a granted deputy
+    every incident of the school to find a handful of rows (bench/README.md); a granted deputy
     still needs it.
     """
     if reads_whole_school(roles):

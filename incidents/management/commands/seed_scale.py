@@ -521,7 +521,7 @@ class Command(BaseCommand):
                     # Every protective trigger still runs. pgtrigger's triggers first read this
                     # setting to learn which to skip; when it is unset, reading it raises an
                     # error that each row pays for with a subtransaction. An empty list skips
-                    # none and spares that cost (bench/results.md).
+                    # none and spares that cost (bench/README.md).
                     cursor.execute("SET LOCAL pgtrigger.ignore = '{}'")
             self.create_schools(schools)
             self.create_incidents(incidents)
