@@ -217,12 +217,17 @@ def client_login(client, user):
 
     Every test logs in through this one function, so the authentication flow can change in
     one place. The session is marked verified with the user's authenticator, as
-    ``django_otp.login`` does after a correct code.
+    ``django_otp.login`` does after a correct code, and timed as the sign-in view times it.
     """
+    import time
+
     from django_otp import DEVICE_ID_SESSION_KEY
+
+    from incidents.security import SESSION_AUTH_AT, SESSION_SEEN_AT
 
     client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
     session = client.session
     session[DEVICE_ID_SESSION_KEY] = totp_device(user).persistent_id
+    session[SESSION_AUTH_AT] = session[SESSION_SEEN_AT] = time.time()
     session.save()
     return client
