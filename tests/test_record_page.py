@@ -292,3 +292,21 @@ def test_its_address_filter_matches_reversing_the_url(reference):
     from incidents.templatetags.record_display import record_url
 
     assert record_url(reference) == reverse("incident_detail", kwargs={"reference": reference})
+
+
+def test_it_shows_the_result_the_decision_was_made_against(client, world):
+    incident = full_record(world.oak, world.oak_dsl)
+    result = incident.decision.assessment
+    client_login(client, world.oak_dsl)
+    content = client.get(url(incident)).content.decode()
+    assert "Made against" in content
+    assert f"{result.policy} {result.policy_version}, worked out" in content
+
+
+def test_it_takes_the_decisions_result_and_the_reporter_from_what_it_loaded(world):
+    incident = full_record(world.oak, world.oak_dsl)
+    record = load_record(incident.reference)
+    with CaptureQueriesContext(connection) as queries:
+        assert record.decision.assessment in list(record.assessment_results.all())
+        assert record.reported_by.pk == incident.reported_by_id
+    assert len(queries) == 0
