@@ -12,7 +12,13 @@ from django.views.decorators.http import require_GET, require_http_methods
 from incidents import signing
 from incidents.access import Need, get_incident_for_user
 from incidents.audit import log_action
-from incidents.forms.signing import AddendumForm, ApproveForm, ReauthenticateForm, SendBackForm
+from incidents.forms.signing import (
+    AddendumForm,
+    ApproveForm,
+    ForgetsCode,
+    ReauthenticateForm,
+    SendBackForm,
+)
 from incidents.models import SignatureKind
 from incidents.services import ServiceError
 
@@ -39,8 +45,22 @@ def _page(request, template, incident, form, **extra):
     )
 
 
-def _done(request, incident, text):
-    messages.success(request, text)
+def _carry_out(request, incident, form, act, done: str):
+    """On a valid POST, ``act(cleaned_data)``: then back to the record saying ``done``.
+
+    None when there is nothing to do or the service refused; a refusal goes to the form's
+    error summary, and a second-factor code, spent once tried, is not offered back.
+    """
+    if request.method != "POST" or not form.is_valid():
+        return None
+    try:
+        act(form.cleaned_data)
+    except ServiceError as exc:
+        form.add_error(None, str(exc))
+        if isinstance(form, ForgetsCode):
+            form.forget_code()
+        return None
+    messages.success(request, done)
     return redirect("incident_detail", reference=incident.reference)
 
 
@@ -51,21 +71,21 @@ def incident_sign(request, reference):
 
     incident = get_incident_for_user(request, reference, Need.EDIT)
     form = ReauthenticateForm(_data(request))
-    if request.method == "POST" and form.is_valid():
-        try:
-            signing.sign_record(
-                incident,
-                request.user,
-                form.cleaned_data["password"],
-                form.cleaned_data["otp_token"],
-                request=request,
-            )
-        except ServiceError as exc:
-            form.add_error(None, str(exc))
-            if hasattr(form, "forget_code"):
-                form.forget_code()
-        else:
-            return _done(request, incident, "Signed. The record now awaits the headteacher.")
+    done = _carry_out(
+        request,
+        incident,
+        form,
+        lambda data: signing.sign_record(
+            incident,
+            request.user,
+            data["password"],
+            data["otp_token"],
+            request=request,
+        ),
+        "Signed. The record now awaits the headteacher.",
+    )
+    if done:
+        return done
     return _page(
         request,
         "sign.html",
@@ -82,22 +102,22 @@ def incident_approve(request, reference):
     incident = get_incident_for_user(request, reference, Need.APPROVE)
     needs_signoff = signing.needs_non_referral_signoff(incident)
     form = ApproveForm(_data(request), needs_signoff=needs_signoff)
-    if request.method == "POST" and form.is_valid():
-        try:
-            signing.approve_record(
-                incident,
-                request.user,
-                form.cleaned_data["password"],
-                form.cleaned_data["otp_token"],
-                request=request,
-                sign_off_non_referral=form.cleaned_data.get("sign_off_non_referral", False),
-            )
-        except ServiceError as exc:
-            form.add_error(None, str(exc))
-            if hasattr(form, "forget_code"):
-                form.forget_code()
-        else:
-            return _done(request, incident, "Approved. The record is now locked.")
+    done = _carry_out(
+        request,
+        incident,
+        form,
+        lambda data: signing.approve_record(
+            incident,
+            request.user,
+            data["password"],
+            data["otp_token"],
+            request=request,
+            sign_off_non_referral=data.get("sign_off_non_referral", False),
+        ),
+        "Approved. The record is now locked.",
+    )
+    if done:
+        return done
     return _page(
         request,
         "approve.html",
@@ -115,15 +135,15 @@ def incident_approve(request, reference):
 def incident_send_back(request, reference):
     incident = get_incident_for_user(request, reference, Need.APPROVE)
     form = SendBackForm(_data(request))
-    if request.method == "POST" and form.is_valid():
-        try:
-            signing.send_back(incident, request.user, form.cleaned_data["reason"], request=request)
-        except ServiceError as exc:
-            form.add_error(None, str(exc))
-            if hasattr(form, "forget_code"):
-                form.forget_code()
-        else:
-            return _done(request, incident, "Sent back to the DSL with your reason.")
+    done = _carry_out(
+        request,
+        incident,
+        form,
+        lambda data: signing.send_back(incident, request.user, data["reason"], request=request),
+        "Sent back to the DSL with your reason.",
+    )
+    if done:
+        return done
     return _page(request, "send_back.html", incident, form)
 
 
@@ -132,21 +152,21 @@ def incident_send_back(request, reference):
 def incident_non_referral_signoff(request, reference):
     incident = get_incident_for_user(request, reference, Need.APPROVE)
     form = ReauthenticateForm(_data(request))
-    if request.method == "POST" and form.is_valid():
-        try:
-            signing.sign_off_non_referral(
-                incident,
-                request.user,
-                form.cleaned_data["password"],
-                form.cleaned_data["otp_token"],
-                request=request,
-            )
-        except ServiceError as exc:
-            form.add_error(None, str(exc))
-            if hasattr(form, "forget_code"):
-                form.forget_code()
-        else:
-            return _done(request, incident, "The decision not to refer is signed off.")
+    done = _carry_out(
+        request,
+        incident,
+        form,
+        lambda data: signing.sign_off_non_referral(
+            incident,
+            request.user,
+            data["password"],
+            data["otp_token"],
+            request=request,
+        ),
+        "The decision not to refer is signed off.",
+    )
+    if done:
+        return done
     return _page(
         request,
         "non_referral_signoff.html",
@@ -163,22 +183,22 @@ def incident_non_referral_signoff(request, reference):
 def incident_addendum(request, reference):
     incident = get_incident_for_user(request, reference, Need.EDIT)
     form = AddendumForm(_data(request))
-    if request.method == "POST" and form.is_valid():
-        try:
-            signing.add_addendum(
-                incident,
-                request.user,
-                form.cleaned_data["text"],
-                form.cleaned_data["password"],
-                form.cleaned_data["otp_token"],
-                request=request,
-            )
-        except ServiceError as exc:
-            form.add_error(None, str(exc))
-            if hasattr(form, "forget_code"):
-                form.forget_code()
-        else:
-            return _done(request, incident, "Addendum signed and added to the record.")
+    done = _carry_out(
+        request,
+        incident,
+        form,
+        lambda data: signing.add_addendum(
+            incident,
+            request.user,
+            data["text"],
+            data["password"],
+            data["otp_token"],
+            request=request,
+        ),
+        "Addendum signed and added to the record.",
+    )
+    if done:
+        return done
     return _page(
         request,
         "addendum.html",
