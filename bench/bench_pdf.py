@@ -96,7 +96,7 @@ def main() -> None:
         record_context,
         renderer,
     )
-    from incidents.record import load_record
+    from incidents.record import load_reference
 
     setup_test_environment()
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
@@ -107,7 +107,9 @@ def main() -> None:
         records = [build_record(school, dsl, head) for _ in range(WARM_UP + RUNS)]
         html = render_to_string(
             "export/record.html",
-            record_context(load_record(build_record(school, dsl, head)), exported_by=dsl),
+            record_context(
+                load_reference(build_record(school, dsl, head).reference), exported_by=dsl
+            ),
         )
         shared = renderer()
 

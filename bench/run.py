@@ -558,7 +558,7 @@ def measure(options) -> None:
     prepare, html = {}, {}
     try:
         from incidents.export.pdf import record_context, renderer
-        from incidents.record import load_record
+        from incidents.record import load_reference
     except ImportError as exc:
         print(f"   skip WeasyPrint baselines: {exc}", flush=True)
     else:
@@ -567,7 +567,8 @@ def measure(options) -> None:
 
         def record_html():
             html["record"] = render_to_string(
-                "export/record.html", record_context(load_record(record), exported_by=dsl)
+                "export/record.html",
+                record_context(load_reference(record.reference), exported_by=dsl),
             )
 
         prepare["weasyprint_record"] = record_html

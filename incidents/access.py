@@ -1,25 +1,39 @@
-"""Who may do what with an incident: fetch and authorise in one place (STYLE habit 4).
+"""Who may do what with an incident: fetch and authorise in one place (healthchecks'
+``_get_check_for_user``).
 
-SPEC §1. Roles come from memberships of the incident's school (or of its trust, for the trust
+Roles come from memberships of the incident's school (or of its trust, for the trust
 safeguarding lead). A deputy DSL acts on an incident only when a DSL has granted them access to
 it (a django-guardian object permission with a direct foreign key). The system administrator
 (``is_staff``) has no role and therefore no access. Superuser status grants nothing here: this
-module never calls ``user.has_perm``.
+module never calls ``user.has_perm``. The table is in docs/architecture.md#who-may-do-what.
 
 Outside the incident's school: 404, never 403, so the existence of a record does not leak.
 Inside it, a role that may not do what is asked: 403.
 """
 
+from __future__ import annotations
+
+from dataclasses import dataclass
 from enum import Enum
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
-from django.http import Http404
+from django.db.models import Q, QuerySet
+from django.http import Http404, HttpRequest
 
+from incidents.audit import AuditAction, log_action
 from incidents.models import Incident, IncidentUserObjectPermission, Membership, Role, School
 
 # The permission codename a DSL grants to a named colleague for one incident.
 GRANT_CODENAME = "change_incident"
+
+# Every role that reads records at all (and so proves a second factor at sign-in).
+READERS = frozenset({Role.DSL, Role.DEPUTY_DSL, Role.HEADTEACHER, Role.TRUST_LEAD})
+# Roles that read every incident of the school, not only those granted to them; they also
+# export the school's inspection pack.
+WHOLE_SCHOOL_READERS = frozenset({Role.DSL, Role.HEADTEACHER, Role.TRUST_LEAD})
+# Roles answerable for the school's records, who read a record's access history.
+HISTORY_READERS = frozenset({Role.DSL, Role.HEADTEACHER})
 
 
 class Need(Enum):
@@ -29,10 +43,58 @@ class Need(Enum):
     GRANT = "grant"
 
 
-READERS = {Role.DSL, Role.DEPUTY_DSL, Role.HEADTEACHER, Role.TRUST_LEAD}
+@dataclass(frozen=True)
+class RecordAccess:
+    """What one person may do with one incident: the roles they hold in its school and, for a
+    deputy DSL without a whole-school role, whether a DSL granted them this incident."""
+
+    roles: frozenset[str]
+    granted: bool = False
+
+    @property
+    def read(self) -> bool:
+        return bool(self.roles & WHOLE_SCHOOL_READERS) or (
+            Role.DEPUTY_DSL in self.roles and self.granted
+        )
+
+    @property
+    def edit(self) -> bool:
+        """Write the record: the DSL, or a deputy granted this incident."""
+        return Role.DSL in self.roles or (Role.DEPUTY_DSL in self.roles and self.granted)
+
+    @property
+    def approve(self) -> bool:
+        """Approve or send back a signed record; sign off a decision not to refer."""
+        return Role.HEADTEACHER in self.roles
+
+    @property
+    def grant(self) -> bool:
+        """Grant a deputy DSL access to this incident."""
+        return Role.DSL in self.roles
+
+    @property
+    def history(self) -> bool:
+        """Read who read and changed the record."""
+        return bool(self.roles & HISTORY_READERS)
+
+    def allows(self, need: Need) -> bool:
+        return bool(getattr(self, need.value))
+
+    def may_change(self, incident: Incident) -> bool:
+        """An approved record is locked: later facts go in a signed addendum."""
+        return self.edit and not incident.is_locked
+
+    def may_add_addendum(self, incident: Incident) -> bool:
+        return self.edit and incident.is_locked
 
 
-def roles_in(user, school: School) -> frozenset[str]:
+def needs_grant(roles: frozenset[str]) -> bool:
+    """Whether a grant would add anything: a deputy DSL who is not the DSL writes (and, without
+    a whole-school role, reads) only the incidents a DSL granted them."""
+    return Role.DEPUTY_DSL in roles and Role.DSL not in roles
+
+
+def roles_in(user: Any, school: School) -> frozenset[str]:
     """The roles ``user`` holds in ``school``, the trust lead's through the school's trust."""
     if not user.is_authenticated:
         return frozenset()
@@ -42,41 +104,36 @@ def roles_in(user, school: School) -> frozenset[str]:
     return frozenset(Membership.objects.filter(scope, user=user).values_list("role", flat=True))
 
 
-def has_grant(user, incident: Incident) -> bool:
+def has_grant(user: Any, incident: Incident) -> bool:
     return IncidentUserObjectPermission.objects.filter(
         user=user, content_object=incident, permission__codename=GRANT_CODENAME
     ).exists()
 
 
-def allowed(roles: frozenset[str], need: Need, granted: bool) -> bool:
-    """The table of SPEC §1, as one function of roles, the need and a deputy's grant."""
-    if need is Need.READ:
-        return bool(roles & {Role.DSL, Role.HEADTEACHER, Role.TRUST_LEAD}) or (
-            Role.DEPUTY_DSL in roles and granted
-        )
-    if need is Need.EDIT:
-        return Role.DSL in roles or (Role.DEPUTY_DSL in roles and granted)
-    if need is Need.APPROVE:
-        return Role.HEADTEACHER in roles
-    if need is Need.GRANT:
-        # SPEC §1: the DSL grants a colleague access to one incident.
-        return Role.DSL in roles
-    raise ValueError(need)
+def access_of(user: Any, incident: Incident, roles: frozenset[str]) -> RecordAccess:
+    """What ``user``, holding ``roles`` in the incident's school, may do with it."""
+    granted = needs_grant(roles) and has_grant(user, incident)
+    return RecordAccess(roles=roles, granted=granted)
 
 
-def _log_refused(request, incident, need: Need, status: int, reference: str = "") -> None:
-    """Refused access is audited (SPEC §11): who tried which record, for what, and the answer.
+def record_access(user: Any, incident: Incident) -> RecordAccess:
+    """What ``user`` may do with ``incident``, read afresh (the services re-check with it)."""
+    return access_of(user, incident, roles_in(user, incident.school))
+
+
+def _log_refused(
+    request: HttpRequest, incident: Incident | None, need: Need, status: int, reference: str = ""
+) -> None:
+    """Refused access is audited: who tried which record, for what, and the answer.
 
     The refused incident is named in the log, which only the audit trail's readers see; the
     person refused still gets a bare 404.
     """
-    from incidents.audit import log_action
-
-    data = {"need": need.value, "status": status}
+    data: dict[str, Any] = {"need": need.value, "status": status}
     if incident is None:
         data["reference"] = reference[:40]
     log_action(
-        "incident.access_refused",
+        AuditAction.ACCESS_REFUSED,
         request=request,
         incident=incident,
         school=incident.school if incident else None,
@@ -84,22 +141,26 @@ def _log_refused(request, incident, need: Need, status: int, reference: str = ""
     )
 
 
-def _roles_for(request, school: School) -> frozenset[str]:
+def _roles_for(request: HttpRequest, school: School) -> frozenset[str]:
     """The user's roles in ``school``; those of the current school are already on the request."""
     current = getattr(request, "school", None)
     if current and current.pk == school.pk:
-        return frozenset(request.roles)
+        return frozenset(request.roles)  # type: ignore[attr-defined]
     return roles_in(request.user, school)
 
 
 def get_incident_for_user(
-    request, reference: str, need: Need = Need.READ, queryset=None
+    request: HttpRequest,
+    reference: str,
+    need: Need = Need.READ,
+    queryset: QuerySet[Incident] | None = None,
 ) -> Incident:
     """The incident named by ``reference`` if the user may ``need`` it; else 404 or 403.
 
-    ``queryset`` may join more of the record (``record.record_joined``) so the page reads the
-    incident once. The school is not joined: an incident of the current school takes the
-    request's school, already read; any other is read when the check asks for it.
+    The incident comes back with ``access``, a ``RecordAccess`` saying what else the reader may
+    do with it, so no page works the rule out again. ``queryset`` may join more of the record
+    (``incidents.record.incidents()``) so the page reads the incident once. The school is not
+    joined: an incident of the current school takes the request's school, already read.
     """
     if queryset is None:
         queryset = Incident.objects.all()
@@ -115,21 +176,22 @@ def get_incident_for_user(
     if not roles:
         _log_refused(request, incident, need, 404)
         raise Http404("No such incident")
-    deputy_only = Role.DEPUTY_DSL in roles and not roles & {Role.DSL, Role.HEADTEACHER}
-    granted = deputy_only and has_grant(request.user, incident)
-    if not allowed(roles, need, granted):
+    permitted = access_of(request.user, incident, roles)
+    if not permitted.allows(need):
         _log_refused(request, incident, need, 403)
         raise PermissionDenied("Your role does not allow this on this record.")
-    incident.viewer_roles = roles
+    incident.access = permitted  # type: ignore[attr-defined]
     return incident
 
 
 def reads_whole_school(roles: frozenset[str]) -> bool:
     """Whether these roles read every incident of the school, not only granted ones."""
-    return bool(roles & {Role.DSL, Role.HEADTEACHER, Role.TRUST_LEAD})
+    return bool(roles & WHOLE_SCHOOL_READERS)
 
 
-def readable_incidents(user, school: School, roles: frozenset[str] | None = None):
+def readable_incidents(
+    user: Any, school: School, roles: frozenset[str] | None = None
+) -> QuerySet[Incident]:
     """The incidents of ``school`` that ``user`` may read, as a queryset.
 
     ``roles``: the user's roles in ``school`` when the caller has them already (``request.roles``
@@ -148,7 +210,7 @@ def readable_incidents(user, school: School, roles: frozenset[str] | None = None
     return qs.none()
 
 
-def schools_for(user):
+def schools_for(user: Any) -> QuerySet[School]:
     """Every school the user holds a role in, directly or through a trust."""
     if not user.is_authenticated:
         return School.objects.none()

@@ -1,6 +1,6 @@
 """The admin is for system administrators: trusts, schools, accounts and roles only.
 
-No incident content is registered here (SPEC §1: the administrator has no access to it).
+No incident content is registered here: the administrator has no access to it.
 """
 
 from django.contrib import admin

@@ -1,8 +1,8 @@
-"""The record's chronology: every dated entry, in the order it happened (SPEC §3, §12).
+"""The record's chronology: every dated entry, in the order it happened.
 
 Inspectors ask whether decisions and referrals were timely (Wolverhampton "Recording
 incidents"), so the chronology puts each thing the record knows the time of on one line. It is
-built from a record loaded by ``incidents.record.load_record`` and makes no query of its own.
+built from a record loaded by ``incidents.record.load`` and makes no query of its own.
 """
 
 from dataclasses import dataclass
@@ -11,6 +11,7 @@ from datetime import date, datetime, time
 from django.utils import timezone
 
 from incidents import rules
+from incidents.display import person_name
 from incidents.models import DecisionOutcome, Incident
 from incidents.record import section
 
@@ -23,12 +24,6 @@ class Entry:
     # Some entries are known to the day only (a meeting date, a deadline): shown without a time.
     date_only: bool = False
     overdue: bool = False
-
-
-def _name(user) -> str:
-    if user is None:
-        return ""
-    return user.get_full_name() or user.username
 
 
 def _day(value: date) -> datetime:
@@ -59,23 +54,23 @@ def chronology(incident: Incident) -> list[Entry]:
             f"Concern first disclosed to {disclosure.disclosed_to}",
             disclosure.get_disclosed_by_display(),
         )
-    add(incident.created_at, "Incident opened", _name(incident.reported_by))
+    add(incident.created_at, "Incident opened", person_name(incident.reported_by))
     if disclosure is not None:
-        add(disclosure.created_at, "Disclosure recorded", _name(disclosure.created_by))
+        add(disclosure.created_at, "Disclosure recorded", person_name(disclosure.created_by))
     for person in incident.young_people.all():
-        add(person.created_at, f"Young person added: {person.name}", _name(person.created_by))
+        add(person.created_at, f"Young person added: {person.name}", person_name(person.created_by))
     for adult in incident.adults.all():
-        add(adult.created_at, f"Adult added: {adult.name}", _name(adult.created_by))
+        add(adult.created_at, f"Adult added: {adult.name}", person_name(adult.created_by))
 
     review = section(incident, "initial_review")
     if review is not None:
-        add(review.meeting_date, "Initial review meeting", _name(review.created_by))
+        add(review.meeting_date, "Initial review meeting", person_name(review.created_by))
     risk = section(incident, "risk_assessment")
     if risk is not None:
         add(
             risk.created_at,
             f"Risk assessment recorded (overall risk: {risk.get_rating_display().lower()})",
-            _name(risk.created_by),
+            person_name(risk.created_by),
         )
 
     for result in incident.assessment_results.all():
@@ -89,7 +84,7 @@ def chronology(incident: Incident) -> list[Entry]:
         )
         if result.confirmed_at is not None:
             verb = "overridden" if result.overridden else "confirmed"
-            add(result.confirmed_at, f"Rules' result {verb}", _name(result.confirmed_by))
+            add(result.confirmed_at, f"Rules' result {verb}", person_name(result.confirmed_by))
 
     for viewing in incident.viewings.all():
         add(viewing.viewed_at, "Imagery viewed", viewing.viewed_by)
@@ -102,13 +97,13 @@ def chronology(incident: Incident) -> list[Entry]:
         add(
             decision.decided_at,
             f"Decision: {decision.get_outcome_display()}",
-            _name(decision.created_by),
+            person_name(decision.created_by),
         )
         if decision.outcome == DecisionOutcome.HANDLED_IN_SCHOOL:
             add(
                 decision.headteacher_signoff_at,
                 "Non-referral decision signed off by the headteacher",
-                _name(decision.headteacher_signoff_by),
+                person_name(decision.headteacher_signoff_by),
             )
     for referral in incident.referrals.all():
         label = f"Referral: {referral.get_agency_display()}"
@@ -128,7 +123,7 @@ def chronology(incident: Incident) -> list[Entry]:
             add(
                 contact.created_at,
                 f"Decision not to inform the parents or carers of {child}",
-                _name(contact.created_by),
+                person_name(contact.created_by),
             )
 
     for deletion in incident.deletions.all():
@@ -148,12 +143,12 @@ def chronology(incident: Incident) -> list[Entry]:
 
     final_review = section(incident, "review")
     if final_review is not None:
-        add(final_review.reviewed_on, "Outcome review", _name(final_review.created_by))
+        add(final_review.reviewed_on, "Outcome review", person_name(final_review.created_by))
 
     for signature in incident.signatures.all():
         add(signature.signed_at, signature.get_kind_display(), signature.signer_name)
     for addendum in incident.addenda.all():
-        add(addendum.created_at, "Addendum added", _name(addendum.author))
+        add(addendum.created_at, "Addendum added", person_name(addendum.author))
 
     # sorted() is stable: entries at the same moment keep the order the record gives them.
     return sorted(entries, key=lambda entry: entry.at)

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
 
-from incidents.audit import log_action
+from incidents.audit import AuditAction, log_action
 from incidents.models import Incident, Role, User
 
 logger = logging.getLogger(__name__)
@@ -51,10 +51,10 @@ def send_concern_alert(incident: Incident, request=None) -> int:
         # The concern is stored and on the DSL's dashboard whatever the mail server does; the
         # reporter must not see an error for a report that was made.
         logger.exception("Concern alert for incident %s could not be sent", incident.pk)
-        log_action("incident.alert_failed", request=request, incident=incident)
+        log_action(AuditAction.ALERT_FAILED, request=request, incident=incident)
         return 0
     log_action(
-        "incident.alert_sent",
+        AuditAction.ALERT_SENT,
         request=request,
         incident=incident,
         data={"recipients": [user.pk for user in recipients]},

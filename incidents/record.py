@@ -1,18 +1,29 @@
-"""Loading one whole record in a fixed number of queries (SPEC §3, §12).
+"""The record of one incident: its parts, the one way to load it whole, and what it shows.
 
-The record page, the check-answers page, the chronology and the inspection export all show the
-whole record. They load it here, so the page's query count does not grow with the number of
-people, viewings, referrals or actions it holds: every one-to-one section is joined, every
-list is prefetched once, and each entry's author comes with it.
+Every page that shows a record, the PDF, the pack and the services that check a record before
+signing read it through here, so the number of queries does not grow with the number of people,
+viewings, referrals or actions it holds: the incident and its one-to-one sections are read in
+one query (``incidents()``, which the access check takes), every list is then fetched once and
+every account the record names in one more query (``load``).
+
+Nothing here writes: a record changes only through ``incidents.services``.
 """
 
-from django.db.models import Prefetch, prefetch_related_objects
+from __future__ import annotations
 
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Model, Prefetch, QuerySet, prefetch_related_objects
+
+from incidents.audit import AuditAction
 from incidents.models import (
     FACT_FIELDS,
     RISK_FIELDS,
     Addendum,
     AssessmentResult,
+    AuditEvent,
     DeletionRequest,
     DeviceSearch,
     Incident,
@@ -20,13 +31,31 @@ from incidents.models import (
     ParentContact,
     RiskAssessment,
     User,
+    YoungPerson,
 )
 from incidents.rules import RISK_QUESTIONS
 
-# The one-to-one sections of the record.
-_SECTIONS = ("disclosure", "initial_review", "risk_assessment", "decision", "review")
-# The lists of entries that say who wrote them (RecordEntry: created_by, updated_by).
-_AUTHORED_LISTS = (
+# The parts of the record in the order the DSL writes them, each with its name. The wizard has a
+# step for each (the identifiers are in its addresses), and what a record still lacks names the
+# part where it is put right.
+PARTS: dict[str, str] = {
+    "disclosure": "Disclosure",
+    "people": "People involved",
+    "initial-review": "Initial review",
+    "risk-assessment": "Risk assessment",
+    "assessment": "Assessment",
+    "imagery-devices": "Imagery and devices",
+    "decision": "Decision and referrals",
+    "parents": "Parents and carers",
+    "follow-up": "Deletion, support and containment",
+    "review": "Review",
+    "check": "Check answers",
+}
+
+# The one-to-one sections of the record (joined to the incident).
+SECTIONS = ("disclosure", "initial_review", "risk_assessment", "decision", "review")
+# The lists of entries that say who wrote them (``RecordEntry``: created_by, updated_by).
+AUTHORED_LISTS = (
     "young_people",
     "adults",
     "viewings",
@@ -38,8 +67,8 @@ _AUTHORED_LISTS = (
 )
 
 
-def _prefetches():
-    return (
+def _lists(whole: bool = True) -> tuple[str | Prefetch[Any], ...]:
+    content = (
         "young_people",
         "adults",
         Prefetch(
@@ -51,38 +80,55 @@ def _prefetches():
         Prefetch("parent_contacts", queryset=ParentContact.objects.select_related("young_person")),
         Prefetch("deletions", queryset=DeletionRequest.objects.select_related("young_person")),
         "actions",
+    )
+    if not whole:
+        return content
+    return (
+        *content,
         "signatures",
         Prefetch("addenda", queryset=Addendum.objects.select_related("signature")),
     )
 
 
-def record_joined():
-    """Incidents with the record's one-to-one sections joined: hand it to the access check
-    (``get_incident_for_user(..., queryset=record_joined())``), then ``complete_record``, so
-    the incident is read once and its lists only after access is allowed.
+def incidents() -> QuerySet[Incident]:
+    """Incidents with their one-to-one sections joined: give it to the access check
+    (``access.get_incident_for_user``), then ``load`` the record it returns.
 
     Only the sections: with the school and every account joined too, PostgreSQL spent longer
-    planning the query than running it (2.5 ms against 0.2 ms, bench/README.md). The
-    accounts come from ``attach_people``, the decision's result from the prefetched results,
-    and the school from the access check (or when first asked for).
+    planning the query than running it (bench/README.md). The accounts come from ``load``, the
+    decision's result from the record's own results, and the school from the access check.
     """
-    return Incident.objects.select_related(*_SECTIONS)
+    return Incident.objects.select_related(*SECTIONS)
 
 
-def record_queryset():
-    """Incidents with every section of the record attached; ``load_record`` uses it.
+def with_lists(queryset: QuerySet[Incident]) -> QuerySet[Incident]:
+    """Many records at once (the inspection pack): each list fetched once for all of them."""
+    return queryset.select_related(*SECTIONS).prefetch_related(*_lists())
 
-    The accounts the record names (who wrote, confirmed, signed off or signed each entry) are
-    not joined here: ``attach_people`` fetches them once for the whole record (``load_record``
-    and ``complete_record`` do).
+
+def load(incident: Incident, *, whole: bool = True) -> Incident:
+    """Complete an incident read through ``incidents()``: its lists and the accounts it names.
+
+    ``whole=False`` loads what the wizard's steps work on: the record's content without its
+    signatures, addenda and the accounts that wrote each entry (three queries fewer).
+    Authorise first: this checks nothing. A fixed number of queries, whatever the record holds.
     """
-    return record_joined().prefetch_related(*_prefetches())
+    prefetch_related_objects([incident], *_lists(whole))
+    if whole:
+        _attach_people(incident)
+    _attach_decision_result(incident)
+    return incident
 
 
-def _named_people(incident: Incident):
+def load_reference(reference: str) -> Incident:
+    """The whole record named by ``reference`` (command-line tools, which check no role)."""
+    return load(incidents().select_related("school__trust").get(reference=reference))
+
+
+def _named_people(incident: Incident) -> Iterator[tuple[Model, str]]:
     """(row, field) for every account a loaded record names."""
     yield incident, "reported_by"
-    for name in _SECTIONS:
+    for name in SECTIONS:
         row = section(incident, name)
         if row is not None:
             yield row, "created_by"
@@ -90,19 +136,19 @@ def _named_people(incident: Incident):
     decision = section(incident, "decision")
     if decision is not None:
         yield decision, "headteacher_signoff_by"
-    for name in _AUTHORED_LISTS:
+    for name in AUTHORED_LISTS:
         for row in getattr(incident, name).all():
             yield row, "created_by"
             yield row, "updated_by"
-    for row in incident.assessment_results.all():
-        yield row, "confirmed_by"
-    for row in incident.signatures.all():
-        yield row, "signer"
-    for row in incident.addenda.all():
-        yield row, "author"
+    for result in incident.assessment_results.all():
+        yield result, "confirmed_by"
+    for signature in incident.signatures.all():
+        yield signature, "signer"
+    for addendum in incident.addenda.all():
+        yield addendum, "author"
 
 
-def attach_people(incident: Incident) -> Incident:
+def _attach_people(incident: Incident) -> None:
     """Fetch every account the record names in one query and set each on its rows."""
     pairs = list(_named_people(incident))
     ids = {getattr(row, f"{field}_id") for row, field in pairs} - {None}
@@ -111,51 +157,67 @@ def attach_people(incident: Incident) -> Incident:
         pk = getattr(row, f"{field}_id")
         if pk is not None:
             setattr(row, field, people[pk])
-    return incident
 
 
-def attach_decision_result(incident: Incident) -> Incident:
+def _attach_decision_result(incident: Incident) -> None:
     """Set the decision's result from the record's own results, saving a join or a query."""
     decision = section(incident, "decision")
     if decision is not None:
         for result in incident.assessment_results.all():
             if result.pk == decision.assessment_id:
                 decision.assessment = result
-    return incident
 
 
-def complete_record(incident: Incident) -> Incident:
-    """Attach the record's lists and named accounts to an incident read by ``record_joined``."""
-    prefetch_related_objects([incident], *_prefetches())
-    return attach_decision_result(attach_people(incident))
+# What a loaded record shows ------------------------------------------------------------------
 
 
-def load_record(reference_or_incident) -> Incident:
-    """The incident with everything prefetched, by reference or from an authorised instance.
-
-    Authorise first (``access.get_incident_for_user``), then load: this function checks nothing.
-    The roles found by the access check (``viewer_roles``) are carried over.
-    """
-    if isinstance(reference_or_incident, Incident):
-        found = reference_or_incident
-        incident = complete_record(record_joined().get(pk=found.pk))
-        if Incident.school.is_cached(found):
-            incident.school = found.school
-        if hasattr(found, "viewer_roles"):
-            incident.viewer_roles = found.viewer_roles
-        return incident
-    return complete_record(record_joined().get(reference=reference_or_incident))
-
-
-def section(incident: Incident, name: str):
+def section(incident: Incident, name: str) -> Any:
     """A one-to-one section of the record, or None when it is not written yet."""
     return getattr(incident, name, None)
 
 
 def current_result(incident: Incident) -> AssessmentResult | None:
-    """The latest rules' result, from the prefetched rows (oldest first)."""
-    results = list(incident.assessment_results.all())
-    return results[-1] if results else None
+    """The latest rules' result, from the loaded results."""
+    return max(incident.assessment_results.all(), key=_computed, default=None)
+
+
+def _computed(result: AssessmentResult) -> tuple[datetime, int]:
+    return result.computed_at, result.pk
+
+
+def agencies_referred(incident: Incident) -> set[str]:
+    """The agencies (``Agency`` values) the record shows a referral or report to."""
+    return {referral.agency for referral in incident.referrals.all()}
+
+
+def parent_contact_of(incident: Incident, person: YoungPerson) -> ParentContact | None:
+    """The latest record of informing a young person's parents (or of the reason not to)."""
+    contacts = [c for c in incident.parent_contacts.all() if c.young_person_id == person.pk]
+    return max(contacts, key=lambda c: (c.created_at, c.pk), default=None)
+
+
+def saved_steps(incident: Incident) -> set[str]:
+    """The parts someone has saved at least once, from the audit log (asked once per record)."""
+    cached: set[str] | None = getattr(incident, "_saved_steps", None)
+    if cached is None:
+        cached = set(
+            AuditEvent.objects.filter(incident=incident, action=AuditAction.STEP_SAVED)
+            .order_by()
+            .values_list("data__step", flat=True)
+            .distinct()
+        )
+        incident._saved_steps = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def ages(incident: Incident) -> list[int]:
+    """The young people's ages at the incident date, in the order they were recorded."""
+    return [person.age_at(incident.incident_date) for person in incident.young_people.all()]
+
+
+def first_saved_at(incident: Incident) -> datetime | None:
+    """When someone first saved a part of the record (annotated by the pack's query)."""
+    return getattr(incident, "first_saved_at", None)
 
 
 def fact_rows(review: InitialReview | None) -> list[tuple[str, str]]:
@@ -164,7 +226,7 @@ def fact_rows(review: InitialReview | None) -> list[tuple[str, str]]:
         return []
     return [
         (
-            InitialReview._meta.get_field(name).verbose_name,
+            str(InitialReview._meta.get_field(name).verbose_name),
             getattr(review, f"get_{name}_display")(),
         )
         for name in FACT_FIELDS

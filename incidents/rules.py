@@ -1,12 +1,13 @@
-"""The rules of SPEC §4: the initial review's facts in; typology, referral advice and reasons out.
+"""The rules: the initial review's facts in; typology, referral advice and reasons out.
 
-Read this file beside the two policies in ``/work/shared/policies/``: the Wolverhampton
-Safeguarding Children Board's "Youth Produced Sexual Imagery (sexting) Policy Guidance" (2016)
-and the Evergreen Primary School "Sexting" policy. Every rule below quotes the clause it rests on,
-and every result carries its reasons so the DSL, the headteacher and an inspector can check it.
+Read this file beside the two policies it encodes: the Wolverhampton Safeguarding Children
+Board's "Youth Produced Sexual Imagery (sexting) Policy Guidance" (2016) and the Evergreen
+Primary School "Sexting" policy; docs/policy.md says how each clause is implemented. Every
+rule below quotes the clause it rests on, and every result carries its reasons so the DSL, the
+headteacher and an inspector can check it.
 
 Pure Python: no Django, no I/O. Nothing here stores or sees imagery; the facts are what the DSL
-has been told (SPEC §2).
+has been told: the product never holds imagery.
 
 How "not known" is handled
 --------------------------
@@ -102,7 +103,7 @@ CRITERION_LABELS = {
 }
 
 # --------------------------------------------------------------------------------------------
-# Questions, as the DSL asks them (SPEC §3.3 and §3.4).
+# Questions, as the DSL asks them at the initial review meeting and in the risk assessment.
 # --------------------------------------------------------------------------------------------
 
 # The initial review meeting's facts, in the order the meeting takes them. Two facts of ``Facts``
@@ -205,7 +206,7 @@ YOUNG_PERSON_AGES = range(0, 18)  # an under-18 is a child in law (Sexual Offenc
 
 @dataclass(frozen=True, slots=True)
 class Facts:
-    """What the initial review meeting has established (SPEC §4). Unset answers are UNKNOWN.
+    """What the initial review meeting has established. Unset answers are UNKNOWN.
 
     Answers may be given as ``Answer`` members or as their stored strings ("yes", "no",
     "unknown"). ``ages`` are the young people's ages at the incident date, each 0 to 17; any
@@ -361,8 +362,8 @@ NEVER = Condition(())
 
 # --------------------------------------------------------------------------------------------
 # The typology: Wolak and Finkelhor (2011), as the Wolverhampton guidance ("Definitions") and
-# the Evergreen policy (Appendix 2) give it. SPEC §4: "Precedence is the table's order: the
-# first row that applies wins."
+# the Evergreen policy (Appendix 2) give it. Precedence is the table's order: the first row
+# that applies wins (docs/policy.md#typology).
 # --------------------------------------------------------------------------------------------
 
 TYPOLOGY_SOURCE = (
@@ -402,8 +403,8 @@ TYPOLOGY = (
     # "Youth Only: Intent to Harm cases that arise from interpersonal conflict such as break-ups
     # and fights among friends, involve criminal or abusive conduct such as blackmail, threats or
     # deception, involve criminal sexual abuse or exploitation by juvenile offenders."
-    # SPEC §4: "Coercion, blackmail or grooming by a young person makes the incident
-    # youth_intent_to_harm."
+    # Coercion, blackmail or grooming by a young person makes the incident youth_intent_to_harm
+    # (docs/policy.md#typology).
     Row(
         "aggravated",
         "youth_intent_to_harm",
@@ -482,7 +483,7 @@ PRE_ADOLESCENT_AGE = 9
 
 # --------------------------------------------------------------------------------------------
 # Policy profiles: data, one per policy a school may follow. Each decision records the profile
-# and version it was made under (SPEC §4, §8).
+# and version it was made under.
 # --------------------------------------------------------------------------------------------
 
 
@@ -496,7 +497,7 @@ class Criterion:
     clause: str = ""
 
 
-# The police (SPEC §4), from the Evergreen policy, Step 2, for every profile. "Involving, or
+# The police, from the Evergreen policy, Step 2, for every profile. "Involving, or
 # possibly involving" an adult: so ``POLICE_REQUIRED`` is checked with ``could_hold``.
 POLICE_REQUIRED = yes("adult_involved")
 EVERGREEN_POLICE = "Evergreen policy, Step 2"
@@ -710,7 +711,7 @@ def get_policy(name: str) -> Profile:
 
 @dataclass(frozen=True, slots=True)
 class Assessment:
-    """The rules' result (SPEC §4), with the profile it was worked out under."""
+    """The rules' result, with the profile it was worked out under."""
 
     category: str
     subtype: str
@@ -859,7 +860,7 @@ def _referral_reasons(
         ]
     if criteria:
         # Only Wolverhampton asks for "Aggravated" as well, so only there can a criterion hold
-        # without a referral; the DSL still sees it (SPEC §4).
+        # without a referral; the DSL still sees it (docs/policy.md#immediate-referral).
         return [
             f"Criterion met without referral: {c.text}, but this triggers no immediate referral "
             f"to {profile.referral_to} because the incident is experimental ({quoted(c)})."

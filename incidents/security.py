@@ -1,6 +1,6 @@
-"""Request-level safeguards that every view gets without asking (SPEC §1, §2, issue 5).
+"""Request-level safeguards that every view gets without asking.
 
-- ``RefuseFilesMiddleware``: no request that carries a file is ever accepted (SPEC §2: the
+- ``RefuseFilesMiddleware``: no request that carries a file is ever accepted (the
   imagery must never be copied or stored; there is no upload anywhere in the product).
 - ``SessionLimitsMiddleware``: a session ends after 30 minutes idle and 12 hours at most.
 - ``SecondFactorMiddleware``: anyone whose role can read records (and every system
@@ -19,9 +19,10 @@ from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from incidents.access import READERS
-from incidents.audit import log_action
+from incidents.audit import AuditAction, log_action
 from incidents.models import Membership
 
 # Session keys: when the user signed in, and when they were last seen (UNIX seconds).
@@ -62,7 +63,7 @@ def _refuse(request):
 
 
 class RefuseFilesMiddleware:
-    """SPEC §2: a multipart body with a file part, or a media body, is answered 400 unstored."""
+    """A multipart body with a file part, or a media body, is answered 400 unstored."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -86,7 +87,7 @@ class RefuseFilesMiddleware:
 def end_session(request, reason: str) -> None:
     """Log the user out, recording why, before anything else of the request runs."""
     user = request.user
-    log_action("auth.session_expired", request=request, user=user, data={"limit": reason})
+    log_action(AuditAction.SESSION_EXPIRED, request=request, user=user, data={"limit": reason})
     logout(request)
 
 
@@ -158,8 +159,6 @@ class SecondFactorMiddleware:
             and not request.path_info.startswith(_exempt_paths())
             and needs_second_factor(user)
         ):
-            from django_otp.plugins.otp_totp.models import TOTPDevice
-
             has_device = TOTPDevice.objects.filter(user=user, confirmed=True).exists()
             target = reverse("two_factor_verify" if has_device else "two_factor_enrol")
             if request.method == "GET":

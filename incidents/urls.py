@@ -32,7 +32,7 @@ urlpatterns = [
         name="assessment_preview",
     ),
     path("headteacher/", dashboard.head_queue, name="head_queue"),
-    # Signing, approval and verification (SPEC §8, §10).
+    # Signing, approval and verification.
     path("incidents/<str:reference>/sign/", signing_views.incident_sign, name="incident_sign"),
     path(
         "incidents/<str:reference>/approve/",

@@ -1,144 +1,58 @@
-"""The DSL's wizard (SPEC §5): the record in steps that mirror the policies.
+"""The DSL's wizard: the record in steps that mirror the policies (docs/policy.md).
 
-A flow is a list of step objects, as pretix's checkout flow (STYLE habit 3). Each step knows
-whether it applies to the record, whether it is complete, which steps must be complete before it,
-and which forms it shows and saves. One view (``incidents.views.wizard``) drives them all: it
-sends the user to the first incomplete prerequisite, saves a step in one transaction with the
-record's version, and moves on to the next step that needs doing.
+A flow is a list of step objects, as pretix's checkout flow. Each step knows whether it applies
+to the record, whether it is complete, which steps must be complete before it, which forms it
+shows, its template and what its page shows beside the forms, and what saving its forms
+writes (``changes``, a ``services.StepChanges``). Saving is one call to a service
+(``submit``): the step builds what to write, the service writes it in one transaction with the
+record's version. One view (``incidents.views.wizard``) drives every step and special-cases
+none.
 
-Step identifiers are fixed: other parts of the product link to them.
+Step identifiers are ``record.PARTS``: they are in the steps' addresses, and what a record
+lacks (``requirements.missing_items``) names the step where it is put right.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from typing import Any
 
-from django.core.exceptions import ObjectDoesNotExist
-from django.db.models import Prefetch
-from django.utils import timezone
+from django.forms import BaseFormSet, BaseModelFormSet, Form, ModelForm
+from django.http import HttpRequest
 
-from incidents import rules
-from incidents.assessment import current_result, record_assessment
-from incidents.audit import log_action
+from incidents import requirements, services
+from incidents.display import result_panel
 from incidents.forms import steps as forms
 from incidents.forms.concern import DisclosureForm
 from incidents.models import (
-    Action,
-    ActionKind,
     Agency,
-    AuditEvent,
     Decision,
     DecisionOutcome,
     Disclosure,
-    ImageryViewing,
     Incident,
     InitialReview,
     ParentContact,
     Review,
     RiskAssessment,
     Status,
-    ViewingGround,
-    YoungPerson,
+    User,
 )
+from incidents.record import (
+    PARTS,
+    agencies_referred,
+    current_result,
+    parent_contact_of,
+    saved_steps,
+    section,
+)
+from incidents.services import StepChanges
 
-STEP_SAVED = "incident.step_saved"
-# Referrals that involve an agency in the child's protection; a report to a hosting site or
-# CEOP alone does not (SPEC §8, §9).
-AGENCY_REFERRALS = {Agency.MASH, Agency.SOCIAL_CARE, Agency.POLICE_101, Agency.POLICE_999}
-SOCIAL_CARE_REFERRALS = {Agency.MASH, Agency.SOCIAL_CARE}
-POLICE_REFERRALS = {Agency.POLICE_101, Agency.POLICE_999}
-STAFF_SUPPORT_DUE = timedelta(days=7)
-
-
-# Loading the record once per request ---------------------------------------------------------
-
-
-def load(incident: Incident) -> Incident:
-    """The incident with every section the wizard reads, in a fixed number of queries."""
-    loaded = (
-        Incident.objects.select_related(
-            "school", "disclosure", "initial_review", "risk_assessment", "decision", "review"
-        )
-        .prefetch_related(
-            "young_people",
-            "adults",
-            "viewings",
-            "device_searches",
-            "referrals",
-            Prefetch("parent_contacts", queryset=ParentContact.objects.order_by("created_at")),
-            "deletions",
-            "actions",
-        )
-        .get(pk=incident.pk)
-    )
-    loaded.viewer_roles = getattr(incident, "viewer_roles", frozenset())
-    return loaded
+Parts = dict[str, Any]
 
 
-def section(incident: Incident, name: str):
-    """A one-to-one section of the record, or None when it is not written yet."""
-    try:
-        return getattr(incident, name)
-    except ObjectDoesNotExist:
-        return None
+# What saving a form writes --------------------------------------------------------------------
 
 
-def result_of(incident: Incident):
-    """The current rules' result (cached on the loaded incident).
-
-    A record whose initial review was written outside the wizard may have no result yet: it is
-    worked out here, once, so the assessment step always has one to show.
-    """
-    if not hasattr(incident, "_current_result"):
-        result = current_result(incident)
-        if result is None and section(incident, "initial_review") is not None:
-            result = record_assessment(
-                Incident.objects.select_related("school").get(pk=incident.pk)
-            )
-        incident._current_result = result
-    return incident._current_result
-
-
-def saved_steps(incident: Incident) -> set[str]:
-    """The steps someone has saved at least once, from the audit log (cached)."""
-    if not hasattr(incident, "_saved_steps"):
-        incident._saved_steps = set(
-            AuditEvent.objects.filter(incident=incident, action=STEP_SAVED)
-            .values_list("data__step", flat=True)
-            .distinct()
-        )
-    return incident._saved_steps
-
-
-def parent_contact_of(incident: Incident, person: YoungPerson):
-    """The latest parents' contact record of a young person, from the prefetched list."""
-    contacts = [c for c in incident.parent_contacts.all() if c.young_person_id == person.pk]
-    return contacts[-1] if contacts else None
-
-
-def agencies_referred(incident: Incident) -> set[str]:
-    return {r.agency for r in incident.referrals.all()}
-
-
-def start_review(incident: Incident, request) -> None:
-    """A reported concern comes under review when the DSL first saves a step of it."""
-    if incident.status != Status.REPORTED:
-        return
-    Incident.objects.filter(pk=incident.pk, status=Status.REPORTED).update(
-        status=Status.UNDER_REVIEW
-    )
-    incident.status = Status.UNDER_REVIEW
-    log_action("incident.review_started", request=request, incident=incident)
-
-
-def stamp(obj, user) -> None:
-    """Attribute a record entry to whoever wrote it (SPEC §3: timestamped and attributed)."""
-    if obj.pk is None:
-        obj.created_by = user
-    obj.updated_by = user
-
-
-def live_forms(formset) -> list:
+def live_forms(formset: BaseFormSet) -> list[Form]:
     """The formset's forms that will hold an item after saving: not removed, not left blank."""
     deleted = set(map(id, formset.deleted_forms)) if formset.is_bound else set()
     return [
@@ -148,34 +62,27 @@ def live_forms(formset) -> list:
     ]
 
 
-def save_formset(formset, incident: Incident, user) -> list[str]:
-    """Save a step's list of items; return the names of the fields that changed."""
-    changed: set[str] = set()
-    for obj in formset.save(commit=False):
-        obj.incident = incident
-        stamp(obj, user)
-        obj.save()
-    for form in formset.forms:
-        changed.update(form.changed_data)
-    for obj in formset.deleted_objects:
-        obj.delete()  # ProtectedError when another item still points at it: the view says so
-        changed.add("DELETE")
-    return sorted(changed)
-
-
-def formset_error(formset, message: str) -> None:
+def formset_error(formset: BaseFormSet, message: str) -> None:
     """An error about a list as a whole, shown above it and in the error summary."""
     formset.non_form_errors().append(message)
 
 
-def save_form(form, incident: Incident, user, **extra) -> list[str]:
-    obj = form.save(commit=False)
-    obj.incident = incident
+def form_changes(form: ModelForm, **extra: Any) -> StepChanges:
+    """A form's row, unsaved, with ``extra`` attributes set on it."""
+    row = form.save(commit=False)
     for name, value in extra.items():
-        setattr(obj, name, value)
-    stamp(obj, user)
-    obj.save()
-    return list(form.changed_data)
+        setattr(row, name, value)
+    return StepChanges(saves=[row], fields=list(form.changed_data))
+
+
+def formset_changes(formset: BaseModelFormSet) -> StepChanges:
+    """A list's new and changed rows, unsaved, and the rows ticked for removal."""
+    saves = formset.save(commit=False)
+    fields = {name for form in formset.forms for name in form.changed_data}
+    deletes = list(formset.deleted_objects)
+    if deletes:
+        fields.add("DELETE")
+    return StepChanges(saves=list(saves), deletes=deletes, fields=sorted(fields))
 
 
 # Steps -----------------------------------------------------------------------------------------
@@ -183,7 +90,6 @@ def save_form(form, incident: Incident, user, **extra) -> list[str]:
 
 class Step:
     identifier = ""
-    label = ""
     # Steps that must be complete before this one is shown (each is reached first).
     prerequisites: tuple[str, ...] = ()
     # Optional steps never hold the record up and are not where a user is sent next.
@@ -193,51 +99,73 @@ class Step:
     intro = ""
     # "Save and add another" on steps that hold lists.
     adds_items = False
-
-    def is_applicable(self, incident) -> bool:
-        return True
-
-    def not_applicable_reason(self, incident) -> str:
-        return ""
-
-    def is_completed(self, incident) -> bool:
-        raise NotImplementedError
-
-    def forms(self, incident, data=None) -> dict:
-        """The step's forms and formsets, by prefix; bound when ``data`` is given."""
-        return {}
-
-    def titles(self, incident) -> dict:
-        """A heading for each form or formset."""
-        return {}
-
+    template_name = "incidents/wizard/step.html"
+    # A page that shows the record and saves nothing (check answers).
+    read_only = False
     # What one item of each formset is called: "Young person 2", "Add a young person".
     item_titles: dict[str, str] = {}
     item_labels: dict[str, str] = {}
 
-    def validate(self, incident, parts: dict, adding: bool = False) -> None:
+    @property
+    def label(self) -> str:
+        return PARTS[self.identifier]
+
+    def is_applicable(self, incident: Incident) -> bool:
+        return True
+
+    def not_applicable_reason(self, incident: Incident) -> str:
+        return ""
+
+    def is_completed(self, incident: Incident) -> bool:
+        raise NotImplementedError
+
+    def forms(self, incident: Incident, data: Any = None) -> Parts:
+        """The step's forms and formsets, by prefix; bound when ``data`` is given."""
+        return {}
+
+    def titles(self, incident: Incident) -> dict[str, str]:
+        """A heading for each form or formset."""
+        return {}
+
+    def validate(self, incident: Incident, parts: Parts, adding: bool = False) -> None:
         """Checks across the step's forms, run once each is valid on its own.
 
         ``adding``: the user saves to add another item, so the list is not finished yet.
         """
 
-    def save(self, request, incident, parts: dict) -> list[str]:
+    def context(self, incident: Incident) -> dict[str, Any]:
+        """What the step's page shows beside its forms."""
+        return {}
+
+    def changes(self, incident: Incident, parts: Parts) -> StepChanges:
+        """What saving the step's valid forms writes."""
         raise NotImplementedError
 
-    def context(self, incident) -> dict:
-        return {}
+    def submit(
+        self, request: HttpRequest, incident: Incident, parts: Parts, expected_version: int
+    ) -> list[str]:
+        """Save the step through its one service; the names of the fields that changed."""
+        assert isinstance(request.user, User)
+        return services.save_step(
+            incident=incident,
+            user=request.user,
+            step=self.identifier,
+            expected_version=expected_version,
+            changes=self.changes(incident, parts),
+            updates_facts=self.updates_facts,
+            request=request,
+        )
 
 
 class DisclosureStep(Step):
     identifier = "disclosure"
-    label = "Disclosure"
     updates_facts = True  # the incident date gives the ages
     intro = "Policy Step 1: what was disclosed, by whom and when. Check what the reporter wrote."
 
-    def is_completed(self, incident):
+    def is_completed(self, incident: Incident) -> bool:
         return section(incident, "disclosure") is not None
 
-    def forms(self, incident, data=None):
+    def forms(self, incident: Incident, data: Any = None) -> Parts:
         return {
             "disclosure": DisclosureForm(
                 data,
@@ -247,17 +175,18 @@ class DisclosureStep(Step):
             )
         }
 
-    def save(self, request, incident, parts):
+    def changes(self, incident: Incident, parts: Parts) -> StepChanges:
         form = parts["disclosure"]
-        incident.incident_date = form.cleaned_data["incident_date"]
-        incident.disclosed_at = form.cleaned_data["disclosed_at"]
-        incident.save(update_fields=["incident_date", "disclosed_at", "updated_at"])
-        return save_form(form, incident, request.user)
+        changes = form_changes(form)
+        changes.incident = {
+            "incident_date": form.cleaned_data["incident_date"],
+            "disclosed_at": form.cleaned_data["disclosed_at"],
+        }
+        return changes
 
 
 class PeopleStep(Step):
     identifier = "people"
-    label = "People involved"
     prerequisites = ("disclosure",)
     updates_facts = True
     adds_items = True
@@ -265,11 +194,13 @@ class PeopleStep(Step):
         "Each young person (under 18) and each adult involved. Ages are worked out at the "
         "incident date. Use the blank form to add one; save and add another for more."
     )
+    item_titles = {"young_people": "Young person", "adults": "Adult"}
+    item_labels = {"young_people": "a young person", "adults": "an adult"}
 
-    def is_completed(self, incident):
+    def is_completed(self, incident: Incident) -> bool:
         return bool(incident.young_people.all())
 
-    def forms(self, incident, data=None):
+    def forms(self, incident: Incident, data: Any = None) -> Parts:
         kwargs = {"incident": incident}
         return {
             "young_people": forms.YoungPersonFormSet(
@@ -283,38 +214,33 @@ class PeopleStep(Step):
             ),
         }
 
-    def titles(self, incident):
+    def titles(self, incident: Incident) -> dict[str, str]:
         return {"young_people": "Young people", "adults": "Adults (18 or over)"}
 
-    item_titles = {"young_people": "Young person", "adults": "Adult"}
-    item_labels = {"young_people": "a young person", "adults": "an adult"}
-
-    def validate(self, incident, parts, adding=False):
+    def validate(self, incident: Incident, parts: Parts, adding: bool = False) -> None:
         if not live_forms(parts["young_people"]):
             formset_error(
                 parts["young_people"], "Add at least one young person: the record is about a child."
             )
 
-    def save(self, request, incident, parts):
-        return save_formset(parts["young_people"], incident, request.user) + save_formset(
-            parts["adults"], incident, request.user
-        )
+    def changes(self, incident: Incident, parts: Parts) -> StepChanges:
+        return formset_changes(parts["young_people"]) + formset_changes(parts["adults"])
 
 
 class InitialReviewStep(Step):
     identifier = "initial-review"
-    label = "Initial review"
     prerequisites = ("disclosure", "people")
     updates_facts = True
+    template_name = "incidents/wizard/initial_review.html"
     intro = (
         "Wolverhampton, Initial review meeting: record who met and answer each question from "
         "what you know. The rules' result beside the form changes as you answer."
     )
 
-    def is_completed(self, incident):
+    def is_completed(self, incident: Incident) -> bool:
         return section(incident, "initial_review") is not None
 
-    def forms(self, incident, data=None):
+    def forms(self, incident: Incident, data: Any = None) -> Parts:
         return {
             "review": forms.InitialReviewForm(
                 data,
@@ -324,20 +250,15 @@ class InitialReviewStep(Step):
             )
         }
 
-    def context(self, incident):
-        return {"panel": panel(result_of(incident)), "live_assessment": True}
+    def context(self, incident: Incident) -> dict[str, Any]:
+        return {"panel": result_panel(current_result(incident)), "live_assessment": True}
 
-    def save(self, request, incident, parts):
-        return save_form(parts["review"], incident, request.user)
-
-
-def has_13_to_17(incident) -> bool:
-    return any(13 <= p.age_at(incident.incident_date) <= 17 for p in incident.young_people.all())
+    def changes(self, incident: Incident, parts: Parts) -> StepChanges:
+        return form_changes(parts["review"])
 
 
 class RiskAssessmentStep(Step):
     identifier = "risk-assessment"
-    label = "Risk assessment"
     prerequisites = ("disclosure", "people")
     updates_facts = True
     intro = (
@@ -345,23 +266,16 @@ class RiskAssessmentStep(Step):
         "it helps, and rate the overall risk."
     )
 
-    def is_applicable(self, incident):
-        # SPEC §3.4: for 13–17 year olds, and whenever no referral is made.
-        if not incident.young_people.all():
-            return True  # not known until the people involved are recorded
-        decision = section(incident, "decision")
-        not_referred = (
-            decision is not None and decision.outcome == DecisionOutcome.HANDLED_IN_SCHOOL
-        )
-        return has_13_to_17(incident) or not_referred
+    def is_applicable(self, incident: Incident) -> bool:
+        return requirements.risk_assessment_applies(incident)
 
-    def not_applicable_reason(self, incident):
+    def not_applicable_reason(self, incident: Incident) -> str:
         return "No young person involved is 13 to 17, and no decision not to refer is recorded."
 
-    def is_completed(self, incident):
+    def is_completed(self, incident: Incident) -> bool:
         return section(incident, "risk_assessment") is not None
 
-    def forms(self, incident, data=None):
+    def forms(self, incident: Incident, data: Any = None) -> Parts:
         return {
             "risk": forms.RiskAssessmentForm(
                 data,
@@ -371,25 +285,34 @@ class RiskAssessmentStep(Step):
             )
         }
 
-    def save(self, request, incident, parts):
-        return save_form(parts["risk"], incident, request.user)
+    def changes(self, incident: Incident, parts: Parts) -> StepChanges:
+        return form_changes(parts["risk"])
 
 
 class AssessmentStep(Step):
     identifier = "assessment"
-    label = "Assessment"
     prerequisites = ("disclosure", "people", "initial-review", "risk-assessment")
+    template_name = "incidents/wizard/assessment.html"
     intro = (
         "The rules' result from the facts recorded so far, with the policy clause behind each "
         "reason. Confirm it, or record a different category with your reasons."
     )
 
-    def is_completed(self, incident):
-        result = result_of(incident)
+    @staticmethod
+    def result(incident: Incident) -> Any:
+        """The stored result; for a record whose facts were written before the rules ran, the
+        result worked out now (stored only when the DSL confirms it)."""
+        stored = current_result(incident)
+        if stored is None and section(incident, "initial_review") is not None:
+            return requirements.assess_record(incident)
+        return stored
+
+    def is_completed(self, incident: Incident) -> bool:
+        result = current_result(incident)
         return result is not None and result.confirmed_at is not None
 
-    def forms(self, incident, data=None):
-        result = result_of(incident)
+    def forms(self, incident: Incident, data: Any = None) -> Parts:
+        result = current_result(incident)
         initial = {}
         if result is not None and result.confirmed_at:
             initial = {
@@ -400,63 +323,56 @@ class AssessmentStep(Step):
             }
         return {
             "assessment": forms.AssessmentForm(
-                data, prefix="assessment", result=result, initial=initial
+                data, prefix="assessment", result=self.result(incident), initial=initial
             )
         }
 
-    def context(self, incident):
-        result = result_of(incident)
-        earlier = (
-            incident.assessment_results.exclude(pk=result.pk)
-            .filter(confirmed_at__isnull=False)
-            .first()
-            if result is not None and result.confirmed_at is None
-            else None
-        )
-        return {"panel": panel(result), "earlier_confirmed": earlier}
+    def context(self, incident: Incident) -> dict[str, Any]:
+        result = current_result(incident)
+        earlier = None
+        if result is not None and result.confirmed_at is None:
+            confirmed = [r for r in incident.assessment_results.all() if r.confirmed_at is not None]
+            earlier = max(confirmed, key=lambda r: (r.computed_at, r.pk)) if confirmed else None
+        return {"panel": result_panel(self.result(incident)), "earlier_confirmed": earlier}
 
-    def save(self, request, incident, parts):
-        result = result_of(incident)
+    def submit(
+        self, request: HttpRequest, incident: Incident, parts: Parts, expected_version: int
+    ) -> list[str]:
+        assert isinstance(request.user, User)
         data = parts["assessment"].cleaned_data
-        overridden = data["choice"] == "override"
-        result.confirmed_by = request.user
-        result.confirmed_at = timezone.now()
-        result.overridden = overridden
-        result.override_category = data["override_category"] if overridden else ""
-        result.override_subtype = data["override_subtype"] if overridden else ""
-        result.override_reason = data["override_reason"].strip() if overridden else ""
-        result.save(
-            update_fields=[
-                "confirmed_by",
-                "confirmed_at",
-                "overridden",
-                "override_category",
-                "override_subtype",
-                "override_reason",
-            ]
+        return services.confirm_assessment(
+            incident=incident,
+            user=request.user,
+            expected_version=expected_version,
+            overridden=data["choice"] == "override",
+            category=data["override_category"],
+            subtype=data["override_subtype"],
+            reason=data["override_reason"],
+            request=request,
         )
-        return ["confirmed", *(["overridden"] if overridden else [])]
 
 
 class ImageryDevicesStep(Step):
     identifier = "imagery-devices"
-    label = "Imagery and devices"
     prerequisites = ("disclosure",)
     optional = True
     adds_items = True
+    template_name = "incidents/wizard/imagery_devices.html"
     intro = (
         "Staff should not view the imagery. Record a viewing only if it happened, on one of the "
         "three grounds; record any device search. Never print, copy or move the material."
     )
+    item_titles = {"viewings": "Viewing log", "devices": "Device search"}
+    item_labels = {"viewings": "a viewing log", "devices": "a device search"}
 
-    def is_completed(self, incident):
+    def is_completed(self, incident: Incident) -> bool:
         return (
             self.identifier in saved_steps(incident)
             or bool(incident.viewings.all())
             or bool(incident.device_searches.all())
         )
 
-    def forms(self, incident, data=None):
+    def forms(self, incident: Incident, data: Any = None) -> Parts:
         kwargs = {"incident": incident}
         viewed = "yes" if incident.viewings.all() else "no"
         return {
@@ -472,23 +388,20 @@ class ImageryDevicesStep(Step):
             ),
         }
 
-    def titles(self, incident):
+    def titles(self, incident: Incident) -> dict[str, str]:
         return {
             "imagery": "Viewing",
             "viewings": "Viewing log",
             "devices": "Device searches and confiscation",
         }
 
-    item_titles = {"viewings": "Viewing log", "devices": "Device search"}
-    item_labels = {"viewings": "a viewing log", "devices": "a device search"}
-
-    def context(self, incident):
+    def context(self, incident: Incident) -> dict[str, Any]:
         return {
             "viewing_flags": [(v, v.missing_safeguards()) for v in incident.viewings.all()],
             "search_flags": [(s, s.missing_safeguards()) for s in incident.device_searches.all()],
         }
 
-    def validate(self, incident, parts, adding=False):
+    def validate(self, incident: Incident, parts: Parts, adding: bool = False) -> None:
         viewed = parts["imagery"].cleaned_data.get("viewed")
         logs = live_forms(parts["viewings"])
         if viewed == "no" and logs:
@@ -504,89 +417,27 @@ class ImageryDevicesStep(Step):
                 "three grounds (Wolverhampton, Viewing the imagery).",
             )
 
-    def save(self, request, incident, parts):
-        changed = save_formset(parts["viewings"], incident, request.user)
-        changed += save_formset(parts["devices"], incident, request.user)
-        ensure_staff_support(incident, request.user)
-        return changed
-
-
-def ensure_staff_support(incident, user) -> Action | None:
-    """SPEC §6: staff who saw imagery unavoidably get a support action."""
-    if not ImageryViewing.objects.filter(
-        incident=incident, ground=ViewingGround.UNAVOIDABLE
-    ).exists():
-        return None
-    if Action.objects.filter(incident=incident, kind=ActionKind.STAFF_SUPPORT).exists():
-        return None
-    return Action.objects.create(
-        incident=incident,
-        kind=ActionKind.STAFF_SUPPORT,
-        description=(
-            "Offer support to the member(s) of staff who saw the imagery unavoidably "
-            "(Wolverhampton, Viewing the imagery)."
-        ),
-        owner=user.get_full_name() or user.username,
-        due_date=timezone.localdate() + STAFF_SUPPORT_DUE,
-        created_by=user,
-        updated_by=user,
-    )
-
-
-def referral_requirements(result) -> list[str]:
-    """What the rules' result asks of the decision, in words (SPEC §5: shows why)."""
-    if result is None:
-        return []
-    needs = []
-    if result.mash_referral:
-        criteria = "; ".join(rules.CRITERION_LABELS.get(c, c) for c in result.mash_criteria)
-        needs.append(f"An immediate referral to the MASH is required ({criteria}).")
-    if result.police == "required":
-        needs.append("A referral to the police is required (an adult is, or may be, involved).")
-    elif result.police == "advised":
-        needs.append("A referral to the police is almost always proportionate (aggravated).")
-    if result.social_care_contact:
-        needs.append(
-            "Contact children's social care: a young person involved is, or has been, known "
-            "to them."
-        )
-    return needs
-
-
-def unmet_requirements(result, agencies: set[str]) -> list[str]:
-    """The referrals the result asks for that the given agencies do not cover."""
-    if result is None:
-        return []
-    unmet = []
-    if result.mash_referral and not agencies & SOCIAL_CARE_REFERRALS:
-        unmet.append("the rules require an immediate referral to the MASH")
-    if result.police in ("required", "advised") and not agencies & POLICE_REFERRALS:
-        unmet.append(
-            "the rules say a police referral is "
-            + ("required" if result.police == "required" else "almost always proportionate")
-        )
-    if result.social_care_contact and not agencies & SOCIAL_CARE_REFERRALS:
-        unmet.append("a young person is known to children's social care")
-    return unmet
+    def changes(self, incident: Incident, parts: Parts) -> StepChanges:
+        return formset_changes(parts["viewings"]) + formset_changes(parts["devices"])
 
 
 class DecisionStep(Step):
     identifier = "decision"
-    label = "Decision and referrals"
     prerequisites = ("disclosure", "people", "initial-review", "risk-assessment", "assessment")
     adds_items = True
+    template_name = "incidents/wizard/decision.html"
     intro = (
         "Record each referral made (agency, when, by whom, the reference given) and your "
         "decision. Not referring to the police or children's social care needs written reasons "
         "and the headteacher's sign-off."
     )
+    item_titles = {"referrals": "Referral or report"}
+    item_labels = {"referrals": "a referral or report"}
 
-    def is_completed(self, incident):
-        decision = section(incident, "decision")
-        result = result_of(incident)
-        return decision is not None and result is not None and decision.assessment_id == result.pk
+    def is_completed(self, incident: Incident) -> bool:
+        return requirements.decision_is_current(incident)
 
-    def forms(self, incident, data=None):
+    def forms(self, incident: Incident, data: Any = None) -> Parts:
         return {
             "referrals": forms.ReferralFormSet(
                 data,
@@ -602,24 +453,19 @@ class DecisionStep(Step):
             ),
         }
 
-    def titles(self, incident):
+    def titles(self, incident: Incident) -> dict[str, str]:
         return {"referrals": "Referrals and reports", "decision": "Decision"}
 
-    item_titles = {"referrals": "Referral or report"}
-    item_labels = {"referrals": "a referral or report"}
-
-    def context(self, incident):
-        result = result_of(incident)
-        decision = section(incident, "decision")
-        stale = decision is not None and result is not None and decision.assessment_id != result.pk
+    def context(self, incident: Incident) -> dict[str, Any]:
+        result = current_result(incident)
         return {
-            "panel": panel(result),
-            "requirements": referral_requirements(result),
-            "decision_stale": stale,
+            "panel": result_panel(result),
+            "requirements": requirements.referral_requirements(result),
+            "decision_stale": section(incident, "decision") is not None
+            and not requirements.decision_is_current(incident),
         }
 
-    def validate(self, incident, parts, adding=False):
-        result = result_of(incident)
+    def validate(self, incident: Incident, parts: Parts, adding: bool = False) -> None:
         decision = parts["decision"]
         outcome = decision.cleaned_data.get("outcome")
         reasons = (decision.cleaned_data.get("reasons") or "").strip()
@@ -628,8 +474,9 @@ class DecisionStep(Step):
             for f in live_forms(parts["referrals"])
             if f.cleaned_data.get("agency")
         }
-        if outcome == DecisionOutcome.HANDLED_IN_SCHOOL and agencies & AGENCY_REFERRALS:
-            named = ", ".join(sorted(Agency(a).label for a in agencies & AGENCY_REFERRALS))
+        involved = agencies & requirements.AGENCY_REFERRALS
+        if outcome == DecisionOutcome.HANDLED_IN_SCHOOL and involved:
+            named = ", ".join(sorted(Agency(a).label for a in involved))
             decision.add_error(
                 "outcome",
                 f"You recorded a referral ({named}) but chose to handle it in school without "
@@ -639,7 +486,7 @@ class DecisionStep(Step):
             decision.add_error(
                 "outcome", "You chose referred: record the referral below (agency, when, who)."
             )
-        unmet = unmet_requirements(result, agencies)
+        unmet = requirements.unmet_requirements(current_result(incident), agencies)
         # While referrals are still being added, the missing ones may be next; check answers
         # still lists them until they are recorded or the reasons are written.
         if outcome and unmet and not reasons and not adding:
@@ -648,28 +495,25 @@ class DecisionStep(Step):
                 "Write your reasons for not making this referral: " + "; ".join(unmet) + ".",
             )
 
-    def save(self, request, incident, parts):
-        changed = save_formset(parts["referrals"], incident, request.user)
-        changed += save_form(
-            parts["decision"], incident, request.user, assessment=result_of(incident)
+    def changes(self, incident: Incident, parts: Parts) -> StepChanges:
+        return formset_changes(parts["referrals"]) + form_changes(
+            parts["decision"], assessment=current_result(incident)
         )
-        return changed
 
 
 class ParentsStep(Step):
     identifier = "parents"
-    label = "Parents and carers"
     prerequisites = ("disclosure", "people")
     intro = (
         "For each young person: who informed their parents or carers, when and how; or why "
         "informing them would put the child at risk, and with whom that was decided."
     )
 
-    def is_completed(self, incident):
+    def is_completed(self, incident: Incident) -> bool:
         people = incident.young_people.all()
         return bool(people) and all(parent_contact_of(incident, p) for p in people)
 
-    def forms(self, incident, data=None):
+    def forms(self, incident: Incident, data: Any = None) -> Parts:
         return {
             f"yp{person.pk}": forms.ParentContactForm(
                 data,
@@ -680,38 +524,40 @@ class ParentsStep(Step):
             for person in incident.young_people.all()
         }
 
-    def titles(self, incident):
+    def titles(self, incident: Incident) -> dict[str, str]:
         return {f"yp{p.pk}": p.name for p in incident.young_people.all()}
 
-    def save(self, request, incident, parts):
+    def changes(self, incident: Incident, parts: Parts) -> StepChanges:
         people = {f"yp{p.pk}": p for p in incident.young_people.all()}
-        changed: list[str] = []
+        changes = StepChanges()
         for prefix, form in parts.items():
             if form.instance.pk and not form.has_changed():
                 continue
-            changed += save_form(form, incident, request.user, young_person=people[prefix])
-        return sorted(set(changed))
+            changes += form_changes(form, young_person=people[prefix])
+        return changes
 
 
 class FollowUpStep(Step):
     identifier = "follow-up"
-    label = "Deletion, support and containment"
     prerequisites = ("disclosure", "people")
     optional = True
     adds_items = True
+    template_name = "incidents/wizard/follow_up.html"
     intro = (
         "Support and containment actions, each with an owner and a due date; and, where no "
         "agency is involved, young people asked to delete the imagery by a deadline."
     )
+    item_titles = {"actions": "Action", "deletions": "Deletion request"}
+    item_labels = {"actions": "an action", "deletions": "a request to delete the imagery"}
 
-    def is_completed(self, incident):
+    def is_completed(self, incident: Incident) -> bool:
         return (
             self.identifier in saved_steps(incident)
             or bool(incident.deletions.all())
             or bool(incident.actions.all())
         )
 
-    def forms(self, incident, data=None):
+    def forms(self, incident: Incident, data: Any = None) -> Parts:
         kwargs = {"incident": incident}
         return {
             "actions": forms.ActionFormSet(
@@ -722,38 +568,32 @@ class FollowUpStep(Step):
             ),
         }
 
-    def titles(self, incident):
+    def titles(self, incident: Incident) -> dict[str, str]:
         return {
             "actions": "Support and containment actions",
             "deletions": "Deletion of the imagery",
         }
 
-    item_titles = {"actions": "Action", "deletions": "Deletion request"}
-    item_labels = {"actions": "an action", "deletions": "a request to delete the imagery"}
-
-    def context(self, incident):
+    def context(self, incident: Incident) -> dict[str, Any]:
         return {
-            "agency_involved": bool(agencies_referred(incident) & AGENCY_REFERRALS),
+            "agency_involved": bool(agencies_referred(incident) & requirements.AGENCY_REFERRALS),
             "overdue_deletions": [d for d in incident.deletions.all() if d.is_overdue()],
             "overdue_actions": [a for a in incident.actions.all() if a.is_overdue()],
         }
 
-    def save(self, request, incident, parts):
-        return save_formset(parts["actions"], incident, request.user) + save_formset(
-            parts["deletions"], incident, request.user
-        )
+    def changes(self, incident: Incident, parts: Parts) -> StepChanges:
+        return formset_changes(parts["actions"]) + formset_changes(parts["deletions"])
 
 
 class ReviewStep(Step):
     identifier = "review"
-    label = "Review"
     prerequisites = ("disclosure", "people", "initial-review", "risk-assessment", "assessment")
     intro = "Policy Step 8: how the incident was resolved, what the school learned, and policies."
 
-    def is_completed(self, incident):
+    def is_completed(self, incident: Incident) -> bool:
         return section(incident, "review") is not None
 
-    def forms(self, incident, data=None):
+    def forms(self, incident: Incident, data: Any = None) -> Parts:
         return {
             "review": forms.ReviewForm(
                 data,
@@ -763,21 +603,25 @@ class ReviewStep(Step):
             )
         }
 
-    def save(self, request, incident, parts):
-        return save_form(parts["review"], incident, request.user)
+    def changes(self, incident: Incident, parts: Parts) -> StepChanges:
+        return form_changes(parts["review"])
 
 
 class CheckStep(Step):
+    """The whole record, what it still lacks, and the way to sign. It saves nothing."""
+
     identifier = "check"
-    label = "Check answers"
+    template_name = "incidents/wizard/check.html"
+    read_only = True
 
-    def is_completed(self, incident):
-        from incidents.completeness import missing_items
+    def is_completed(self, incident: Incident) -> bool:
+        return not requirements.missing_items(incident)
 
-        return not missing_items(incident)
-
-    def save(self, request, incident, parts):  # pragma: no cover - the check page has no form
-        return []
+    def context(self, incident: Incident) -> dict[str, Any]:
+        return {
+            "missing": requirements.missing_items(incident),
+            "locked": incident.is_locked or incident.status == Status.AWAITING_APPROVAL,
+        }
 
 
 STEPS: tuple[Step, ...] = (
@@ -828,7 +672,7 @@ class Flow:
             if (
                 candidate is not step
                 and not candidate.optional
-                and not (candidate.is_completed(self.incident))
+                and not candidate.is_completed(self.incident)
             ):
                 return candidate
         return target
@@ -839,7 +683,7 @@ class Flow:
                 return step
         return self.applicable[-1]
 
-    def progress(self, current: Step | None) -> list[dict]:
+    def progress(self, current: Step | None) -> list[dict[str, Any]]:
         applicable = set(map(id, self.applicable))
         items = []
         for step in STEPS:
@@ -853,31 +697,3 @@ class Flow:
                 state = "todo"
             items.append({"step": step, "state": state})
         return items
-
-
-# The rules' result, for display ------------------------------------------------------------
-
-
-def panel(result) -> dict | None:
-    """The rules' result in words, for an ``AssessmentResult`` or a ``rules.Assessment``."""
-    if result is None:
-        return None
-    return {
-        "result": result,
-        "category": rules.CATEGORY_LABELS.get(result.category, result.category),
-        "subtype": rules.SUBTYPE_LABELS.get(result.subtype, result.subtype),
-        "mash_referral": result.mash_referral,
-        "criteria": [rules.CRITERION_LABELS.get(c, c) for c in result.mash_criteria],
-        "police": rules.POLICE_LABELS.get(result.police, result.police),
-        "police_level": result.police,
-        "social_care_contact": result.social_care_contact,
-        "seek_advice": result.seek_advice,
-        "reasons": list(result.reasons),
-        "policy": f"{result.policy} ({result.policy_version})",
-        "confirmed_at": getattr(result, "confirmed_at", None),
-        "confirmed_by": getattr(result, "confirmed_by", None),
-        "overridden": getattr(result, "overridden", False),
-        "override_category": rules.CATEGORY_LABELS.get(getattr(result, "override_category", "")),
-        "override_subtype": rules.SUBTYPE_LABELS.get(getattr(result, "override_subtype", "")),
-        "override_reason": getattr(result, "override_reason", ""),
-    }

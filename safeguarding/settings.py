@@ -47,7 +47,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
-    # Before anything reads the body: a request carrying a file is refused unstored (SPEC §2).
+    # Before anything reads the body: a request carrying a file is refused unstored: the product never holds imagery.
     "incidents.security.RefuseFilesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -148,7 +148,7 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
-# No file is ever uploaded (SPEC §2): refuse multipart bodies held in memory beyond a form's size.
+# No file is ever uploaded: refuse multipart bodies held in memory beyond a form's size.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 0
 DATA_UPLOAD_MAX_MEMORY_SIZE = envint("DJANGO_DATA_UPLOAD_MAX_MEMORY_SIZE", 1_000_000)
 

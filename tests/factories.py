@@ -1,6 +1,6 @@
 """Filled records for tests, written straight through the models.
 
-``full_record(school, dsl)`` gives an incident with every section of SPEC §3 filled: the
+``full_record(school, dsl)`` gives an incident with every section of the record filled: the
 disclosure, two young people (an adult on request), the initial review, the risk assessment,
 the rules' result (through ``incidents.assessment.record_assessment``, confirmed by the DSL),
 a viewing log, a device search, the decision with a referral, a contact with the parents of each
@@ -14,7 +14,6 @@ from datetime import date, datetime, timedelta
 
 from django.utils import timezone
 
-from incidents.assessment import record_assessment
 from incidents.models import (
     Action,
     ActionKind,
@@ -46,6 +45,7 @@ from incidents.models import (
     YoungPerson,
 )
 from incidents.services import open_incident
+from incidents.services.records import _record_assessment as record_assessment
 
 DEFAULT_NAMES = ("Amelia Hart", "Ben Cole")
 

@@ -1,4 +1,4 @@
-"""The audit log: append-only in the database, hash-chained, verifiable (SPEC §11)."""
+"""The audit log: append-only in the database, hash-chained, verifiable."""
 
 import pgtrigger
 import pytest
@@ -6,7 +6,14 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, transaction
 
-from incidents.audit import GENESIS_HASH, access_history, log_action, verify_chain
+from incidents.audit import (
+    GENESIS_HASH,
+    AuditAction,
+    UnknownAction,
+    access_history,
+    log_action,
+    verify_chain,
+)
 from incidents.models import AuditEvent
 from tests.conftest import client_login
 
@@ -22,9 +29,9 @@ def postgresql_only():
 @pytest.fixture
 def events(world, incident):
     return [
-        log_action("test.first", user=world.oak_dsl, incident=incident, data={"step": "one"}),
-        log_action("test.second", user=world.oak_head, incident=incident),
-        log_action("test.third", user=world.oak_dsl, school=world.oak),
+        log_action(AuditAction.VIEWED, user=world.oak_dsl, incident=incident, data={"step": "one"}),
+        log_action(AuditAction.EXPORTED, user=world.oak_head, incident=incident),
+        log_action(AuditAction.SCHOOL_SWITCHED, user=world.oak_dsl, school=world.oak),
     ]
 
 
@@ -111,7 +118,9 @@ def test_it_finds_rows_removed_from_the_end_against_an_anchor(events):
 
 def test_it_masks_secrets_in_data(world):
     event = log_action(
-        "test.masked", user=world.oak_dsl, data={"password": "hunter2", "nested": {"code": "1"}}
+        AuditAction.SECOND_FACTOR_FAILED,
+        user=world.oak_dsl,
+        data={"password": "hunter2", "nested": {"code": "1"}},
     )
     event.refresh_from_db()
     assert event.data == {"password": "********", "nested": {"code": "********"}}
@@ -144,8 +153,12 @@ def test_it_logs_refused_access_within_the_school(client, world, incident):
 
 def test_it_gives_a_records_access_history_newest_first(events, incident):
     history = access_history(incident)
-    assert [e.action for e in history] == ["test.second", "test.first", "incident.opened"]
-    assert history[0].label == "test.second"
+    assert [e.action for e in history] == [
+        "incident.exported",
+        "incident.viewed",
+        "incident.opened",
+    ]
+    assert history[0].label == "Exported the record"
 
 
 @pytest.mark.parametrize("who", ["oak_dsl", "oak_head"])
@@ -171,8 +184,8 @@ def test_it_verifies_a_record_from_the_command_line(world):
     from tests.factories import full_record
 
     record = full_record(world.oak, world.oak_dsl, viewing_complete=True)
+    from incidents.digest import record_digest
     from incidents.models import Signature
-    from incidents.signing import record_digest
 
     Signature.objects.create(
         incident=record,
@@ -206,7 +219,7 @@ def test_it_keeps_one_chain_when_people_act_at_the_same_moment():
             start.wait()
             for i in range(15):
                 with transaction.atomic():
-                    log_action(f"test.concurrent_{n}", data={"i": i})
+                    log_action(AuditAction.SEARCHED, data={"writer": n, "i": i})
         finally:
             connections.close_all()
 
@@ -218,3 +231,14 @@ def test_it_keeps_one_chain_when_people_act_at_the_same_moment():
     report = verify_chain()
     assert report.count == 60
     assert report.intact, report.problems
+
+
+def test_it_refuses_an_action_the_product_does_not_define(world):
+    with pytest.raises(UnknownAction, match="incident.signed"):
+        log_action("incident.signed", user=world.oak_dsl)
+    assert not AuditEvent.objects.exists()
+
+
+def test_it_labels_every_action_in_words():
+    for action in AuditAction:
+        assert action.label and action.label != action.value

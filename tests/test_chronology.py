@@ -1,4 +1,4 @@
-"""The record's chronology (issue 4, part B; SPEC §3, §12)."""
+"""The record's chronology."""
 
 from datetime import timedelta
 
@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from incidents.chronology import chronology
 from incidents.models import Addendum, Signature, SignatureKind
-from incidents.record import load_record
+from incidents.record import load_reference
 from tests.conftest import client_login
 from tests.factories import full_record
 
@@ -24,7 +24,7 @@ def position(entries, start):
 
 def test_it_lists_every_dated_entry_in_order(world):
     incident = full_record(world.oak, world.oak_dsl, with_adult=True, deletion_overdue=True)
-    entries = chronology(load_record(incident.reference))
+    entries = chronology(load_reference(incident.reference))
     assert [e.at for e in entries] == sorted(e.at for e in entries)
     expected = [
         "Incident happened",
@@ -56,7 +56,7 @@ def test_it_lists_every_dated_entry_in_order(world):
 
 def test_it_puts_what_happened_before_what_followed(world):
     incident = full_record(world.oak, world.oak_dsl)
-    entries = chronology(load_record(incident.reference))
+    entries = chronology(load_reference(incident.reference))
     order = [
         "Incident happened",
         "Concern first disclosed",
@@ -73,7 +73,7 @@ def test_it_puts_what_happened_before_what_followed(world):
 
 def test_it_marks_day_only_entries_and_overdue_ones(world):
     incident = full_record(world.oak, world.oak_dsl, deletion_overdue=True, action_overdue=True)
-    entries = chronology(load_record(incident.reference))
+    entries = chronology(load_reference(incident.reference))
     meeting = entries[position(entries, "Initial review meeting")]
     assert meeting.date_only
     assert not entries[position(entries, "Imagery viewed")].date_only
@@ -104,20 +104,20 @@ def test_it_includes_signoff_signatures_and_addenda(world):
     Addendum.objects.create(
         incident=incident, text="Later fact.", author=world.oak_dsl, created_at=later
     )
-    entries = chronology(load_record(incident.reference))
+    entries = chronology(load_reference(incident.reference))
     assert "Non-referral decision signed off by the headteacher" in labels(entries)
     assert labels(entries)[-2:] == ["Signed by the DSL", "Addendum added"]
     assert entries[-1].by == "Oak Dsl"
 
 
 def test_it_makes_no_query_of_its_own(world, django_assert_num_queries):
-    incident = load_record(full_record(world.oak, world.oak_dsl, with_adult=True).reference)
+    incident = load_reference(full_record(world.oak, world.oak_dsl, with_adult=True).reference)
     with django_assert_num_queries(0):
         chronology(incident)
 
 
 def test_it_works_on_a_record_with_only_its_opening(world, incident):
-    entries = chronology(load_record(incident.reference))
+    entries = chronology(load_reference(incident.reference))
     assert labels(entries) == [
         "Incident happened (as far as is known)",
         "Concern first disclosed",
@@ -130,5 +130,5 @@ def test_it_is_shown_on_the_record_page(client, world):
     client_login(client, world.oak_dsl)
     response = client.get(f"/incidents/{incident.reference}/")
     shown = response.context["chronology"]
-    assert labels(shown) == labels(chronology(load_record(incident.reference)))
+    assert labels(shown) == labels(chronology(load_reference(incident.reference)))
     assert "Device searched: Mobile phone" in response.content.decode()

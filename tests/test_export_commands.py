@@ -1,4 +1,4 @@
-"""`manage.py export_record` and `manage.py inspection_pack` (SPEC §12), audited (SPEC §11)."""
+"""`manage.py export_record` and `manage.py inspection_pack`, audited."""
 
 import csv
 import io

@@ -1,4 +1,4 @@
-"""The inspection record of one incident as PDF/A (SPEC §12), and its export from the record."""
+"""The inspection record of one incident as PDF/A, and its export from the record."""
 
 import io
 import re
@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
+from incidents.digest import record_digest
 from incidents.export import render_record_pdf, renderer
 from incidents.export.pdf import DRAFT_MARK, STATIC_DIR, ResourceRefused, StaticOnlyFetcher
 from incidents.models import (
@@ -21,7 +22,7 @@ from incidents.models import (
     SignatureKind,
     Status,
 )
-from incidents.signing import add_addendum, record_digest
+from incidents.services import add_addendum
 from tests.conftest import client_login, fresh_totp_code, new_incident, totp_device
 from tests.factories import full_record
 
@@ -101,7 +102,7 @@ def test_it_shows_every_section_signatures_and_digests(approved):
     text = "\n".join(pages_of(content))
     flat_text = flat(text)
     positions = [text.index(heading) for heading in SECTIONS]
-    assert positions == sorted(positions), "the sections come in the order of SPEC §12"
+    assert positions == sorted(positions), "the sections come in the order an inspector reads them"
     for signature in approved.test_signatures:
         assert signature.signer_name in text
         assert flat(signature.meaning) in flat(text)
@@ -158,7 +159,7 @@ def test_it_flags_a_missing_safeguard(world):
 def test_it_flags_a_record_changed_since_it_was_signed(world):
     incident = full_record(world.oak, world.oak_dsl, status=Status.AWAITING_APPROVAL)
     sign(incident, world.oak_dsl, SignatureKind.SIGNED, Role.DSL, "I confirm this record.")
-    Review.objects.filter(incident=incident).update(outcome="Changed after signing.")
+    Review.objects.filter(incident=incident).update(outcome="Changed after services.")
     text = "\n".join(pages_of(render_record_pdf(incident)[2]))
     assert "NOT intact" in text
 

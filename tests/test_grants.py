@@ -1,4 +1,4 @@
-"""A DSL grants a named deputy DSL access to one incident, and revokes it (SPEC §1)."""
+"""A DSL grants a named deputy DSL access to one incident, and revokes it."""
 
 import pytest
 

@@ -1,4 +1,4 @@
-"""The headteacher's queue at /headteacher/ (issue 4, part B; SPEC §8, §10)."""
+"""The headteacher's queue at /headteacher/."""
 
 import pytest
 from django.db import connection

@@ -8,8 +8,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from guardian.shortcuts import assign_perm
 
-from incidents.assessment import record_assessment
 from incidents.models import InitialReview, Status
+from incidents.services.records import _record_assessment as record_assessment
 from tests.conftest import client_login, new_incident
 from tests.factories import full_record
 

@@ -1,4 +1,4 @@
-"""The school's inspection pack (SPEC §12; Wolverhampton "Recording incidents")."""
+"""The school's inspection pack."""
 
 import csv
 import io
@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
-from incidents.audit import log_action
+from incidents.audit import AuditAction, log_action
 from incidents.export.pack import (
     CSV_COLUMNS,
     _cell,
@@ -20,7 +20,6 @@ from incidents.export.pack import (
 )
 from incidents.middleware import SESSION_KEY
 from incidents.models import AuditEvent, DecisionOutcome
-from incidents.wizard import STEP_SAVED
 from tests.conftest import client_login
 from tests.factories import full_record
 
@@ -51,7 +50,9 @@ def records(world):
         decided_at=now - timedelta(hours=1),
     )
     # The DSL's first save in the wizard, now, is the DSL review (before the next day's meeting).
-    log_action(STEP_SAVED, user=world.oak_dsl, incident=referred, data={"step": "disclosure"})
+    log_action(
+        AuditAction.STEP_SAVED, user=world.oak_dsl, incident=referred, data={"step": "disclosure"}
+    )
     handled = full_record(
         world.oak,
         world.oak_dsl,

@@ -1,4 +1,4 @@
-"""An approved record is locked in the database itself (SPEC §10; PostgreSQL triggers).
+"""An approved record is locked in the database itself.
 
 Each change is tried inside its own savepoint, so the refused statement does not spoil the
 test's transaction.
@@ -157,7 +157,13 @@ def test_it_never_updates_or_deletes_a_signature(open_record, world):
 
 def test_it_refuses_in_the_service_layer_first(approved):
     with pytest.raises(services.RecordLocked, match="approved and locked"):
-        services.ensure_editable(approved)
+        services.save_step(
+            incident=approved,
+            user=approved.reported_by,
+            step="review",
+            expected_version=approved.version,
+            changes=services.StepChanges(fields=["outcome"]),
+        )
 
 
 def test_it_keeps_the_history_of_changes_append_only(open_record):

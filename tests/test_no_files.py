@@ -1,4 +1,4 @@
-"""No imagery, ever: no file field anywhere, and a request carrying a file is refused (SPEC §2)."""
+"""No imagery, ever: no file field anywhere, and a request carrying a file is refused."""
 
 import importlib
 import inspect

@@ -1,6 +1,6 @@
 """Every URL × every kind of person × GET and POST, with the status each must get (STYLE 6).
 
-SPEC §1: staff never read records; a deputy DSL acts only on an incident they were granted;
+staff never read records; a deputy DSL acts only on an incident they were granted;
 the DSL edits and signs; the headteacher reads and approves; the trust lead reads and never
 edits; the system administrator has no access to incident content. Outside the incident's
 school: 404, never 403.

@@ -1,4 +1,4 @@
-"""The record page at /incidents/<reference>/ (issue 4, part B; SPEC §3)."""
+"""The record page at /incidents/<reference>/."""
 
 import pytest
 from django.db import connection
@@ -18,7 +18,7 @@ from incidents.models import (
     Status,
     YoungPerson,
 )
-from incidents.record import load_record
+from incidents.record import load_reference
 from tests.conftest import client_login
 from tests.factories import full_record
 
@@ -251,7 +251,7 @@ def test_it_runs_the_same_queries_however_large_the_record_and_the_school(
 
 
 def test_the_partial_links_each_section_to_its_step_only_when_asked(world, record):
-    incident = load_record(record.reference)
+    incident = load_reference(record.reference)
     plain = render_to_string("incidents/_record_sections.html", {"incident": incident})
     assert ">Change<" not in plain
     with_links = render_to_string(
@@ -305,7 +305,7 @@ def test_it_shows_the_result_the_decision_was_made_against(client, world):
 
 def test_it_takes_the_decisions_result_and_the_reporter_from_what_it_loaded(world):
     incident = full_record(world.oak, world.oak_dsl)
-    record = load_record(incident.reference)
+    record = load_reference(incident.reference)
     with CaptureQueriesContext(connection) as queries:
         assert record.decision.assessment in list(record.assessment_results.all())
         assert record.reported_by.pk == incident.reported_by_id

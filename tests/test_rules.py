@@ -1,4 +1,4 @@
-"""The rules module (SPEC §4) against the policies it encodes. Pure Python: no database."""
+"""The rules module against the policies it encodes. Pure Python: no database."""
 
 from __future__ import annotations
 

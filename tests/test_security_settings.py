@@ -132,7 +132,7 @@ def test_it_sends_the_hardening_headers(client, db, header):
 
 
 def test_it_never_puts_a_search_in_the_address(client, world):
-    # No personal data in URLs: the search form posts (SPEC §1, issue 5).
+    # No personal data in URLs: the search form posts.
     client_login(client, world.oak_dsl)
     body = client.get("/incidents/").content.decode()
     forms = re.findall(r"<form[^>]*>", body)

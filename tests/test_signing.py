@@ -1,10 +1,10 @@
-"""Signing, approval, sending back, non-referral sign-off and addenda (SPEC §8, §10)."""
+"""Signing, approval, sending back, non-referral sign-off and addenda."""
 
 import json
 
 import pytest
 
-from incidents import signing
+from incidents import digest, services
 from incidents.access import GRANT_CODENAME
 from incidents.models import (
     AuditEvent,
@@ -24,11 +24,11 @@ def code(user):
 
 
 def sign(incident, user, password):
-    return signing.sign_record(incident, user, password, code(user))
+    return services.sign_record(incident, user, password, code(user))
 
 
 def approve(incident, user, password, **kwargs):
-    return signing.approve_record(incident, user, password, code(user), **kwargs)
+    return services.approve_record(incident, user, password, code(user), **kwargs)
 
 
 @pytest.fixture
@@ -52,7 +52,7 @@ def test_it_signs_a_complete_record_with_who_role_time_meaning_and_digest(world,
     assert signature.signer_name == "Oak Dsl"
     assert signature.role == Role.DSL
     assert signature.meaning.startswith("I confirm this record is complete and accurate")
-    assert signature.digest == signing.record_digest(record)
+    assert signature.digest == digest.record_digest(record)
     assert signature.signed_at.utcoffset().total_seconds() == 0
     event = AuditEvent.objects.filter(action="record.signed").get()
     assert event.incident == record and event.data["signature_id"] == signature.pk
@@ -60,7 +60,7 @@ def test_it_signs_a_complete_record_with_who_role_time_meaning_and_digest(world,
 
 def test_it_refuses_to_sign_a_record_with_missing_items(world):
     incomplete = full_record(world.oak, world.oak_dsl, viewing_complete=False)
-    with pytest.raises(signing.RecordIncomplete) as refused:
+    with pytest.raises(services.RecordIncomplete) as refused:
         sign(incomplete, world.oak_dsl, world.password)
     assert any("viewing log" in item.message for item in refused.value.items)
     incomplete.refresh_from_db()
@@ -69,7 +69,7 @@ def test_it_refuses_to_sign_a_record_with_missing_items(world):
 
 
 def test_it_refuses_a_wrong_password_and_audits_it(world, record):
-    with pytest.raises(signing.WrongCredentials):
+    with pytest.raises(services.WrongCredentials):
         sign(record, world.oak_dsl, "not-my-password")
     record.refresh_from_db()
     assert record.status == Status.UNDER_REVIEW
@@ -81,22 +81,22 @@ def test_it_refuses_a_wrong_password_and_audits_it(world, record):
 
 def test_it_refuses_a_wrong_code(world, record):
     totp_device(world.oak_dsl)
-    with pytest.raises(signing.WrongCredentials):
-        signing.sign_record(record, world.oak_dsl, world.password, "000000")
+    with pytest.raises(services.WrongCredentials):
+        services.sign_record(record, world.oak_dsl, world.password, "000000")
     assert not record.signatures.exists()
 
 
 def test_it_refuses_a_code_already_used(world, record):
     used = code(world.oak_dsl)
-    signing.sign_record(record, world.oak_dsl, world.password, used)
+    services.sign_record(record, world.oak_dsl, world.password, used)
     other = full_record(world.oak, world.oak_dsl, viewing_complete=True)
-    with pytest.raises(signing.WrongCredentials):
-        signing.sign_record(other, world.oak_dsl, world.password, used)
+    with pytest.raises(services.WrongCredentials):
+        services.sign_record(other, world.oak_dsl, world.password, used)
 
 
 @pytest.mark.parametrize("who", ["oak_staff", "oak_deputy", "oak_head", "trust_lead", "riv_dsl"])
 def test_it_lets_only_the_dsl_or_a_granted_deputy_sign(world, record, who):
-    with pytest.raises(signing.NotAllowed):
+    with pytest.raises(services.NotAllowed):
         sign(record, getattr(world, who), world.password)
     assert not record.signatures.exists()
 
@@ -114,7 +114,7 @@ def test_it_approves_and_locks_a_signed_record(world, signed):
     signed.refresh_from_db()
     assert signed.status == Status.APPROVED and signed.is_locked
     assert signature.kind == SignatureKind.APPROVED and signature.role == Role.HEADTEACHER
-    assert signature.digest == signing.record_digest(signed)
+    assert signature.digest == digest.record_digest(signed)
     assert AuditEvent.objects.filter(action="record.approved", incident=signed).exists()
 
 
@@ -125,7 +125,7 @@ def test_it_refuses_approval_by_the_signer(world):
     Membership.objects.create(user=world.oak_dsl, school=world.oak, role=Role.HEADTEACHER)
     record = full_record(world.oak, world.oak_dsl, viewing_complete=True)
     sign(record, world.oak_dsl, world.password)
-    with pytest.raises(signing.SamePerson):
+    with pytest.raises(services.SamePerson):
         approve(record, world.oak_dsl, world.password)
     record.refresh_from_db()
     assert record.status == Status.AWAITING_APPROVAL
@@ -133,17 +133,17 @@ def test_it_refuses_approval_by_the_signer(world):
 
 @pytest.mark.parametrize("who", ["oak_dsl", "oak_deputy", "trust_lead", "riv_head"])
 def test_it_lets_only_the_schools_headteacher_approve(world, signed, who):
-    with pytest.raises(signing.NotAllowed):
+    with pytest.raises(services.NotAllowed):
         approve(signed, getattr(world, who), world.password)
 
 
 def test_it_refuses_to_approve_an_unsigned_record(world, record):
-    with pytest.raises(signing.WrongStatus):
+    with pytest.raises(services.WrongStatus):
         approve(record, world.oak_head, world.password)
 
 
 def test_it_refuses_approval_with_a_wrong_password(world, signed):
-    with pytest.raises(signing.WrongCredentials):
+    with pytest.raises(services.WrongCredentials):
         approve(signed, world.oak_head, "wrong-password-1234")
     signed.refresh_from_db()
     assert signed.status == Status.AWAITING_APPROVAL
@@ -153,13 +153,13 @@ def test_it_refuses_approval_with_a_wrong_password(world, signed):
 
 
 def test_it_refuses_approval_when_the_record_changed_after_signing(world, signed):
-    Disclosure.objects.filter(incident=signed).update(account="Changed after signing.")
-    with pytest.raises(signing.ChangedSinceSigned):
+    Disclosure.objects.filter(incident=signed).update(account="Changed after services.")
+    with pytest.raises(services.ChangedSinceSigned):
         approve(signed, world.oak_head, world.password)
 
 
 def test_it_sends_a_record_back_with_a_reason(world, signed):
-    signature = signing.send_back(signed, world.oak_head, "The parents section is thin.")
+    signature = services.send_back(signed, world.oak_head, "The parents section is thin.")
     signed.refresh_from_db()
     assert signed.status == Status.UNDER_REVIEW
     assert signature.kind == SignatureKind.SENT_BACK
@@ -173,7 +173,7 @@ def test_it_sends_a_record_back_with_a_reason(world, signed):
 
 def test_it_needs_a_reason_to_send_back(world, signed):
     with pytest.raises(ServiceError, match="Say why"):
-        signing.send_back(signed, world.oak_head, "   ")
+        services.send_back(signed, world.oak_head, "   ")
 
 
 def test_it_needs_the_non_referral_sign_off_to_approve_a_non_referral(world):
@@ -181,7 +181,7 @@ def test_it_needs_the_non_referral_sign_off_to_approve_a_non_referral(world):
         world.oak, world.oak_dsl, viewing_complete=True, outcome=DecisionOutcome.HANDLED_IN_SCHOOL
     )
     sign(record, world.oak_dsl, world.password)
-    with pytest.raises(signing.NonReferralSignOffNeeded):
+    with pytest.raises(services.NonReferralSignOffNeeded):
         approve(record, world.oak_head, world.password)
     record.refresh_from_db()
     assert record.status == Status.AWAITING_APPROVAL
@@ -198,13 +198,13 @@ def test_it_signs_off_a_non_referral_before_approval(world):
     record = full_record(
         world.oak, world.oak_dsl, viewing_complete=True, outcome=DecisionOutcome.HANDLED_IN_SCHOOL
     )
-    signature = signing.sign_off_non_referral(
+    signature = services.sign_off_non_referral(
         record, world.oak_head, world.password, code(world.oak_head)
     )
     assert signature.kind == SignatureKind.NON_REFERRAL_SIGNOFF
     record.decision.refresh_from_db()
     assert record.decision.headteacher_signoff_at is not None
-    assert not signing.needs_non_referral_signoff(record)
+    assert not services.needs_non_referral_signoff(record)
     sign(record, world.oak_dsl, world.password)
     approve(record, world.oak_head, world.password)
     record.refresh_from_db()
@@ -212,13 +212,13 @@ def test_it_signs_off_a_non_referral_before_approval(world):
 
 
 def test_it_refuses_a_non_referral_sign_off_when_the_decision_is_to_refer(world, record):
-    with pytest.raises(signing.WrongStatus):
-        signing.sign_off_non_referral(record, world.oak_head, world.password, code(world.oak_head))
+    with pytest.raises(services.WrongStatus):
+        services.sign_off_non_referral(record, world.oak_head, world.password, code(world.oak_head))
 
 
 def test_it_adds_a_signed_addendum_to_an_approved_record(world, signed):
     approve(signed, world.oak_head, world.password)
-    addendum = signing.add_addendum(
+    addendum = services.add_addendum(
         signed,
         world.oak_dsl,
         "The police confirmed no further action on 3 November.",
@@ -226,18 +226,18 @@ def test_it_adds_a_signed_addendum_to_an_approved_record(world, signed):
         code(world.oak_dsl),
     )
     assert addendum.signature.kind == SignatureKind.ADDENDUM
-    assert addendum.signature.digest == signing.record_digest(signed)
-    assert signing.verify(signed).intact is True
+    assert addendum.signature.digest == digest.record_digest(signed)
+    assert digest.verify(signed).intact is True
     assert AuditEvent.objects.filter(action="record.addendum_added").exists()
 
 
 def test_it_refuses_an_addendum_before_approval(world, signed):
-    with pytest.raises(signing.WrongStatus):
-        signing.add_addendum(signed, world.oak_dsl, "Later.", world.password, code(world.oak_dsl))
+    with pytest.raises(services.WrongStatus):
+        services.add_addendum(signed, world.oak_dsl, "Later.", world.password, code(world.oak_dsl))
 
 
 def test_it_serialises_the_record_as_sorted_compact_json_with_utc_times(world, record):
-    data = signing.canonical_content(record)
+    data = digest.canonical_content(record)
     parsed = json.loads(data)
     assert (
         data
@@ -251,27 +251,27 @@ def test_it_serialises_the_record_as_sorted_compact_json_with_utc_times(world, r
 
 
 def test_it_gives_the_same_digest_for_the_same_content(world, record):
-    assert signing.record_digest(record) == signing.record_digest(record)
-    assert len(signing.record_digest(record)) == 64
+    assert digest.record_digest(record) == digest.record_digest(record)
+    assert len(digest.record_digest(record)) == 64
 
 
 def test_it_detects_a_one_byte_change_to_signed_content(world, signed):
-    assert signing.verify(signed).intact is True
+    assert digest.verify(signed).intact is True
     account = Disclosure.objects.get(incident=signed).account
     Disclosure.objects.filter(incident=signed).update(account=account[:-1] + "!")
-    result = signing.verify(signed)
+    result = digest.verify(signed)
     assert result.intact is False
     assert "NOT intact" in result.message
 
 
 def test_it_says_an_unsigned_record_has_nothing_to_verify(world, record):
-    assert signing.verify(record).intact is None
+    assert digest.verify(record).intact is None
 
 
 def test_it_expects_changes_to_a_record_sent_back(world, signed):
-    signing.send_back(signed, world.oak_head, "Add the second parent contact.")
+    services.send_back(signed, world.oak_head, "Add the second parent contact.")
     signed.refresh_from_db()
     Disclosure.objects.filter(incident=signed).update(platforms="Snapchat and WhatsApp")
-    result = signing.verify(signed)
+    result = digest.verify(signed)
     assert result.intact is False
     assert "being written again" in result.message

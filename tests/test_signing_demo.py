@@ -7,9 +7,9 @@ import pytest
 from django.core.management import call_command
 from django_otp.oath import totp
 
+from incidents.digest import verify
 from incidents.management.commands.seed_demo import DEMO_PASSWORD, DEMO_TOTP_SECRET
 from incidents.models import Incident, Status
-from incidents.signing import verify
 
 
 @pytest.fixture

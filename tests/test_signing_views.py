@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from incidents import signing
+from incidents import services
 from incidents.models import AuditEvent, DecisionOutcome, Disclosure, Status
 from tests.conftest import client_login, fresh_totp_code, totp_device
 from tests.factories import full_record
@@ -24,7 +24,7 @@ def record(world):
 
 @pytest.fixture
 def signed(world, record):
-    signing.sign_record(record, world.oak_dsl, world.password, **_code(world.oak_dsl))
+    services.sign_record(record, world.oak_dsl, world.password, **_code(world.oak_dsl))
     record.refresh_from_db()
     return record
 
@@ -95,7 +95,7 @@ def test_it_asks_the_headteacher_to_sign_off_a_non_referral_with_approval(client
     record = full_record(
         world.oak, world.oak_dsl, viewing_complete=True, outcome=DecisionOutcome.HANDLED_IN_SCHOOL
     )
-    signing.sign_record(record, world.oak_dsl, world.password, **_code(world.oak_dsl))
+    services.sign_record(record, world.oak_dsl, world.password, **_code(world.oak_dsl))
     client_login(client, world.oak_head)
     response = client.post(url("incident_approve", record), creds(world.oak_head, world.password))
     assert "tick this box to sign it off" in response.content.decode()
@@ -138,7 +138,7 @@ def test_it_signs_off_a_non_referral_from_its_page(client, world):
 
 
 def test_it_adds_an_addendum_from_the_page(client, world, signed):
-    signing.approve_record(signed, world.oak_head, world.password, **_code(world.oak_head))
+    services.approve_record(signed, world.oak_head, world.password, **_code(world.oak_head))
     client_login(client, world.oak_dsl)
     response = client.post(
         url("incident_addendum", signed),

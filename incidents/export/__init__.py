@@ -1,4 +1,4 @@
-"""Exports of the record (SPEC §12): one incident as PDF, and the school's inspection pack."""
+"""Exports of the record: one incident as PDF, and the school's inspection pack."""
 
 from incidents.export.pack import (
     build_pack,

@@ -1,4 +1,4 @@
-"""The school's inspection pack over a date range: a PDF and a CSV of the same rows (SPEC §12).
+"""The school's inspection pack over a date range: a PDF and a CSV of the same rows.
 
 It answers the questions Ofsted asks of safeguarding records, as the Wolverhampton guidance
 lists them under "Recording incidents": are records up to date and complete; do they show
@@ -7,8 +7,8 @@ up with agencies; and (the guidance's last paragraph) a decision not to refer wi
 signed off by the headteacher. One row per incident, identified by its reference only: the
 pack names no child.
 
-Every incident is loaded by ``incidents.record.record_queryset`` in one go, so the pack costs
-the same number of queries for three incidents or three hundred.
+Every incident is loaded by ``incidents.record.with_lists`` in one go, so the pack costs the
+same number of queries for three incidents or three hundred.
 """
 
 import csv
@@ -21,16 +21,16 @@ from datetime import date, datetime, time, timedelta
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
-from incidents import rules, wizard
-from incidents.audit import log_action
-from incidents.completeness import missing_items
+from incidents import record
+from incidents.audit import AuditAction, log_action
+from incidents.display import effective_category
 from incidents.export.pdf import PDF_CONTENT_TYPE, render_pdf
 from incidents.models import AuditEvent, DecisionOutcome, Incident, School, Status
-from incidents.record import current_result, record_queryset, section
+from incidents.record import current_result, section
+from incidents.requirements import AGENCY_REFERRALS, missing_items
 
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 FORMATS = ("pdf", "csv")
-NOT_ASSESSED = "Not yet assessed"
 
 
 @dataclass
@@ -169,43 +169,26 @@ def dsl_review_at(incident: Incident) -> tuple[datetime | None, bool]:
     return saved, False
 
 
-def _effective_category(result) -> tuple[str, str]:
-    if result is None:
-        return NOT_ASSESSED, ""
-    if result.overridden:
-        category, subtype = result.override_category, result.override_subtype
-    else:
-        category, subtype = result.category, result.subtype
-    return (
-        rules.CATEGORY_LABELS.get(category, category),
-        rules.SUBTYPE_LABELS.get(subtype, subtype),
-    )
-
-
 def _since(start: datetime, end: datetime | None) -> timedelta | None:
     return None if end is None else end - start
 
 
 def pack_row(incident: Incident, today: date) -> PackRow:
     result = current_result(incident)
-    # missing_items reads the current result through the wizard's per-record cache; the
-    # result is prefetched here, so hand it over rather than query for it once per incident.
-    incident._current_result = result
     decision = section(incident, "decision")
     referrals = list(incident.referrals.all())
-    agency_referrals = [r for r in referrals if r.agency in wizard.AGENCY_REFERRALS]
+    agency_referrals = [r for r in referrals if r.agency in AGENCY_REFERRALS]
     referral_at = min((r.made_at for r in agency_referrals), default=None)
     review_at, review_is_meeting = dsl_review_at(incident)
     review = section(incident, "initial_review")
-    category, subtype = _effective_category(result)
+    category, subtype = effective_category(result)
     actions = list(incident.actions.all())
     signed_off = None
     if decision is not None and decision.outcome == DecisionOutcome.HANDLED_IN_SCHOOL:
         signed_off = decision.headteacher_signoff_at is not None
     steps = []
     for item in missing_items(incident):
-        step = wizard.get_step(item.step)
-        label = step.label if step is not None else item.step
+        label = record.PARTS[item.step]
         if label not in steps:
             steps.append(label)
     return PackRow(
@@ -243,12 +226,12 @@ def pack_row(incident: Incident, today: date) -> PackRow:
 def pack_incidents(school: School, start: date, end: date):
     """The school's incidents first disclosed between ``start`` and ``end`` (inclusive)."""
     first_save = (
-        AuditEvent.objects.filter(incident=OuterRef("pk"), action=wizard.STEP_SAVED)
+        AuditEvent.objects.filter(incident=OuterRef("pk"), action=AuditAction.STEP_SAVED)
         .order_by("at")
         .values("at")[:1]
     )
     return (
-        record_queryset()
+        record.with_lists(Incident.objects.all())
         .filter(school=school, disclosed_at__date__gte=start, disclosed_at__date__lte=end)
         .annotate(first_saved_at=Subquery(first_save))
         .order_by("disclosed_at", "pk")
@@ -388,7 +371,7 @@ def render_inspection_pack(pack: Pack, fmt: str) -> tuple[str, str, bytes]:
 def export_inspection_pack(
     school: School, start: date, end: date, fmt: str, *, request=None, user=None, via="web"
 ) -> tuple[str, str, bytes]:
-    """Build and render the pack, then write the audit event of its export (SPEC §11)."""
+    """Build and render the pack, then write the audit event of its export."""
     pack = build_pack(school, start, end)
     filename, content_type, content = render_inspection_pack(pack, fmt)
     data = {
@@ -400,6 +383,6 @@ def export_inspection_pack(
     if via != "web":
         data["via"] = via
     log_action(
-        "school.inspection_pack_exported", request=request, user=user, school=school, data=data
+        AuditAction.INSPECTION_PACK_EXPORTED, request=request, user=user, school=school, data=data
     )
     return filename, content_type, content

@@ -1,4 +1,4 @@
-"""PDF output of the record (SPEC §12): made to last and rendered without the network.
+"""PDF output of the record: made to last and rendered without the network.
 
 One ``PdfRenderer`` per process, built on first use, keeps WeasyPrint's font configuration
 and the parsed print stylesheet between renders, so an export pays only for its own layout.
@@ -18,12 +18,12 @@ from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from incidents import rules
-from incidents.audit import label, log_action
+from incidents import record, rules
+from incidents.audit import AuditAction, label, log_action
 from incidents.chronology import chronology
+from incidents.digest import verify
 from incidents.models import AuditEvent, Incident, Status
-from incidents.record import current_result, fact_rows, load_record, risk_rows, section
-from incidents.signing import verify
+from incidents.record import current_result, fact_rows, risk_rows, section
 
 STATIC_DIR = Path(settings.BASE_DIR) / "static"
 STATIC_BASE_URL = STATIC_DIR.as_uri() + "/"
@@ -140,11 +140,12 @@ def access_history(incident: Incident) -> list[AuditEvent]:
 
 
 def record_context(incident: Incident, *, exported_by=None) -> dict:
-    """What ``templates/export/record.html`` shows, from a record loaded by ``load_record``."""
+    """What ``templates/export/record.html`` shows, from a record loaded by ``record.load``."""
     decision = section(incident, "decision")
     current = current_result(incident)
     # The result the decision was made against is the one that matters to an inspector
-    # (SPEC §8); a later result, if the facts changed after the decision, is shown beside it.
+    # (docs/policy.md#decision-and-referrals); a later result, if the facts changed after the
+    # decision, is shown beside it.
     decided_on = decision.assessment if decision is not None else None
     result = decided_on or current
     later_result = current if decided_on is not None and current.pk != decided_on.pk else None
@@ -168,8 +169,8 @@ def record_context(incident: Incident, *, exported_by=None) -> dict:
         "searches": [(s, s.missing_safeguards()) for s in incident.device_searches.all()],
         "today": timezone.localdate(),
         "access_history": access_history(incident),
-        # SPEC §10: whoever holds the paper can see whether the record still matched its
-        # latest signature when it was exported.
+        # Whoever holds the paper can see whether the record still matched its latest
+        # signature when it was exported.
         "verification": verify(incident),
         "exported_at": timezone.now().replace(microsecond=0),
         "exported_by": exported_by,
@@ -196,19 +197,19 @@ def render_record_pdf(incident: Incident, *, exported_by=None) -> tuple[str, str
 
     Authorise before calling (``access.get_incident_for_user``); this loads and renders only.
     """
-    record = load_record(incident)
-    content = render_pdf("export/record.html", record_context(record, exported_by=exported_by))
-    return record_filename(record), PDF_CONTENT_TYPE, content
+    loaded = record.load(record.incidents().select_related("school__trust").get(pk=incident.pk))
+    content = render_pdf("export/record.html", record_context(loaded, exported_by=exported_by))
+    return record_filename(loaded), PDF_CONTENT_TYPE, content
 
 
 def export_record(incident: Incident, *, request=None, user=None, via: str = "web"):
-    """Render the record and write the audit event of its export (SPEC §11)."""
+    """Render the record and write the audit event of its export."""
     exported_by = user or (request.user if request is not None else None)
     filename, content_type, content = render_record_pdf(incident, exported_by=exported_by)
     data = {"format": "pdf"}
     if via != "web":
         data["via"] = via
-    log_action("incident.exported", request=request, user=user, incident=incident, data=data)
+    log_action(AuditAction.EXPORTED, request=request, user=user, incident=incident, data=data)
     return filename, content_type, content
 
 

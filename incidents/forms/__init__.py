@@ -1,1 +1,1 @@
-"""Forms of the concern report and the DSL's wizard (SPEC §3, §13)."""
+"""Forms of the concern report and the DSL's wizard."""

@@ -1,4 +1,4 @@
-"""Widgets and date checks shared by every form of the record (SPEC §13: impossible dates)."""
+"""Widgets and date checks shared by every form of the record: an impossible date is caught."""
 
 from datetime import date, datetime, timedelta
 
@@ -59,9 +59,3 @@ def check_not_before(form: forms.Form, field: str, earliest, message: str) -> No
         return
     if day_of(value) < day_of(earliest):
         form.add_error(field, message)
-
-
-def date_text(value) -> str:
-    if isinstance(value, datetime):
-        return f"{timezone.localtime(value):%-d %B %Y %H:%M}"
-    return f"{value:%-d %B %Y}"

@@ -1,14 +1,14 @@
-"""The disclosure: reported by any member of staff, completed by the DSL (SPEC §3.1)."""
+"""The disclosure: reported by any member of staff, completed by the DSL."""
 
 from django import forms
 from django.utils import timezone
 
+from incidents.display import date_text
 from incidents.forms.common import (
     DateInput,
     DateTimeInput,
     check_not_before,
     check_past,
-    date_text,
     day_of,
     radios,
 )
@@ -125,7 +125,7 @@ class DisclosureForm(forms.ModelForm):
 
 
 class ConcernForm(DisclosureForm):
-    """The short form any member of staff fills in (SPEC §1: report a concern)."""
+    """The short form any member of staff fills in to report a concern."""
 
     class Meta(DisclosureForm.Meta):
         fields = CONCERN_FIELDS

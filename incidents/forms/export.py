@@ -1,4 +1,4 @@
-"""The inspection pack's form: a date range and a format (SPEC §12, §13)."""
+"""The inspection pack's form: a date range and a format."""
 
 from datetime import date
 

@@ -1,4 +1,4 @@
-"""Forms for the second factor, signing, approval, addenda and access grants (SPEC §1, §10)."""
+"""Forms for the second factor, signing, approval, addenda and access grants."""
 
 from django import forms
 
@@ -36,7 +36,7 @@ class SecondFactorForm(ForgetsCode, forms.Form):
 
 
 class ReauthenticateForm(ForgetsCode, forms.Form):
-    """Signing asks again who you are: your password and a fresh code (SPEC §10)."""
+    """Signing asks again who you are: your password and a fresh code."""
 
     password = forms.CharField(
         label="Your password",

@@ -1,4 +1,4 @@
-"""The forms of the wizard's steps after the disclosure (SPEC §3.2–§3.9, §13).
+"""The forms of the wizard's steps after the disclosure.
 
 Each form checks what one item can check on its own (dates, ages, a field that another makes
 necessary); checks across items of a step live in the step (``incidents.wizard``).
@@ -7,12 +7,12 @@ necessary); checks across items of a step live in the step (``incidents.wizard``
 from django import forms
 
 from incidents import rules
+from incidents.display import date_text
 from incidents.forms.common import (
     DateInput,
     DateTimeInput,
     check_not_before,
     check_past,
-    date_text,
     radios,
 )
 from incidents.models import (
@@ -49,7 +49,7 @@ class RecordItemForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
 
 
-# People involved (SPEC §3.2) -----------------------------------------------------------------
+# People involved ---------------------------------------------------------------------------
 
 
 class YoungPersonForm(RecordItemForm):
@@ -136,7 +136,7 @@ class AdultForm(RecordItemForm):
         widgets = {"involvement": forms.Textarea(attrs={"rows": 2})}
 
 
-# Initial review meeting (SPEC §3.3) ----------------------------------------------------------
+# Initial review meeting --------------------------------------------------------------------
 
 FACT_LABELS = dict(rules.FACT_QUESTIONS)
 
@@ -186,7 +186,7 @@ class InitialReviewForm(RecordItemForm):
         return data
 
 
-# Risk assessment (SPEC §3.4) -----------------------------------------------------------------
+# Risk assessment ---------------------------------------------------------------------------
 
 RISK_LABELS = dict(rules.RISK_QUESTIONS)
 
@@ -212,7 +212,7 @@ class RiskAssessmentForm(RecordItemForm):
         _no_blank(self, "rating")
 
 
-# Assessment: confirm or override the rules' result (SPEC §5) ---------------------------------
+# Assessment: confirm or override the rules' result -------------------------------------------
 
 SUBTYPES_OF = {
     "aggravated": ("adult_involved", "youth_intent_to_harm", "youth_reckless_misuse"),
@@ -290,7 +290,7 @@ class AssessmentForm(forms.Form):
         return data
 
 
-# Imagery viewing and device searches (SPEC §6, §7) -------------------------------------------
+# Imagery viewing and device searches -----------------------------------------------------
 
 
 class ImageryForm(forms.Form):
@@ -418,7 +418,7 @@ class DeviceSearchForm(RecordItemForm):
         return data
 
 
-# Decision and referrals (SPEC §8) ------------------------------------------------------------
+# Decision and referrals ----------------------------------------------------------------------
 
 
 class ReferralForm(RecordItemForm):
@@ -474,7 +474,7 @@ class DecisionForm(RecordItemForm):
         return data
 
 
-# Parents and carers (SPEC §3.7) --------------------------------------------------------------
+# Parents and carers ------------------------------------------------------------------------
 
 
 class ParentContactForm(RecordItemForm):
@@ -542,7 +542,7 @@ class ParentContactForm(RecordItemForm):
         return data
 
 
-# Deletion, support and containment (SPEC §3.8, §9) -------------------------------------------
+# Deletion, support and containment -----------------------------------------------------
 
 
 class DeletionRequestForm(RecordItemForm):

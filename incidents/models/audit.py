@@ -1,4 +1,4 @@
-"""The append-only audit log (SPEC §11). Written only through ``incidents.audit.log_action``."""
+"""The append-only audit log. Written only through ``incidents.audit.log_action``."""
 
 from django.conf import settings
 from django.db import models

@@ -12,7 +12,7 @@ class AnswerChoice(models.TextChoices):
 
 
 class Role(models.TextChoices):
-    """SPEC §1: roles are held per school (the trust lead per trust)."""
+    """Roles are held per school (the trust lead per trust): docs/policy.md#who-does-what."""
 
     STAFF = "staff", "Staff"
     DEPUTY_DSL = "deputy_dsl", "Deputy DSL"

@@ -1,4 +1,4 @@
-"""The incident, the disclosure that opened it, and the people involved (SPEC §3.1, §3.2)."""
+"""The incident, the disclosure that opened it, and the people involved."""
 
 from datetime import date
 
@@ -72,7 +72,7 @@ class Incident(models.Model):
 
 
 class RecordEntry(models.Model):
-    """An item of the record: timestamped and attributed to whoever wrote it (SPEC §3)."""
+    """An item of the record: timestamped and attributed to whoever wrote it."""
 
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     created_by = models.ForeignKey(
@@ -214,7 +214,7 @@ class YoungPerson(RecordEntry):
 
     @property
     def age(self) -> int:
-        """Age at the incident date (SPEC §3.2)."""
+        """Age at the incident date: the rules take ages at the incident, not today."""
         return self.age_at(self.incident.incident_date)
 
     @property

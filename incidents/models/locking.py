@@ -1,4 +1,4 @@
-"""Database triggers that keep approved records and the audit log unchangeable (SPEC §10, §11).
+"""Database triggers that keep approved records and the audit log unchangeable.
 
 The service layer refuses first, with a message (``services.ensure_editable``). These triggers
 are the guarantee below it: on PostgreSQL no UPDATE, DELETE (or, for the record's sections,
@@ -88,7 +88,7 @@ def no_truncate(name: str) -> pgtrigger.Trigger:
 
 
 class AppendOnlyHistoricalRecords(HistoricalRecords):
-    """django-simple-history whose history tables refuse UPDATE and DELETE (SPEC §3).
+    """django-simple-history whose history tables refuse UPDATE and DELETE.
 
     "Every change after creation is kept as history": the database keeps it too.
     """

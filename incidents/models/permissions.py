@@ -1,6 +1,6 @@
 """django-guardian object permissions with direct foreign keys to the incident.
 
-A DSL grants a named colleague access to one incident (SPEC §1); a direct foreign key keeps
+A DSL grants a named colleague access to one incident; a direct foreign key keeps
 the check one indexed join, not a generic object-id lookup.
 """
 

@@ -1,7 +1,7 @@
 """The rest of the record: review, risk, result, viewing, devices, decisions, follow-up.
 
-Each model is one section of SPEC §3; names follow the policies so a reader with the policy in
-one hand can find each clause.
+Each model is one section of the record (docs/policy.md); names follow the policies so a
+reader with the policy in one hand can find each clause.
 """
 
 from django.conf import settings
@@ -40,7 +40,7 @@ def answers_valid(model: str, fields: list[str]) -> list[models.CheckConstraint]
     ]
 
 
-# The facts of SPEC §4 asked at the initial review meeting; each maps to ``rules.Facts``.
+# The facts asked at the initial review meeting; each maps to ``rules.Facts``.
 # ``known_to_social_care`` comes from the young people, ``high_risk_assessment`` from the risk
 # assessment's overall rating, and the ages from dates of birth: each is held in one place.
 FACT_FIELDS = [name for name, _question in FACT_QUESTIONS]
@@ -97,7 +97,7 @@ RISK_FIELDS = [
 
 
 class RiskAssessment(RecordEntry):
-    """The ten questions, each with an answer and a note, and an overall rating (SPEC §3.4)."""
+    """The ten questions, each with an answer and a note, and an overall rating."""
 
     incident = models.OneToOneField(
         Incident, on_delete=models.PROTECT, related_name="risk_assessment"
@@ -139,7 +139,7 @@ class AssessmentResult(models.Model):
     """One run of ``incidents.rules.assess`` over the record's facts, kept for ever.
 
     A new row is written whenever the facts change, so a decision can point at the exact result
-    it was made against (SPEC §8). Rows are never edited; the DSL's confirmation or override is
+    it was made against. Rows are never edited; the DSL's confirmation or override is
     written on the row it concerns.
     """
 
@@ -312,7 +312,7 @@ class DeviceSearch(RecordEntry):
 
 
 class Decision(RecordEntry):
-    """SPEC §8: the DSL's decision, against the rules' result it was made on."""
+    """The DSL's decision, against the rules' result it was made on."""
 
     incident = models.OneToOneField(Incident, on_delete=models.PROTECT, related_name="decision")
     assessment = models.ForeignKey(
@@ -384,7 +384,7 @@ class Referral(RecordEntry):
 
 
 class ParentContact(RecordEntry):
-    """Informing parents or carers, or the recorded reason not to (SPEC §3.7)."""
+    """Informing parents or carers, or the recorded reason not to."""
 
     incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="parent_contacts")
     young_person = models.ForeignKey(
@@ -420,7 +420,7 @@ class ParentContact(RecordEntry):
 
 
 class DeletionRequest(RecordEntry):
-    """SPEC §9: young people asked to delete imagery by a deadline, and their confirmation."""
+    """Young people asked to delete imagery by a deadline, and their confirmation."""
 
     incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="deletions")
     young_person = models.ForeignKey(
@@ -465,7 +465,7 @@ class DeletionRequest(RecordEntry):
 
 
 class Action(RecordEntry):
-    """A support or containment action with an owner and a due date (SPEC §3.8)."""
+    """A support or containment action with an owner and a due date."""
 
     incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="actions")
     kind = models.CharField(max_length=20, choices=ActionKind.choices)

@@ -1,4 +1,4 @@
-"""Trusts, schools, accounts and the roles people hold in them (SPEC §1)."""
+"""Trusts, schools, accounts and the roles people hold in them."""
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
@@ -12,7 +12,7 @@ class User(AbstractUser):
     """An account. Roles come from memberships, never from the account itself.
 
     ``is_staff`` marks a system administrator: they manage schools and accounts in the admin
-    and have no access to incident content (SPEC §1).
+    and have no access to incident content.
     """
 
     class Meta:

@@ -1,4 +1,4 @@
-"""Signatures, approvals and addenda (SPEC §10)."""
+"""Signatures, approvals and addenda."""
 
 from django.conf import settings
 from django.db import models

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.http import RFC3986_SUBDELIMS
 
-from incidents import record, rules
+from incidents import display, record, rules
 
 register = template.Library()
 
@@ -52,12 +52,7 @@ def criterion_label(code: str) -> str:
     return rules.CRITERION_LABELS.get(code, code)
 
 
-@register.filter
-def person_name(user) -> str:
-    """A user's full name, or their username when no name is recorded."""
-    if user is None:
-        return ""
-    return user.get_full_name() or user.username
+register.filter("person_name", display.person_name)
 
 
 @register.simple_tag

@@ -1,4 +1,4 @@
-"""Signing in and out, and the second factor (issue 5; SPEC §1, §11).
+"""Signing in and out, and the second factor (docs/architecture.md#signing-in).
 
 Every sign-in, failure, lockout, second-factor check and sign-out is written to the audit log
 here, in the view that acts, not through signals (STYLE habit 1).
@@ -20,7 +20,7 @@ from django_otp import login as otp_login
 from django_otp import verify_token
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from incidents.audit import log_action
+from incidents.audit import AuditAction, log_action
 from incidents.forms.signing import SecondFactorForm
 from incidents.models import User
 from incidents.security import SESSION_AUTH_AT, SESSION_SEEN_AT
@@ -43,14 +43,14 @@ class LoginView(auth_views.LoginView):
         now = time.time()
         self.request.session[SESSION_AUTH_AT] = now
         self.request.session[SESSION_SEEN_AT] = now
-        log_action("auth.login_succeeded", request=self.request, user=form.get_user())
+        log_action(AuditAction.LOGIN_SUCCEEDED, request=self.request, user=form.get_user())
         return response
 
     def form_invalid(self, form):
         username = (form.data.get("username") or "").strip()[:150]
         locked_out = getattr(self.request, "axes_locked_out", False)
         log_action(
-            "auth.login_locked_out" if locked_out else "auth.login_failed",
+            AuditAction.LOGIN_LOCKED_OUT if locked_out else AuditAction.LOGIN_FAILED,
             request=self.request,
             user=User.objects.filter(username=username).first(),
             username=username,
@@ -61,7 +61,7 @@ class LoginView(auth_views.LoginView):
 class LogoutView(auth_views.LogoutView):
     def post(self, request, *args, **kwargs):
         if request.user.is_authenticated:
-            log_action("auth.logout", request=request)
+            log_action(AuditAction.LOGOUT, request=request)
         return super().post(request, *args, **kwargs)
 
 
@@ -79,7 +79,7 @@ def _next_url(request) -> str:
     return "/"
 
 
-def _verified(request, device, action: str):
+def _verified(request, device, action: AuditAction):
     otp_login(request, device)
     # A new session key once the second factor is given: a key seen before it is worth nothing.
     request.session.cycle_key()
@@ -105,8 +105,10 @@ def verify(request):
                 request.user, device.persistent_id, form.cleaned_data["otp_token"]
             )
             if accepted is not None:
-                return _verified(request, accepted, "auth.second_factor_verified")
-            log_action("auth.second_factor_failed", request=request, data={"device_id": device.pk})
+                return _verified(request, accepted, AuditAction.SECOND_FACTOR_VERIFIED)
+            log_action(
+                AuditAction.SECOND_FACTOR_FAILED, request=request, data={"device_id": device.pk}
+            )
             form.add_error("otp_token", WRONG_CODE)
             form.forget_code()
     return render(request, "two_factor/verify.html", {"form": form, "next": _next_url(request)})
@@ -140,8 +142,8 @@ def enrol(request):
         if device.verify_token(form.cleaned_data["otp_token"]):
             device.confirmed = True
             device.save(update_fields=["confirmed"])
-            return _verified(request, device, "auth.second_factor_enrolled")
-        log_action("auth.second_factor_failed", request=request, data={"device_id": device.pk})
+            return _verified(request, device, AuditAction.SECOND_FACTOR_ENROLLED)
+        log_action(AuditAction.SECOND_FACTOR_FAILED, request=request, data={"device_id": device.pk})
         form.add_error("otp_token", WRONG_CODE)
         form.forget_code()
     secret = b32encode(device.bin_key).decode()

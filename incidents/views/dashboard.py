@@ -10,37 +10,22 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Case, Count, Exists, F, Min, OuterRef, Prefetch, Q, Subquery, When
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from incidents.access import readable_incidents, reads_whole_school
-from incidents.audit import log_action
-from incidents.models import (
-    Action,
-    AssessmentResult,
-    Decision,
-    DecisionOutcome,
-    DeletionRequest,
-    Role,
-    Signature,
-    SignatureKind,
-    Status,
-    YoungPerson,
-)
+from incidents import queries
+from incidents.access import READERS, readable_incidents
+from incidents.audit import AuditAction, log_action
+from incidents.models import Role, Status
 from incidents.pagination import page_number, window
 
-READER_ROLES = frozenset({Role.DSL, Role.DEPUTY_DSL, Role.HEADTEACHER, Role.TRUST_LEAD})
 PER_PAGE = 25
-# The dashboard lists at most this many of each kind; the incident list has the rest.
-DASHBOARD_LIMIT = 10
-OPEN_STATUSES = (Status.REPORTED, Status.UNDER_REVIEW)
 
 
 def may_read_records(request) -> bool:
-    return bool(READER_ROLES.intersection(request.roles))
+    return bool(READERS.intersection(request.roles))
 
 
 def _reader_school(request):
@@ -48,82 +33,6 @@ def _reader_school(request):
     if not may_read_records(request):
         raise PermissionDenied("Your role in this school does not show incident records.")
     return request.school
-
-
-def with_result(incidents):
-    """Annotate the latest rules' result (the DSL's override where there is one).
-
-    Two correlated subqueries on the page's rows instead of a query per row.
-    """
-    latest = AssessmentResult.objects.filter(incident=OuterRef("pk")).order_by(
-        "-computed_at", "-pk"
-    )
-    category = Case(When(overridden=True, then=F("override_category")), default=F("category"))
-    subtype = Case(When(overridden=True, then=F("override_subtype")), default=F("subtype"))
-    return incidents.annotate(
-        result_category=Subquery(latest.annotate(value=category).values("value")[:1]),
-        result_subtype=Subquery(latest.annotate(value=subtype).values("value")[:1]),
-    )
-
-
-def with_overdue_flags(incidents, today):
-    """SPEC §9: an unconfirmed deletion past its deadline; §3.8: an action past its due date."""
-    return incidents.annotate(
-        deletion_overdue=Exists(
-            DeletionRequest.objects.filter(
-                incident=OuterRef("pk"), confirmed_on__isnull=True, deadline__lt=today
-            )
-        ),
-        action_overdue=Exists(
-            Action.objects.filter(incident=OuterRef("pk"), done_on__isnull=True, due_date__lt=today)
-        ),
-    )
-
-
-def with_last_signature(incidents):
-    """The kind of the latest signature: "sent_back" means the headteacher returned it."""
-    latest = Signature.objects.filter(incident=OuterRef("pk")).order_by("-signed_at", "-pk")
-    return incidents.annotate(last_signature=Subquery(latest.values("kind")[:1]))
-
-
-def within(incidents, school, roles) -> Q:
-    """The rows (deletions, actions, decisions) of the incidents the reader may read.
-
-    A DSL, headteacher or trust lead reads the whole school: the school alone says it, and lets
-    PostgreSQL start from the school's incidents. An IN over ``incidents`` as well made it read
-    every incident of the school to find a handful of rows (bench/README.md); a granted deputy
-    still needs it.
-    """
-    if reads_whole_school(roles):
-        return Q(incident__school=school)
-    return Q(incident__school=school, incident__in=incidents)
-
-
-def overdue_deletions(scope: Q, today):
-    return DeletionRequest.objects.filter(
-        scope, confirmed_on__isnull=True, deadline__lt=today
-    ).select_related("incident")
-
-
-def overdue_actions(scope: Q, today):
-    return Action.objects.filter(scope, done_on__isnull=True, due_date__lt=today).select_related(
-        "incident"
-    )
-
-
-def awaiting_signoff(scope: Q):
-    """SPEC §8: a decision not to refer waits for the headteacher's sign-off."""
-    return Decision.objects.filter(
-        scope,
-        outcome=DecisionOutcome.HANDLED_IN_SCHOOL,
-        headteacher_signoff_by__isnull=True,
-    ).select_related("incident")
-
-
-def _first(queryset, limit=DASHBOARD_LIMIT):
-    """At most ``limit`` rows and whether there were more, in one query."""
-    rows = list(queryset[: limit + 1])
-    return rows[:limit], len(rows) > limit
 
 
 class SearchForm(forms.Form):
@@ -142,33 +51,22 @@ class SearchForm(forms.Form):
 def dashboard(request):
     """The home page of someone with a role in the current school."""
     if not may_read_records(request):
-        # Staff report concerns and never see the record that follows (SPEC §1).
+        # Staff report concerns and never see the record that follows.
         return render(request, "incidents/dashboard_staff.html")
     school = request.school
     roles = frozenset(request.roles)
     incidents = readable_incidents(request.user, school, roles)
-    scope = within(incidents, school, roles)
+    scope = queries.within(incidents, school, roles)
     today = timezone.localdate()
-    # One grouped aggregate over the school's incidents: bounded by the school.
-    counts = dict(incidents.order_by().values_list("status").annotate(n=Count("pk")))
+    counts = queries.stage_counts(incidents)
     stages = [(value, label, counts.get(value, 0)) for value, label in Status.choices]
-    # One line per incident: its young people are usually asked together.
-    deletions, more_deletions = _first(
-        overdue_deletions(scope, today)
-        .values("incident__reference")
-        .annotate(count=Count("pk"), earliest=Min("deadline"))
-        .order_by("earliest", "incident__reference")
+    deletions, more_deletions = queries.first(queries.overdue_deletions_by_incident(scope, today))
+    actions, more_actions = queries.first(
+        queries.overdue_actions(scope, today).order_by("due_date")
     )
-    actions, more_actions = _first(overdue_actions(scope, today).order_by("due_date"))
-    in_progress, more_in_progress = _first(
-        with_last_signature(incidents.filter(status__in=OPEN_STATUSES)).order_by(
-            "disclosed_at", "pk"
-        )
-    )
-    awaiting_approval, more_awaiting = _first(
-        incidents.filter(status=Status.AWAITING_APPROVAL).order_by("updated_at", "pk")
-    )
-    signoffs, more_signoffs = _first(awaiting_signoff(scope).order_by("decided_at"))
+    in_progress, more_in_progress = queries.first(queries.in_progress(incidents))
+    awaiting_approval, more_awaiting = queries.first(queries.awaiting_approval(incidents))
+    signoffs, more_signoffs = queries.first(queries.awaiting_signoff(scope).order_by("decided_at"))
     return render(
         request,
         "incidents/home.html",
@@ -211,7 +109,9 @@ def incident_list(request):
         incidents.order_by("-created_at", "-pk"),
         page_number(request.GET.get("page")),
         PER_PAGE,
-        decorate=lambda rows: with_last_signature(with_overdue_flags(with_result(rows), today)),
+        decorate=lambda rows: queries.with_last_signature(
+            queries.with_overdue_flags(queries.with_result(rows), today)
+        ),
     )
     return render(
         request,
@@ -243,26 +143,12 @@ def incident_search(request):
         exact = list(exact[:1])
         # The query text may be a child's name: the audit keeps only how many were found.
         if exact:
-            log_action("incident.searched", request=request, school=school, data={"results": 1})
+            log_action(AuditAction.SEARCHED, request=request, school=school, data={"results": 1})
             return redirect("incident_detail", reference=exact[0])
-        matches = (
-            with_result(incidents)
-            .filter(Q(reference__icontains=term) | Q(young_people__name__icontains=term))
-            .distinct()
-            .order_by("-created_at", "-pk")
-            .prefetch_related(
-                Prefetch(
-                    "young_people",
-                    queryset=YoungPerson.objects.filter(name__icontains=term).only(
-                        "pk", "name", "incident_id"
-                    ),
-                    to_attr="matching_people",
-                )
-            )
-        )
-        results, more = _first(matches, limit=PER_PAGE)
+        matches = queries.search(incidents, term)
+        results, more = queries.first(matches, limit=PER_PAGE)
         log_action(
-            "incident.searched", request=request, school=school, data={"results": len(results)}
+            AuditAction.SEARCHED, request=request, school=school, data={"results": len(results)}
         )
         return render(
             request,
@@ -276,7 +162,7 @@ def incident_search(request):
 @login_required
 @require_GET
 def head_queue(request):
-    """SPEC §1, §8, §10: what waits for the headteacher: approvals and non-referral sign-offs."""
+    """What waits for the headteacher: approvals and non-referral sign-offs."""
     if not request.school:
         return redirect("home")
     if Role.HEADTEACHER not in request.roles:
@@ -284,22 +170,9 @@ def head_queue(request):
     school = request.school
     roles = frozenset(request.roles)
     incidents = readable_incidents(request.user, school, roles)
-    awaiting_approval = list(
-        with_result(incidents.filter(status=Status.AWAITING_APPROVAL))
-        .select_related("decision")
-        .prefetch_related(
-            Prefetch(
-                "signatures",
-                queryset=Signature.objects.filter(kind=SignatureKind.SIGNED).order_by(
-                    "-signed_at", "-pk"
-                ),
-                to_attr="dsl_signatures",
-            )
-        )
-        .order_by("updated_at", "pk")
-    )
+    awaiting_approval = list(queries.queue_awaiting_approval(incidents))
     signoffs = list(
-        awaiting_signoff(within(incidents, school, roles))
+        queries.awaiting_signoff(queries.within(incidents, school, roles))
         .select_related("assessment", "created_by")
         .order_by("decided_at", "pk")
     )

@@ -1,7 +1,7 @@
-"""Exports: one record as PDF, and the school's inspection pack (SPEC §12).
+"""Exports: one record as PDF, and the school's inspection pack.
 
 Thin views: authorise, hand over to ``incidents.export``, answer with the bytes. Every export
-is audited there (SPEC §11). Responses are attachments that no cache may keep.
+is audited there. Responses are attachments that no cache may keep.
 """
 
 from django.contrib.auth.decorators import login_required
@@ -17,7 +17,7 @@ from incidents.export import export_inspection_pack, export_record
 from incidents.forms.export import InspectionPackForm
 from incidents.models import Role
 
-# SPEC §1: those who read all of a school's records. A deputy reads only the incidents they
+# Those who read all of a school's records. A deputy reads only the incidents they
 # are granted, so a school-wide pack is not theirs to export.
 PACK_ROLES = {Role.DSL, Role.HEADTEACHER, Role.TRUST_LEAD}
 

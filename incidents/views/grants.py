@@ -1,24 +1,23 @@
-"""The DSL's page to grant and revoke a deputy DSL's access to one incident (SPEC §1)."""
+"""The DSL's page to grant and revoke a deputy DSL's access to one incident."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from incidents import grants
+from incidents import queries, services
 from incidents.access import Need, get_incident_for_user
 from incidents.forms.signing import GrantForm
-from incidents.services import ServiceError
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def incident_access(request, reference):
     incident = get_incident_for_user(request, reference, Need.GRANT)
-    holders = grants.granted_users(incident)
+    holders = queries.granted_users(incident)
     grant_form = GrantForm(
         request.POST if request.POST.get("action") == "grant" else None,
-        queryset=grants.grantable_deputies(incident).exclude(pk__in=holders),
+        queryset=queries.grantable_deputies(incident).exclude(pk__in=holders),
     )
     revoke_form = GrantForm(
         request.POST if request.POST.get("action") == "revoke" else None, queryset=holders
@@ -27,10 +26,10 @@ def incident_access(request, reference):
         form = grant_form if request.POST.get("action") == "grant" else revoke_form
         if form.is_valid():
             deputy = form.cleaned_data["user"]
-            change = grants.grant_access if form is grant_form else grants.revoke_access
+            change = services.grant_access if form is grant_form else services.revoke_access
             try:
                 change(incident, request.user, deputy, request=request)
-            except ServiceError as exc:
+            except services.ServiceError as exc:
                 form.add_error(None, str(exc))
             else:
                 name = deputy.get_full_name() or deputy.username

@@ -8,7 +8,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from incidents.access import schools_for
-from incidents.audit import log_action
+from incidents.audit import AuditAction, log_action
 from incidents.middleware import SESSION_KEY
 from incidents.views.dashboard import dashboard
 
@@ -39,7 +39,7 @@ def choose_school(request):
     if request.method == "POST" and form.is_valid():
         school = form.cleaned_data["school"]
         request.session[SESSION_KEY] = school.pk
-        log_action("school.switched", request=request, school=school)
+        log_action(AuditAction.SCHOOL_SWITCHED, request=request, school=school)
         messages.info(request, f"You are now working in {school.name}.")
         return redirect("home")
     return render(request, "incidents/choose_school.html", {"form": form})

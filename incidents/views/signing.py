@@ -1,7 +1,8 @@
-"""Sign, approve, send back, sign off a non-referral, add an addendum, verify (SPEC §8, §10).
+"""Sign, approve, send back, sign off a non-referral, add an addendum, verify.
 
 Thin views: fetch and authorise through ``access.get_incident_for_user``, then call the one
-service function of ``incidents.signing``; a refusal is shown in the form's error summary.
+service function of ``incidents.services.signing``; a refusal is shown in the form's error
+summary.
 """
 
 from django.contrib import messages
@@ -9,9 +10,10 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from incidents import signing
+from incidents import record, requirements, services
 from incidents.access import Need, get_incident_for_user
-from incidents.audit import log_action
+from incidents.audit import AuditAction, log_action
+from incidents.digest import SIGNABLE, latest_signature
 from incidents.forms.signing import (
     AddendumForm,
     ApproveForm,
@@ -20,7 +22,6 @@ from incidents.forms.signing import (
     SendBackForm,
 )
 from incidents.models import SignatureKind
-from incidents.services import ServiceError
 
 
 def _data(request):
@@ -31,9 +32,9 @@ def _data(request):
 def _page(request, template, incident, form, **extra):
     if request.method == "GET":
         # These pages show parts of the record (missing items name children, the reasons for
-        # not referring are the DSL's words): reading one is a read of the record (SPEC §11).
+        # not referring are the DSL's words): reading one is a read of the record.
         log_action(
-            "incident.viewed",
+            AuditAction.VIEWED,
             request=request,
             incident=incident,
             data={"page": template.removesuffix(".html")},
@@ -55,7 +56,7 @@ def _carry_out(request, incident, form, act, done: str):
         return None
     try:
         act(form.cleaned_data)
-    except ServiceError as exc:
+    except services.ServiceError as exc:
         form.add_error(None, str(exc))
         if isinstance(form, ForgetsCode):
             form.forget_code()
@@ -67,15 +68,16 @@ def _carry_out(request, incident, form, act, done: str):
 @login_required
 @require_http_methods(["GET", "POST"])
 def incident_sign(request, reference):
-    from incidents.completeness import missing_items
-
-    incident = get_incident_for_user(request, reference, Need.EDIT)
+    incident = record.load(
+        get_incident_for_user(request, reference, Need.EDIT, queryset=record.incidents()),
+        whole=False,
+    )
     form = ReauthenticateForm(_data(request))
     done = _carry_out(
         request,
         incident,
         form,
-        lambda data: signing.sign_record(
+        lambda data: services.sign_record(
             incident,
             request.user,
             data["password"],
@@ -91,22 +93,22 @@ def incident_sign(request, reference):
         "sign.html",
         incident,
         form,
-        missing=missing_items(incident) if incident.status in signing.SIGNABLE else [],
-        meaning=signing.MEANINGS[SignatureKind.SIGNED],
+        missing=requirements.missing_items(incident) if incident.status in SIGNABLE else [],
+        meaning=services.MEANINGS[SignatureKind.SIGNED],
     )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def incident_approve(request, reference):
-    incident = get_incident_for_user(request, reference, Need.APPROVE)
-    needs_signoff = signing.needs_non_referral_signoff(incident)
+    incident = get_incident_for_user(request, reference, Need.APPROVE, queryset=record.incidents())
+    needs_signoff = requirements.needs_non_referral_signoff(record.section(incident, "decision"))
     form = ApproveForm(_data(request), needs_signoff=needs_signoff)
     done = _carry_out(
         request,
         incident,
         form,
-        lambda data: signing.approve_record(
+        lambda data: services.approve_record(
             incident,
             request.user,
             data["password"],
@@ -123,10 +125,10 @@ def incident_approve(request, reference):
         "approve.html",
         incident,
         form,
-        meaning=signing.MEANINGS[SignatureKind.APPROVED],
-        signoff_meaning=signing.MEANINGS[SignatureKind.NON_REFERRAL_SIGNOFF],
+        meaning=services.MEANINGS[SignatureKind.APPROVED],
+        signoff_meaning=services.MEANINGS[SignatureKind.NON_REFERRAL_SIGNOFF],
         needs_signoff=needs_signoff,
-        signed=signing.latest_signature(incident),
+        signed=latest_signature(incident),
     )
 
 
@@ -139,7 +141,7 @@ def incident_send_back(request, reference):
         request,
         incident,
         form,
-        lambda data: signing.send_back(incident, request.user, data["reason"], request=request),
+        lambda data: services.send_back(incident, request.user, data["reason"], request=request),
         "Sent back to the DSL with your reason.",
     )
     if done:
@@ -150,13 +152,14 @@ def incident_send_back(request, reference):
 @login_required
 @require_http_methods(["GET", "POST"])
 def incident_non_referral_signoff(request, reference):
-    incident = get_incident_for_user(request, reference, Need.APPROVE)
+    incident = get_incident_for_user(request, reference, Need.APPROVE, queryset=record.incidents())
+    decision = record.section(incident, "decision")
     form = ReauthenticateForm(_data(request))
     done = _carry_out(
         request,
         incident,
         form,
-        lambda data: signing.sign_off_non_referral(
+        lambda data: services.sign_off_non_referral(
             incident,
             request.user,
             data["password"],
@@ -172,9 +175,9 @@ def incident_non_referral_signoff(request, reference):
         "non_referral_signoff.html",
         incident,
         form,
-        meaning=signing.MEANINGS[SignatureKind.NON_REFERRAL_SIGNOFF],
-        needed=signing.needs_non_referral_signoff(incident),
-        decision=getattr(incident, "decision", None),
+        meaning=services.MEANINGS[SignatureKind.NON_REFERRAL_SIGNOFF],
+        needed=requirements.needs_non_referral_signoff(decision),
+        decision=decision,
     )
 
 
@@ -187,7 +190,7 @@ def incident_addendum(request, reference):
         request,
         incident,
         form,
-        lambda data: signing.add_addendum(
+        lambda data: services.add_addendum(
             incident,
             request.user,
             data["text"],
@@ -204,7 +207,7 @@ def incident_addendum(request, reference):
         "addendum.html",
         incident,
         form,
-        meaning=signing.MEANINGS[SignatureKind.ADDENDUM],
+        meaning=services.MEANINGS[SignatureKind.ADDENDUM],
     )
 
 
@@ -213,7 +216,7 @@ def incident_addendum(request, reference):
 def incident_verify(request, reference):
     """Recompute the digest now and say whether the record is intact; the check is audited."""
     incident = get_incident_for_user(request, reference, Need.READ)
-    result = signing.verify_and_log(incident, request=request)
+    result = services.verify_and_log(incident, request=request)
     return render(
         request, "incidents/signing/verify.html", {"incident": incident, "result": result}
     )

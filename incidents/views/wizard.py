@@ -1,30 +1,27 @@
-"""One view for every step of the DSL's wizard (SPEC §5), and the live assessment preview.
+"""One view for every step of the DSL's wizard, and the live assessment preview.
 
-The steps themselves live in ``incidents.wizard``: this view fetches and authorises the record,
-sends the user to a missing prerequisite, and saves a step in one transaction that claims the
-record's next version (optimistic locking), so two colleagues never overwrite each other.
+The steps themselves live in ``incidents.wizard``: this view fetches and authorises the record
+(read once), sends the user to a missing prerequisite, and hands a valid submission to the
+step, which makes one call to a service. A colleague's save in between is shown beside what the
+user typed (optimistic locking), so two colleagues never overwrite each other.
 """
 
-import dataclasses
 import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.db.models import ProtectedError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from incidents import assessment, rules, wizard
+from incidents import record, requirements, wizard
 from incidents.access import Need, get_incident_for_user
-from incidents.audit import log_action
-from incidents.completeness import missing_items
-from incidents.forms.common import date_text
-from incidents.models import FACT_FIELDS, AnswerChoice, Status
-from incidents.record import complete_record, record_joined
-from incidents.services import RecordLocked, StaleVersion, bump_version
+from incidents.audit import AuditAction, log_action
+from incidents.display import date_text, result_panel
+from incidents.models import FACT_FIELDS, Status
+from incidents.services import AwaitingApproval, RecordLocked, ServiceError, StaleVersion
 
 
 def step_url(incident, step) -> str:
@@ -33,26 +30,37 @@ def step_url(incident, step) -> str:
     )
 
 
+def _load(request, reference, *, whole=False):
+    """The record, for a step that edits it (its content) or shows it whole (check answers)."""
+    return record.load(
+        get_incident_for_user(request, reference, Need.EDIT, queryset=record.incidents()),
+        whole=whole,
+    )
+
+
 @login_required
 def wizard_start(request, reference):
-    incident = wizard.load(get_incident_for_user(request, reference, Need.EDIT))
+    incident = _load(request, reference)
     return redirect(step_url(incident, wizard.Flow(incident).first_incomplete()))
+
+
+def _refusal(incident) -> str:
+    """Why a record cannot be changed now, or "" when it can."""
+    if incident.is_locked:
+        return str(RecordLocked(incident))
+    if incident.status == Status.AWAITING_APPROVAL:
+        # A change now would no longer match what the DSL signed.
+        return str(AwaitingApproval(incident))
+    return ""
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def incident_step(request, reference, step):
     current = wizard.get_step(step)
+    incident = _load(request, reference, whole=current is not None and current.read_only)
     if current is None:
-        get_incident_for_user(request, reference, Need.EDIT)
         raise Http404("No such step")
-    # The check page shows the whole record, read once; the other steps need less of it.
-    if current.identifier == "check":
-        incident = complete_record(
-            get_incident_for_user(request, reference, Need.EDIT, queryset=record_joined())
-        )
-    else:
-        incident = wizard.load(get_incident_for_user(request, reference, Need.EDIT))
     flow = wizard.Flow(incident)
     if current not in flow.applicable:
         messages.info(
@@ -67,35 +75,28 @@ def incident_step(request, reference, step):
             request, f"Complete “{blocker.label}” first: “{current.label}” depends on it."
         )
         return redirect(step_url(incident, blocker))
-    if current.identifier == "check":
-        return check_answers(request, incident, flow, current)
-    if incident.is_locked:
-        messages.error(request, str(RecordLocked(incident)))
-        return redirect(step_url(incident, wizard.get_step("check")))
-    if incident.status == Status.AWAITING_APPROVAL:
-        # A change now would no longer match what the DSL signed (SPEC §10).
-        messages.error(
-            request,
-            f"{incident.reference} is signed and awaiting the headteacher's approval. To change "
-            "it, ask the headteacher to send it back.",
-        )
+    refusal = _refusal(incident)
+    if refusal and not current.read_only:
+        messages.error(request, refusal)
         return redirect(step_url(incident, wizard.get_step("check")))
 
     conflict = None
     version = incident.version
-    if request.method == "POST":
+    if request.method == "POST" and not current.read_only:
         parts = current.forms(incident, request.POST)
-        if all(part.is_valid() for part in parts.values()):
+        valid = all(part.is_valid() for part in parts.values())
+        if valid:
             current.validate(incident, parts, adding="add_another" in request.POST)
+            valid = all(part.is_valid() for part in parts.values())
         try:
             expected = int(request.POST.get("version", ""))
         except ValueError:
             expected = None
-        if all(part.is_valid() for part in parts.values()) and expected is not None:
+        if valid and expected is not None:
             try:
-                save_step(request, incident, current, parts, expected)
+                current.submit(request, incident, parts, expected)
             except StaleVersion:
-                conflict = theirs(incident, current, parts)
+                conflict = theirs(request, incident, current, parts)
                 version = conflict["version"]
             except ProtectedError:
                 messages.error(
@@ -104,48 +105,32 @@ def incident_step(request, reference, step):
                     "parent contact, a deletion request or a device search for this young "
                     "person): remove those first.",
                 )
+            except ServiceError as exc:
+                messages.error(request, str(exc))
             else:
                 if "add_another" in request.POST:
                     messages.success(request, "Saved. Add another below.")
                     return redirect(step_url(incident, current) + "?add=1")
                 messages.success(request, f"{current.label}: saved.")
-                fresh = wizard.load(incident)
-                nxt = wizard.Flow(fresh).after(current)
-                return redirect(step_url(incident, nxt))
+                fresh = _load(request, reference)
+                return redirect(step_url(incident, wizard.Flow(fresh).after(current)))
         elif expected is None:
             messages.error(request, "The form was incomplete: reload the page and try again.")
     else:
         parts = current.forms(incident)
-        # A step page shows the record: a read, like the record page (SPEC §11).
+        # A step page shows the record: a read, like the record page.
         log_action(
-            "incident.viewed", request=request, incident=incident, data={"step": current.identifier}
+            AuditAction.VIEWED,
+            request=request,
+            incident=incident,
+            data={"step": current.identifier},
         )
     return render_step(request, incident, flow, current, parts, version, conflict)
 
 
-def save_step(request, incident, step, parts, expected_version) -> list[str]:
-    """Save one step: claim the next version, write, rerun the rules, log — or change nothing."""
-    with transaction.atomic():
-        bump_version(incident, expected_version)
-        changed = step.save(request, incident, parts)
-        wizard.start_review(incident, request)
-        if step.updates_facts:
-            # The rules see the record as now saved, not the cached lists of this request.
-            assessment.record_assessment(
-                type(incident).objects.select_related("school").get(pk=incident.pk)
-            )
-        log_action(
-            wizard.STEP_SAVED,
-            request=request,
-            incident=incident,
-            data={"step": step.identifier, "fields": changed},
-        )
-    return changed
-
-
-def theirs(incident, step, yours: dict) -> dict:
+def theirs(request, incident, step, yours: dict) -> dict:
     """The step as a colleague has now saved it, to show beside what the user typed."""
-    fresh = wizard.load(incident)
+    fresh = _load(request, incident.reference)
     return {
         "version": fresh.version,
         "parts": summarise(step.forms(fresh), step.titles(fresh), yours),
@@ -195,7 +180,7 @@ def display(bound_field) -> str:
     return str(value) if value not in ("", None) else "—"
 
 
-def render_step(request, incident, flow, step, parts, version, conflict=None, status=200):
+def render_step(request, incident, flow, step, parts, version, conflict=None):
     titles = step.titles(incident)
     adding = "add" in request.GET
     context = {
@@ -226,43 +211,21 @@ def render_step(request, incident, flow, step, parts, version, conflict=None, st
         "conflict": conflict,
         **step.context(incident),
     }
-    if conflict:
-        status = 409
-    return render(request, f"incidents/wizard/{template_for(step)}", context, status=status)
-
-
-def template_for(step) -> str:
-    return {"initial-review": "initial_review.html"}.get(step.identifier, "step.html")
-
-
-def check_answers(request, record, flow, step):
-    log_action("incident.viewed", request=request, incident=record, data={"step": step.identifier})
-    context = {
-        "incident": record,
-        "step": step,
-        "progress": flow.progress(step),
-        "missing": missing_items(record),
-        "locked": record.is_locked or record.status == Status.AWAITING_APPROVAL,
-    }
-    return render(request, "incidents/wizard/check.html", context)
+    return render(request, step.template_name, context, status=409 if conflict else 200)
 
 
 @login_required
 @require_POST
 def assessment_preview(request, reference):
     """The rules' result for the facts as posted (unsaved): htmx swaps it into the page."""
-    incident = wizard.load(get_incident_for_user(request, reference, Need.EDIT))
-    answers = {}
-    for name in FACT_FIELDS:
-        value = request.POST.get(f"review-{name}", AnswerChoice.UNKNOWN)
-        answers[name] = value if value in AnswerChoice.values else AnswerChoice.UNKNOWN
+    incident = _load(request, reference)
+    answers = {name: request.POST.get(f"review-{name}", "") for name in FACT_FIELDS}
     try:
-        facts = dataclasses.replace(assessment.facts_for(incident), **answers)
-        result = rules.assess(facts, policy=incident.school.policy_profile)
+        result = requirements.assess_record(incident, answers)
     except ValueError:
         result = None
     return render(
         request,
         "incidents/wizard/_assessment_panel.html",
-        {"panel": wizard.panel(result), "preview": True, "incident": incident},
+        {"panel": result_panel(result), "preview": True, "incident": incident},
     )

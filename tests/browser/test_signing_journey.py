@@ -1,5 +1,5 @@
 """The DSL signs, the headteacher approves with their second factor, the record is locked and
-verified (SPEC §10), in a real browser."""
+verified, in a real browser."""
 
 import os
 

@@ -1,6 +1,6 @@
 """`manage.py inspection_pack --school SLUG --start YYYY-MM-DD --end YYYY-MM-DD -o FILE`.
 
-The school's inspection pack (SPEC §12) as PDF or CSV, chosen by the file's extension.
+The school's inspection pack as PDF or CSV, chosen by the file's extension.
 Audited with no user and ``via: command``.
 """
 

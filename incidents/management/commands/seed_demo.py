@@ -5,14 +5,17 @@ and over the stages of the record. Run by `make run`; refuses to run with DEBUG 
 never put invented children into a live deployment.
 """
 
+import sys
+from base64 import b32decode
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from incidents.assessment import record_assessment
 from incidents.models import (
     Action,
     Adult,
@@ -36,7 +39,11 @@ from incidents.models import (
     User,
     YoungPerson,
 )
-from incidents.services import open_incident
+from incidents.record import load
+from incidents.requirements import missing_items
+from incidents.security import needs_second_factor
+from incidents.services import approve_record, open_incident, sign_record
+from incidents.services.records import _record_assessment as record_assessment
 
 DEMO_PASSWORD = "safeguarding-demo-2026"
 # The second factor of demo accounts: a fixed TOTP secret (base32) that `make run` prints, so a
@@ -712,12 +719,6 @@ class Command(BaseCommand):
 
 def enrol_demo_second_factor(users):
     """Enrol the demo accounts that read records with the fixed demo TOTP secret."""
-    from base64 import b32decode
-
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    from incidents.security import needs_second_factor
-
     key = b32decode(DEMO_TOTP_SECRET).hex()
     for user in users.values():
         if needs_second_factor(user):
@@ -726,9 +727,6 @@ def enrol_demo_second_factor(users):
 
 def _demo_code(user) -> str:
     """A code the user's demo authenticator accepts now, never one already used."""
-    from django_otp.oath import TOTP
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
     device = TOTPDevice.objects.get(user=user, confirmed=True)
     totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
     totp.drift += max(0, device.last_t + 1 - totp.t())
@@ -742,16 +740,9 @@ def sign_demo_records(records, users):
     audit entries are real. The demo authenticators are then reset, so the codes used here do
     not stop a newcomer signing in with the current code.
     """
-    import sys
-
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    from incidents.completeness import missing_items
-    from incidents.signing import approve_record, sign_record
-
     dsl, head = users["oakfield-dsl"], users["oakfield-head"]
     for key in ("approved", "awaiting"):
-        missing = missing_items(records[key])
+        missing = missing_items(load(records[key]))
         if missing:
             # Signing refuses an incomplete record; say what the demo record lacks.
             sys.stderr.write(

@@ -426,7 +426,7 @@ class Table:
 
 
 class AuditWriter:
-    """Audit events in time order across incidents, each chained to the one before (SPEC §11).
+    """Audit events in time order across incidents, each chained to the one before.
 
     Events of every incident are pushed as they are planned; ``release(before)`` writes, in
     time order, those earlier than ``before`` (the next incident's start), so the heap holds
@@ -614,7 +614,7 @@ class Command(BaseCommand):
         for trust_id, lead in leads.items():
             memberships.append(Membership(user=lead, trust_id=trust_id, role=Role.TRUST_LEAD))
         Membership.objects.bulk_create(memberships)
-        # Everyone who reads records has an authenticator (SPEC §1: a second factor).
+        # Everyone who reads records has an authenticator (a second factor).
         readers = [m.user for m in memberships if m.role != Role.STAFF]
         TOTPDevice.objects.bulk_create(
             [

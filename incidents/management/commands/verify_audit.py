@@ -1,4 +1,4 @@
-"""``manage.py verify_audit``: recompute the audit log's hash chain (SPEC §11)."""
+"""``manage.py verify_audit``: recompute the audit log's hash chain."""
 
 from django.core.management.base import BaseCommand, CommandError
 

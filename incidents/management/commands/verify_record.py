@@ -1,9 +1,9 @@
-"""``manage.py verify_record OAK-2026-0001``: is the record still what was signed? (SPEC §10)"""
+"""``manage.py verify_record OAK-2026-0001``: is the record still what was signed?"""
 
 from django.core.management.base import BaseCommand, CommandError
 
 from incidents.models import Incident
-from incidents.signing import verify_and_log
+from incidents.services import verify_and_log
 
 
 class Command(BaseCommand):

@@ -1,0 +1,214 @@
+"""The querysets of the lists: the dashboard, the incident list, search and the headteacher's
+queue, and the people a DSL may grant a record to.
+
+Each starts from what ``access.readable_incidents`` allows and stays bounded by the school, so a
+page costs the same number of queries however many incidents the deployment holds
+(bench/README.md). Nothing here writes.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, TypeVar
+
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    Min,
+    Model,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    When,
+)
+
+from incidents.access import GRANT_CODENAME, reads_whole_school
+from incidents.models import (
+    Action,
+    AssessmentResult,
+    Decision,
+    DecisionOutcome,
+    DeletionRequest,
+    Incident,
+    Role,
+    School,
+    Signature,
+    SignatureKind,
+    Status,
+    User,
+    YoungPerson,
+)
+
+# The dashboard lists at most this many of each kind; the incident list has the rest.
+DASHBOARD_LIMIT = 10
+OPEN_STATUSES = (Status.REPORTED, Status.UNDER_REVIEW)
+
+M = TypeVar("M", bound=Model)
+
+
+def with_result(incidents: QuerySet[Incident]) -> QuerySet[Incident]:
+    """Annotate the latest rules' result (the DSL's override where there is one).
+
+    Two correlated subqueries on the page's rows instead of a query per row.
+    """
+    latest = AssessmentResult.objects.filter(incident=OuterRef("pk")).order_by(
+        "-computed_at", "-pk"
+    )
+    category = Case(When(overridden=True, then=F("override_category")), default=F("category"))
+    subtype = Case(When(overridden=True, then=F("override_subtype")), default=F("subtype"))
+    return incidents.annotate(
+        result_category=Subquery(latest.annotate(value=category).values("value")[:1]),
+        result_subtype=Subquery(latest.annotate(value=subtype).values("value")[:1]),
+    )
+
+
+def with_overdue_flags(incidents: QuerySet[Incident], today: date) -> QuerySet[Incident]:
+    """An unconfirmed deletion past its deadline; an action past its due date."""
+    return incidents.annotate(
+        deletion_overdue=Exists(
+            DeletionRequest.objects.filter(
+                incident=OuterRef("pk"), confirmed_on__isnull=True, deadline__lt=today
+            )
+        ),
+        action_overdue=Exists(
+            Action.objects.filter(incident=OuterRef("pk"), done_on__isnull=True, due_date__lt=today)
+        ),
+    )
+
+
+def with_last_signature(incidents: QuerySet[Incident]) -> QuerySet[Incident]:
+    """The kind of the latest signature: "sent_back" means the headteacher returned it."""
+    latest = Signature.objects.filter(incident=OuterRef("pk")).order_by("-signed_at", "-pk")
+    return incidents.annotate(last_signature=Subquery(latest.values("kind")[:1]))
+
+
+def within(incidents: QuerySet[Incident], school: School, roles: frozenset[str]) -> Q:
+    """The rows (deletions, actions, decisions) of the incidents the reader may read.
+
+    A DSL, headteacher or trust lead reads the whole school: the school alone says it, and lets
+    PostgreSQL start from the school's incidents. An IN over ``incidents`` as well made it read
+    every incident of the school to find a handful of rows (bench/README.md); a granted deputy
+    still needs it.
+    """
+    if reads_whole_school(roles):
+        return Q(incident__school=school)
+    return Q(incident__school=school, incident__in=incidents)
+
+
+def stage_counts(incidents: QuerySet[Incident]) -> dict[str, int]:
+    """How many incidents are at each stage, in one grouped query bounded by the school."""
+    return dict(incidents.order_by().values_list("status").annotate(n=Count("pk")))
+
+
+def overdue_deletions(scope: Q, today: date) -> QuerySet[DeletionRequest]:
+    return DeletionRequest.objects.filter(
+        scope, confirmed_on__isnull=True, deadline__lt=today
+    ).select_related("incident")
+
+
+def overdue_deletions_by_incident(scope: Q, today: date) -> QuerySet[Any]:
+    """One line per incident: its young people are usually asked together."""
+    return (
+        overdue_deletions(scope, today)
+        .values("incident__reference")
+        .annotate(count=Count("pk"), earliest=Min("deadline"))
+        .order_by("earliest", "incident__reference")
+    )
+
+
+def overdue_actions(scope: Q, today: date) -> QuerySet[Action]:
+    return Action.objects.filter(scope, done_on__isnull=True, due_date__lt=today).select_related(
+        "incident"
+    )
+
+
+def awaiting_signoff(scope: Q) -> QuerySet[Decision]:
+    """A decision not to refer waits for the headteacher's sign-off."""
+    return Decision.objects.filter(
+        scope,
+        outcome=DecisionOutcome.HANDLED_IN_SCHOOL,
+        headteacher_signoff_by__isnull=True,
+    ).select_related("incident")
+
+
+def in_progress(incidents: QuerySet[Incident]) -> QuerySet[Incident]:
+    return with_last_signature(incidents.filter(status__in=OPEN_STATUSES)).order_by(
+        "disclosed_at", "pk"
+    )
+
+
+def awaiting_approval(incidents: QuerySet[Incident]) -> QuerySet[Incident]:
+    return incidents.filter(status=Status.AWAITING_APPROVAL).order_by("updated_at", "pk")
+
+
+def queue_awaiting_approval(incidents: QuerySet[Incident]) -> QuerySet[Incident]:
+    """The headteacher's queue: each signed record with its result and the DSL's signature."""
+    return (
+        with_result(awaiting_approval(incidents))
+        .select_related("decision")
+        .prefetch_related(
+            Prefetch(
+                "signatures",
+                queryset=Signature.objects.filter(kind=SignatureKind.SIGNED).order_by(
+                    "-signed_at", "-pk"
+                ),
+                to_attr="dsl_signatures",
+            )
+        )
+    )
+
+
+def search(incidents: QuerySet[Incident], term: str) -> QuerySet[Incident]:
+    """Incidents whose reference or a young person's name contains ``term``, newest first,
+    each with the young people whose names matched (``matching_people``)."""
+    return (
+        with_result(incidents)
+        .filter(Q(reference__icontains=term) | Q(young_people__name__icontains=term))
+        .distinct()
+        .order_by("-created_at", "-pk")
+        .prefetch_related(
+            Prefetch(
+                "young_people",
+                queryset=YoungPerson.objects.filter(name__icontains=term).only(
+                    "pk", "name", "incident_id"
+                ),
+                to_attr="matching_people",
+            )
+        )
+    )
+
+
+def first(
+    queryset: QuerySet[M] | QuerySet[Any], limit: int = DASHBOARD_LIMIT
+) -> tuple[list[Any], bool]:
+    """At most ``limit`` rows and whether there were more, in one query."""
+    rows = list(queryset[: limit + 1])
+    return rows[:limit], len(rows) > limit
+
+
+def grantable_deputies(incident: Incident) -> QuerySet[User]:
+    """Deputy DSLs of the incident's school: the only people a DSL may grant access to."""
+    return (
+        User.objects.filter(
+            is_active=True,
+            memberships__school=incident.school,
+            memberships__role=Role.DEPUTY_DSL,
+        )
+        .distinct()
+        .order_by("last_name", "first_name", "username")
+    )
+
+
+def granted_users(incident: Incident) -> QuerySet[User]:
+    return (
+        User.objects.filter(
+            incidentuserobjectpermission__content_object=incident,
+            incidentuserobjectpermission__permission__codename=GRANT_CODENAME,
+        )
+        .distinct()
+        .order_by("last_name", "first_name", "username")
+    )

@@ -1,0 +1,77 @@
+"""Every change of state in the product, one function each (pretix's ``services``).
+
+Each function runs in one transaction: it checks its precondition and raises a
+``ServiceError`` whose message is shown to the user; then it changes the rows,
+``save(update_fields=...)``, and writes its audit event through ``incidents.audit.log_action``.
+Views and management commands call them; nothing else writes the record. By domain:
+
+- ``records``: reporting a concern, opening an incident, saving a part of the record (a wizard
+  step), confirming the rules' result;
+- ``grants``: a DSL granting and revoking a deputy's access to one incident;
+- ``signing``: signing, approval, sending back, the non-referral sign-off, addenda, verifying.
+"""
+
+from incidents.services.errors import (
+    AwaitingApproval,
+    ChangedSinceSigned,
+    NoAuthenticator,
+    NonReferralSignOffNeeded,
+    NotAllowed,
+    RecordIncomplete,
+    RecordLocked,
+    SamePerson,
+    ServiceError,
+    StaleVersion,
+    WrongCredentials,
+    WrongStatus,
+)
+from incidents.services.grants import grant_access, revoke_access
+from incidents.services.records import (
+    StepChanges,
+    confirm_assessment,
+    open_incident,
+    report_concern,
+    save_step,
+)
+from incidents.services.signing import (
+    MEANINGS,
+    add_addendum,
+    approve_record,
+    needs_non_referral_signoff,
+    reauthenticate,
+    send_back,
+    sign_off_non_referral,
+    sign_record,
+    verify_and_log,
+)
+
+__all__ = [
+    "MEANINGS",
+    "AwaitingApproval",
+    "ChangedSinceSigned",
+    "NoAuthenticator",
+    "NonReferralSignOffNeeded",
+    "NotAllowed",
+    "RecordIncomplete",
+    "RecordLocked",
+    "SamePerson",
+    "ServiceError",
+    "StaleVersion",
+    "StepChanges",
+    "WrongCredentials",
+    "WrongStatus",
+    "add_addendum",
+    "approve_record",
+    "confirm_assessment",
+    "grant_access",
+    "needs_non_referral_signoff",
+    "open_incident",
+    "reauthenticate",
+    "report_concern",
+    "revoke_access",
+    "save_step",
+    "send_back",
+    "sign_off_non_referral",
+    "sign_record",
+    "verify_and_log",
+]
