@@ -1,0 +1,109 @@
+"""Every page's queries, counted and held to a ceiling: a change that adds one fails here.
+
+The ceilings are the counts each page had before the record layer was rebuilt (issue 11); each
+page must stay at or under its own. Counts include the session, the user, the second factor,
+the school, the roles and the audit event of the read. Whether a count grows with the number of
+records is tested beside each page (5 against 50 incidents).
+"""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from incidents.models import DecisionOutcome
+from incidents.wizard import STEP_IDS
+from tests.conftest import client_login
+from tests.factories import full_record
+
+DSL_PAGES = {
+    "home": (None, 11),
+    "incident_list": (None, 6),
+    "incident_search": (None, 5),
+    "inspection_pack": (None, 5),
+    "report_concern": (None, 5),
+    "incident_detail": ("record", 23),
+    "incident_export_pdf": ("record", 41),
+    "incident_sign": ("record", 20),
+    "incident_verify": ("record", 27),
+    "incident_access": ("record", 9),
+    "incident_addendum": ("record", 10),
+    "incident_wizard": ("record", 17),
+}
+STEP_CEILINGS = {
+    "disclosure": 21,
+    "people": 21,
+    "initial-review": 22,
+    "risk-assessment": 21,
+    "assessment": 22,
+    "imagery-devices": 23,
+    "decision": 22,
+    "parents": 21,
+    "follow-up": 24,
+    "review": 21,
+    "check": 24,
+}
+HEAD_PAGES = {
+    "home": (None, 11),
+    "head_queue": (None, 7),
+    "incident_detail": ("record", 23),
+    "incident_approve": ("record", 12),
+    "incident_send_back": ("record", 10),
+    "incident_non_referral_signoff": ("not_referred", 12),
+}
+
+
+@pytest.fixture
+def records(world):
+    found = {
+        "record": full_record(world.oak, world.oak_dsl, viewing_complete=True),
+        "not_referred": full_record(
+            world.oak,
+            world.oak_dsl,
+            viewing_complete=True,
+            outcome=DecisionOutcome.HANDLED_IN_SCHOOL,
+        ),
+    }
+    for _ in range(3):
+        full_record(world.oak, world.oak_dsl)
+    return found
+
+
+def queries_for(client, url) -> int:
+    client.get(url)  # the first request renews the session; count the second
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code in (200, 302), (url, response.status_code)
+    return len(ctx.captured_queries)
+
+
+def url_of(name, record):
+    return reverse(name, args=[record.reference]) if record is not None else reverse(name)
+
+
+def test_it_lists_every_step():
+    assert set(STEP_CEILINGS) == set(STEP_IDS)
+
+
+@pytest.mark.parametrize(("name", "page"), DSL_PAGES.items())
+def test_it_keeps_the_dsls_pages_within_their_ceilings(client, world, records, name, page):
+    which, ceiling = page
+    client_login(client, world.oak_dsl)
+    count = queries_for(client, url_of(name, records.get(which)))
+    assert count <= ceiling, f"{name}: {count} queries, ceiling {ceiling}"
+
+
+@pytest.mark.parametrize(("step", "ceiling"), STEP_CEILINGS.items())
+def test_it_keeps_each_step_within_its_ceiling(client, world, records, step, ceiling):
+    client_login(client, world.oak_dsl)
+    url = reverse("incident_step", args=[records["record"].reference, step])
+    count = queries_for(client, url)
+    assert count <= ceiling, f"{step}: {count} queries, ceiling {ceiling}"
+
+
+@pytest.mark.parametrize(("name", "page"), HEAD_PAGES.items())
+def test_it_keeps_the_headteachers_pages_within_their_ceilings(client, world, records, name, page):
+    which, ceiling = page
+    client_login(client, world.oak_head)
+    count = queries_for(client, url_of(name, records.get(which)))
+    assert count <= ceiling, f"{name}: {count} queries, ceiling {ceiling}"
