@@ -34,6 +34,8 @@ READERS = frozenset({Role.DSL, Role.DEPUTY_DSL, Role.HEADTEACHER, Role.TRUST_LEA
 WHOLE_SCHOOL_READERS = frozenset({Role.DSL, Role.HEADTEACHER, Role.TRUST_LEAD})
 # Roles answerable for the school's records, who read a record's access history.
 HISTORY_READERS = frozenset({Role.DSL, Role.HEADTEACHER})
+# The school's safeguarding team, alerted to every new concern.
+SAFEGUARDING_TEAM = frozenset({Role.DSL, Role.DEPUTY_DSL})
 
 
 class Need(Enum):

@@ -7,8 +7,9 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
 
+from incidents.access import SAFEGUARDING_TEAM
 from incidents.audit import AuditAction, log_action
-from incidents.models import Incident, Role, User
+from incidents.models import Incident, User
 
 logger = logging.getLogger(__name__)
 
@@ -18,7 +19,7 @@ def dsl_team(school) -> list[User]:
     return list(
         User.objects.filter(
             memberships__school=school,
-            memberships__role__in=[Role.DSL, Role.DEPUTY_DSL],
+            memberships__role__in=SAFEGUARDING_TEAM,
             is_active=True,
         )
         .exclude(email="")

@@ -12,14 +12,9 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from incidents.access import Need, get_incident_for_user
+from incidents.access import Need, get_incident_for_user, reads_whole_school
 from incidents.export import export_inspection_pack, export_record
 from incidents.forms.export import InspectionPackForm
-from incidents.models import Role
-
-# Those who read all of a school's records. A deputy reads only the incidents they
-# are granted, so a school-wide pack is not theirs to export.
-PACK_ROLES = {Role.DSL, Role.HEADTEACHER, Role.TRUST_LEAD}
 
 
 def attachment(filename: str, content_type: str, content: bytes) -> HttpResponse:
@@ -46,7 +41,8 @@ def inspection_pack(request):
     # A lazy object, never None itself: falsy when the user has not chosen among their schools.
     if not school:
         return redirect("choose_school")
-    if PACK_ROLES.isdisjoint(request.roles):
+    # A deputy reads only the incidents granted to them: a school-wide pack is not theirs.
+    if not reads_whole_school(frozenset(request.roles)):
         raise PermissionDenied("Only the DSL, the headteacher or the trust lead export the pack.")
     if request.method == "POST":
         form = InspectionPackForm(request.POST)

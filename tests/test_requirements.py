@@ -1,4 +1,4 @@
-"""What a record still lacks before signing: one list, each item naming its step."""
+"""What the policy requires of a record and what it still lacks, each item naming its step."""
 
 from datetime import timedelta
 
