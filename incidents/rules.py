@@ -28,28 +28,52 @@ Ages are of the young people involved, at the incident date: each must be 0 to 1
 is an adult, answered by ``adult_involved``), otherwise ``Facts`` raises ``ValueError``. An empty
 ``ages`` means the ages are not known yet: neither "12 or under" nor "13 to 17" is established, and
 "ages" is named among the unknown facts when an age could change the outcome.
+
+Each profile speaks its own words
+---------------------------------
+The agency of the immediate referral, the criteria's labels and clauses, the advice and
+children's social care clauses, and which agencies meet the referral are the profile's data
+(``Profile``). The product holds no text of the UKCIS advice: its clauses are the product's
+paraphrases, marked ``paraphrased`` and never shown in quotation marks (``Clause``).
 """
 
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 
 __all__ = [
+    "AGENCIES",
+    "AGENCY_MASH",
+    "AGENCY_POLICE",
+    "AGENCY_SOCIAL_CARE",
+    "AGGRAVATING_FACTORS",
+    "AT_ANY_POINT",
     "CATEGORY_LABELS",
+    "CEOP_REPORT",
     "CRITERION_LABELS",
     "DEFAULT_POLICY",
     "FACT_QUESTIONS",
+    "HOSTING_SITE_REPORT",
+    "NONE_OF_THE_ABOVE",
+    "NOT_REFERRED_RECORDED",
+    "POLICE_ADULT",
+    "POLICE_AGGRAVATED",
+    "POLICE_EXPERIMENTAL",
+    "POLICE_EXPERIMENTAL_CLAUSE",
     "POLICE_LABELS",
     "POLICE_LEVELS",
     "RISK_QUESTIONS",
     "SUBTYPE_LABELS",
     "Answer",
     "Assessment",
+    "Clause",
     "Criterion",
     "Facts",
     "Profile",
     "assess",
+    "criterion_label",
     "get_policy",
     "policies",
 ]
@@ -91,16 +115,16 @@ POLICE_LABELS = {
     "discretionary": "Police referral at the school's discretion: record the reasons in writing",
 }
 
-CRITERION_LABELS = {
-    "under_13": "A young person involved is 12 or under",
-    "adult_involved": "The incident involves an adult (18 or over)",
-    "high_risk_13_17": "A young person involved is 13 to 17 and the risk assessment rates it high",
-    "coercion_or_capacity": "Coercion, blackmail or grooming, or concern about capacity to consent",
-    "unusual_or_violent_content": (
-        "The imagery is said to show sexual acts unusual for the developmental stage, or violence"
-    ),
-    "immediate_risk_of_harm": "A young person is at immediate risk of harm owing to the sharing",
-}
+# ``CRITERION_LABELS`` (the default profile's) and ``criterion_label`` (any profile's) are below
+# the profiles, which hold each criterion's label.
+
+# The agencies an immediate referral may go to, in the rules' own words: a profile names those
+# that meet its referral (``Profile.referral_met_by``). A MASH is the front door to children's
+# social care.
+AGENCY_MASH = "mash"
+AGENCY_SOCIAL_CARE = "social_care"
+AGENCY_POLICE = "police"
+AGENCIES = (AGENCY_MASH, AGENCY_SOCIAL_CARE, AGENCY_POLICE)
 
 # --------------------------------------------------------------------------------------------
 # Questions, as the DSL asks them at the initial review meeting and in the risk assessment.
@@ -482,6 +506,121 @@ PRE_ADOLESCENT_AGE = 9
 
 
 # --------------------------------------------------------------------------------------------
+# Clauses: a policy's words with where they are. The reasons cite them; so may the rest of the
+# product (the requirements module prompts for CEOP and the hosting site from the record).
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Clause:
+    """Words of a policy, and ``source``: the document and section they are in.
+
+    ``paraphrased`` is true where the product holds no text of the source (the UKCIS advice):
+    ``words`` are then the product's summary, never shown in quotation marks.
+    """
+
+    source: str
+    words: str
+    paraphrased: bool = False
+
+    @property
+    def quoted(self) -> str:
+        """The words as a reason shows them: in quotation marks, or marked as a paraphrase."""
+        return f"paraphrased: {self.words}" if self.paraphrased else f'"{self.words}"'
+
+    def cite(self) -> str:
+        """Source and words, as the parenthesis that closes a reason holds them."""
+        separator = ", " if self.paraphrased else ": "
+        return f"{self.source}{separator}{self.quoted}"
+
+
+WOLVERHAMPTON_INITIAL_RESPONSE = "Wolverhampton guidance, An initial response"
+WOLVERHAMPTON_INITIAL_REVIEW = "Wolverhampton guidance, Initial review meeting"
+WOLVERHAMPTON_RECORDING = "Wolverhampton guidance, Recording incidents"
+# Wolverhampton, "Children's social care contact and referrals".
+SOCIAL_CARE_SOURCE = "Wolverhampton guidance, Children's social care contact and referrals"
+EVERGREEN_POLICE = "Evergreen policy, Step 2"
+
+# "When an incident involving youth produced sexual imagery comes to our attention: ... At any
+# point in the process ...": whatever the category and the criteria (``at_risk_of_harm``).
+AT_ANY_POINT = Clause(
+    WOLVERHAMPTON_INITIAL_RESPONSE,
+    "At any point in the process if there is a concern a child/young person has been harmed or "
+    "is at risk of harm a referral should be made to children's social care and/or the police "
+    "immediately",
+)
+# After the criteria: "If the incident is considered to be 'Experimental' ... it may be more
+# appropriate for our school to manage the incident directly. In contrast, ...". It sits in
+# tension with ``NONE_OF_THE_ABOVE`` when an incident is aggravated and meets no criterion
+# (``aggravated_without_criteria``).
+AGGRAVATING_FACTORS = Clause(
+    WOLVERHAMPTON_INITIAL_REVIEW,
+    "any incidents with aggravating factors, for example, a young person sharing someone else's "
+    "imagery without consent and with malicious intent, will be referred to the MASH (and/or "
+    "police)",
+)
+NONE_OF_THE_ABOVE = Clause(
+    WOLVERHAMPTON_INITIAL_REVIEW,
+    "If none of the above apply, then our school may decide to respond to the incident without "
+    "involving the MASH (or police)",
+)
+NOT_REFERRED_RECORDED = Clause(
+    WOLVERHAMPTON_RECORDING,
+    "if our school decides not to refer incidents to the police or children's social care, we "
+    "will record our reason for doing so and ensure that this is signed off by the Headteacher",
+)
+WOLVERHAMPTON_DOUBT_CLAUSE = Clause(
+    WOLVERHAMPTON_INITIAL_REVIEW,
+    "If we have any doubts about whether to involve other agencies, establishments should liaise "
+    "with the MASH to seek further advice",
+)
+WOLVERHAMPTON_DOUBT = f"{WOLVERHAMPTON_DOUBT_CLAUSE.quoted} ({WOLVERHAMPTON_INITIAL_REVIEW})"
+WOLVERHAMPTON_SOCIAL_CARE = Clause(
+    SOCIAL_CARE_SOURCE,
+    "They should also contact children's social care if they believe they may be involved, or "
+    "have been involved with a young person in the past",
+)
+SOCIAL_CARE_CLAUSE = WOLVERHAMPTON_SOCIAL_CARE.quoted
+
+# The police, from the Evergreen policy, Step 2, for every profile. "Involving, or
+# possibly involving" an adult: so ``POLICE_REQUIRED`` is checked with ``could_hold``.
+POLICE_REQUIRED = yes("adult_involved")
+POLICE_ADULT = Clause(
+    EVERGREEN_POLICE,
+    "Any conduct involving, or possibly involving, the knowledge or participation of adults "
+    "should always be referred to the police",
+)
+POLICE_AGGRAVATED = Clause(
+    EVERGREEN_POLICE,
+    "As a general rule it will almost always be proportionate to refer any incident involving "
+    "'aggravated' sharing of images to the police",
+)
+POLICE_EXPERIMENTAL = Clause(
+    EVERGREEN_POLICE,
+    "If an 'experimental' incident is not referred to the police the reasons for this should be "
+    "recorded in writing",
+)
+POLICE_ADULT_CLAUSE = POLICE_ADULT.quoted
+POLICE_AGGRAVATED_CLAUSE = POLICE_AGGRAVATED.quoted
+POLICE_EXPERIMENTAL_CLAUSE = POLICE_EXPERIMENTAL.quoted
+
+# Evergreen, Step 2, on reporting. They rest on the record (where the imagery is, who may be
+# involved), not on ``Facts``: ``assess`` never cites them; the requirements module does.
+HOSTING_SITE_REPORT = Clause(
+    EVERGREEN_POLICE,
+    "If there is an indecent image of a child on a website or a social networking site then you "
+    "should report the image to the site hosting it",
+)
+CEOP_REPORT = Clause(
+    EVERGREEN_POLICE,
+    "in the case of a sexting incident involving a child or young person where you feel that they "
+    "may be at risk of abuse then you should report the incident directly to CEOP "
+    "www.ceop.police.uk/ceop-report, so that law enforcement can make an assessment, expedite "
+    "the case",
+)
+
+
+# --------------------------------------------------------------------------------------------
 # Policy profiles: data, one per policy a school may follow. Each decision records the profile
 # and version it was made under.
 # --------------------------------------------------------------------------------------------
@@ -489,41 +628,24 @@ PRE_ADOLESCENT_AGE = 9
 
 @dataclass(frozen=True, slots=True)
 class Criterion:
-    """A ground for an immediate referral. ``clause`` quotes the policy, where we hold its text."""
+    """A ground for an immediate referral.
+
+    ``text`` is how a reason names it, ``label`` how a list or panel does. ``clause`` is the
+    policy's words: a quotation, or, when ``paraphrased``, the product's summary of a text it
+    does not hold.
+    """
 
     code: str
     when: Condition
     text: str
-    clause: str = ""
-
-
-# The police, from the Evergreen policy, Step 2, for every profile. "Involving, or
-# possibly involving" an adult: so ``POLICE_REQUIRED`` is checked with ``could_hold``.
-POLICE_REQUIRED = yes("adult_involved")
-EVERGREEN_POLICE = "Evergreen policy, Step 2"
-POLICE_ADULT_CLAUSE = (
-    '"Any conduct involving, or possibly involving, the knowledge or participation of adults '
-    'should always be referred to the police"'
-)
-POLICE_AGGRAVATED_CLAUSE = (
-    '"As a general rule it will almost always be proportionate to refer any incident involving '
-    "'aggravated' sharing of images to the police\""
-)
-POLICE_EXPERIMENTAL_CLAUSE = (
-    "\"If an 'experimental' incident is not referred to the police the reasons for this should "
-    'be recorded in writing"'
-)
-# Wolverhampton, "Children's social care contact and referrals".
-SOCIAL_CARE_SOURCE = "Wolverhampton guidance, Children's social care contact and referrals"
-SOCIAL_CARE_CLAUSE = (
-    "\"They should also contact children's social care if they believe they may be involved, or "
-    'have been involved with a young person in the past"'
-)
+    label: str
+    clause: str
+    paraphrased: bool = False
 
 
 @dataclass(frozen=True, slots=True)
 class Profile:
-    """A policy's rules for immediate referral, as data."""
+    """A policy's rules for immediate referral, and the words it gives them, as data."""
 
     name: str
     version: str
@@ -535,15 +657,30 @@ class Profile:
     # UKCIS: the immediate referral goes to "the police and/or children's social care", so an
     # incident that needs it needs the police at least advised.
     referral_advises_police: bool
-    referral_to: str
+    referral_to: str  # the agency of the immediate referral, in words: "the MASH"
+    # The agencies (``AGENCIES``) a referral to any of which meets the immediate referral.
+    referral_met_by: tuple[str, ...]
     referral_source: str
     referral_quote: str  # the clause that leads into the criteria, quoted before each
     no_referral_reason: str
+    no_referral: Clause  # the school may respond itself when no criterion applies
+    # The clause that refers every aggravated incident, whatever the criteria (Wolverhampton);
+    # None where the criteria apply whatever the category (UKCIS).
+    aggravated_referral: Clause | None
+    not_referred_recorded: Clause | None  # written reasons for not referring
+    doubt: Clause  # whom to ask when in doubt about involving other agencies
+    advice_from: str  # whom the DSL asks, in words: "the MASH"
+    social_care: Clause  # contact children's social care when they are or were involved
+    at_risk: Clause  # refer at once when a young person has been or may be harmed
+    typology_source: str
     # Worked out from the above.
     referral: Condition = field(init=False, repr=False, compare=False)
     police_advised: Condition = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        unknown = set(self.referral_met_by) - set(AGENCIES)
+        if unknown or not self.referral_met_by:
+            raise ValueError(f"referral_met_by must name agencies of {AGENCIES}, not {unknown}")
         any_criterion = any_of(*(criterion.when for criterion in self.criteria))
         referral = AGGRAVATED & any_criterion if self.referral_needs_aggravated else any_criterion
         advised = POLICE_REQUIRED | AGGRAVATED
@@ -552,12 +689,19 @@ class Profile:
         object.__setattr__(self, "referral", referral)
         object.__setattr__(self, "police_advised", advised)
 
+    def criterion(self, code: str) -> Criterion | None:
+        """The profile's criterion of that code, or None if it has none."""
+        return next((c for c in self.criteria if c.code == code), None)
 
-WOLVERHAMPTON_INITIAL_REVIEW = "Wolverhampton guidance, Initial review meeting"
-WOLVERHAMPTON_DOUBT = (
-    '"If we have any doubts about whether to involve other agencies, establishments should '
-    f'liaise with the MASH to seek further advice" ({WOLVERHAMPTON_INITIAL_REVIEW})'
-)
+    def criterion_label(self, code: str) -> str:
+        """The criterion's label in the profile's words; the code itself if it has no such."""
+        criterion = self.criterion(code)
+        return criterion.label if criterion else code
+
+    def referral_met(self, agencies: Iterable[str]) -> bool:
+        """Whether referrals to ``agencies`` (words of ``AGENCIES``) meet the immediate referral."""
+        return not set(self.referral_met_by).isdisjoint(agencies)
+
 
 WOLVERHAMPTON_2016 = Profile(
     name="wolverhampton-2016",
@@ -573,65 +717,83 @@ WOLVERHAMPTON_2016 = Profile(
         Criterion(
             "under_13",
             yes(UNDER_13),
-            "a young person involved is 12 or under",
-            "The young person (people) involved is/are 12 years old or under",
+            text="a young person involved is 12 or under",
+            label="A young person involved is 12 or under",
+            clause="The young person (people) involved is/are 12 years old or under",
         ),
         Criterion(
             "adult_involved",
             yes("adult_involved"),
-            "the incident involves an adult (18 or over)",
-            "The incident also involves an adult (18 and above)",
+            text="the incident involves an adult (18 or over)",
+            label="The incident involves an adult (18 or over)",
+            clause="The incident also involves an adult (18 and above)",
         ),
         Criterion(
             "high_risk_13_17",
             yes(AGED_13_17, "high_risk_assessment"),
-            "a young person involved is 13 to 17 and the risk assessment rates the incident high "
-            "risk",
-            "If older young people (13-17) are involved, a risk assessment identifies the "
+            text="a young person involved is 13 to 17 and the risk assessment rates the incident "
+            "high risk",
+            label="A young person involved is 13 to 17 and the risk assessment rates it high",
+            clause="If older young people (13-17) are involved, a risk assessment identifies the "
             "incident as high risk",
         ),
         Criterion(
             "coercion_or_capacity",
             yes("coerced") | yes("capacity_concern"),
-            "there is reason to believe a young person was coerced, blackmailed or groomed, or "
-            "concern about their capacity to consent",
-            "There is reason to believe that a young person has been coerced, blackmailed or "
-            "groomed, or if there are concerns about their capacity to consent",
+            text="there is reason to believe a young person was coerced, blackmailed or groomed, "
+            "or concern about their capacity to consent",
+            label="Coercion, blackmail or grooming, or concern about capacity to consent",
+            clause="There is reason to believe that a young person has been coerced, blackmailed "
+            "or groomed, or if there are concerns about their capacity to consent",
         ),
         Criterion(
             "unusual_or_violent_content",
             yes("unusual_or_violent_content"),
-            "what is known of the imagery suggests sexual acts unusual for the young person's "
-            "developmental stage, or violence",
-            "What you know about the imagery suggests the content depicts sexual acts which are "
-            "unusual for the young person's developmental stage, or are violent",
+            text="what is known of the imagery suggests sexual acts unusual for the young "
+            "person's developmental stage, or violence",
+            label="The imagery is said to show sexual acts unusual for the developmental stage, "
+            "or violence",
+            clause="What you know about the imagery suggests the content depicts sexual acts "
+            "which are unusual for the young person's developmental stage, or are violent",
         ),
         Criterion(
             "immediate_risk_of_harm",
             yes("immediate_risk_of_harm"),
-            "there is reason to believe a young person is at immediate risk of harm owing to the "
-            "sharing",
-            "We have reason to believe a young person is at immediate risk of harm owing to the "
-            "sharing of the imagery",
+            text="there is reason to believe a young person is at immediate risk of harm owing "
+            "to the sharing",
+            label="A young person is at immediate risk of harm owing to the sharing",
+            clause="We have reason to believe a young person is at immediate risk of harm owing "
+            "to the sharing of the imagery",
         ),
     ),
     referral_needs_aggravated=True,
     referral_advises_police=False,
     referral_to="the MASH",
+    # Wolverhampton, "Initial review meeting": "If a referral should be made to Wolverhampton's
+    # Multi-Agency Safeguarding Hub (MASH) and/or the police"; a referral to children's social
+    # care reaches the same service.
+    referral_met_by=(AGENCY_MASH, AGENCY_SOCIAL_CARE),
     referral_source=WOLVERHAMPTON_INITIAL_REVIEW,
     referral_quote="The incident is considered to be 'Aggravated' AND",
     no_referral_reason=(
         "No immediate referral to the MASH: {why}; the school may respond without involving the "
         "MASH (or police) when the DSL is confident the risks can be managed, and may escalate "
-        f'at any time ({WOLVERHAMPTON_INITIAL_REVIEW}: "If none of the above apply, then our '
-        'school may decide to respond to the incident without involving the MASH (or police)").'
+        f"at any time ({NONE_OF_THE_ABOVE.cite()})."
     ),
+    no_referral=NONE_OF_THE_ABOVE,
+    aggravated_referral=AGGRAVATING_FACTORS,
+    not_referred_recorded=NOT_REFERRED_RECORDED,
+    doubt=WOLVERHAMPTON_DOUBT_CLAUSE,
+    advice_from="the MASH",
+    social_care=WOLVERHAMPTON_SOCIAL_CARE,
+    at_risk=AT_ANY_POINT,
+    typology_source=TYPOLOGY_SOURCE,
 )
 
 UKCIS_SOURCE = (
-    "UKCIS, Sharing nudes and semi-nudes: advice for education settings, 2020 (updated 2024), "
-    "initial review meeting"
+    "UKCIS, Sharing nudes and semi-nudes: advice for education settings, 2020 (updated 2024)"
 )
+UKCIS_INITIAL_REVIEW = f"{UKCIS_SOURCE}, initial review meeting"
 
 UKCIS_2020 = Profile(
     name="ukcis-2020",
@@ -643,52 +805,106 @@ UKCIS_2020 = Profile(
         "Evergreen Primary School sexting policy for the police"
     ),
     # An immediate referral to the police and/or children's social care if any of five points
-    # applies, whatever the category. There is no point for a high-risk 13-17 incident.
+    # applies, whatever the category. There is no point for a high-risk 13-17 incident. The
+    # product holds no text of the advice: every clause is a paraphrase.
     criteria=(
         Criterion(
             "under_13",
             yes(UNDER_13, "depicts_sexual_acts"),
-            "a young person involved is under 13 and the imagery involves sexual acts",
+            text="a young person involved is under 13 and the imagery involves sexual acts",
+            label="A young person involved is under 13 and the imagery involves sexual acts",
+            clause="the imagery involves sexual acts and a young person in it is under 13",
+            paraphrased=True,
         ),
         Criterion(
             "adult_involved",
             yes("adult_involved"),
-            "the incident involves an adult (18 or over)",
+            text="the incident involves an adult (18 or over)",
+            label="The incident involves an adult (18 or over)",
+            clause="the incident involves an adult",
+            paraphrased=True,
         ),
         Criterion(
             "coercion_or_capacity",
             yes("coerced") | yes("capacity_concern"),
-            "there is reason to believe a young person was coerced, blackmailed or groomed, or "
-            "concern about their capacity to consent",
+            text="there is reason to believe a young person was coerced, blackmailed or groomed, "
+            "or concern about their capacity to consent",
+            label="Coercion, blackmail or grooming, or concern about capacity to consent",
+            clause="there is reason to believe a young person has been coerced, blackmailed or "
+            "groomed, or there are concerns about their capacity to consent",
+            paraphrased=True,
         ),
         Criterion(
             "unusual_or_violent_content",
             yes("unusual_or_violent_content"),
-            "what is known of the imagery suggests sexual acts unusual for the young person's "
-            "developmental stage, or violence",
+            text="what is known of the imagery suggests sexual acts unusual for the young "
+            "person's developmental stage, or violence",
+            label="The imagery is said to show sexual acts unusual for the developmental stage, "
+            "or violence",
+            clause="what is known of the imagery suggests sexual acts unusual for the young "
+            "person's developmental stage, or violence",
+            paraphrased=True,
         ),
         Criterion(
             "immediate_risk_of_harm",
             yes("immediate_risk_of_harm"),
-            "there is reason to believe a young person is at immediate risk of harm owing to the "
-            "sharing",
+            text="there is reason to believe a young person is at immediate risk of harm owing "
+            "to the sharing",
+            label="A young person is at immediate risk of harm owing to the sharing",
+            clause="there is reason to believe a young person is at immediate risk of harm owing "
+            "to the sharing, for example presenting as suicidal or self-harming",
+            paraphrased=True,
         ),
     ),
     referral_needs_aggravated=False,
     referral_advises_police=True,
     referral_to="the police and/or children's social care",
-    referral_source=f"{UKCIS_SOURCE}: any of its five points, whatever the category",
+    # A referral to either agency; a MASH is the front door to children's social care.
+    referral_met_by=(AGENCY_MASH, AGENCY_SOCIAL_CARE, AGENCY_POLICE),
+    referral_source=f"{UKCIS_INITIAL_REVIEW}: any of its five points, whatever the category",
     referral_quote="",
     no_referral_reason=(
         "No immediate referral to the police or children's social care: {why}; the DSL may "
         "respond without involving them when confident the risks can be managed, and may "
-        f"escalate at any time ({UKCIS_SOURCE})."
+        f"escalate at any time ({UKCIS_INITIAL_REVIEW}, paraphrased)."
     ),
+    no_referral=Clause(
+        UKCIS_INITIAL_REVIEW,
+        "if none of the points applies, the school may respond without involving the police or "
+        "children's social care, and may escalate at any time",
+        paraphrased=True,
+    ),
+    aggravated_referral=None,
+    not_referred_recorded=None,
+    doubt=Clause(
+        UKCIS_SOURCE,
+        "when in doubt about whether to involve other agencies, seek advice from children's "
+        "social care through the local authority's front door",
+        paraphrased=True,
+    ),
+    advice_from="children's social care",
+    social_care=Clause(
+        UKCIS_SOURCE,
+        "contact children's social care where they are, may be, or have been involved with a "
+        "young person involved",
+        paraphrased=True,
+    ),
+    at_risk=Clause(
+        UKCIS_SOURCE,
+        "at any point, a concern that a young person has been harmed or is at risk of harm calls "
+        "for a referral to children's social care and/or the police straight away",
+        paraphrased=True,
+    ),
+    typology_source="Wolak and Finkelhor typology, as the Evergreen policy, Appendix 2 gives it",
 )
 
 DEFAULT_POLICY = WOLVERHAMPTON_2016.name
 
 _PROFILES = {p.name: p for p in (WOLVERHAMPTON_2016, UKCIS_2020)}
+
+# The default profile's labels, for code that does not know the profile (new code should call
+# ``criterion_label`` with the result's profile).
+CRITERION_LABELS = {c.code: c.label for c in WOLVERHAMPTON_2016.criteria}
 
 
 def policies() -> tuple[Profile, ...]:
@@ -702,6 +918,15 @@ def get_policy(name: str) -> Profile:
     except (KeyError, TypeError):
         known = ", ".join(_PROFILES)
         raise ValueError(f"unknown policy {name!r}; known policies: {known}") from None
+
+
+def criterion_label(policy: str, code: str) -> str:
+    """A criterion's label in the words of ``policy`` (a profile's name), for lists and panels.
+
+    Raises ``ValueError`` for an unknown policy; a code the profile does not have is returned
+    as it is.
+    """
+    return get_policy(policy).criterion_label(code)
 
 
 # --------------------------------------------------------------------------------------------
@@ -772,15 +997,15 @@ def assess(facts: Facts, policy: str = DEFAULT_POLICY) -> Assessment:
                 outcomes.append(outcome)
     unknown_facts = tuple(name for name in _FIELD_ORDER if name in changes)
 
-    reasons = [_typology_reason(row, facts, yes_)]
+    reasons = [_typology_reason(profile, row, facts, yes_)]
     reasons += _referral_reasons(profile, criteria, referral, aggravated)
     reasons.append(_police_reason(profile, police, facts, aggravated))
     if social_care:
         reasons.append(
             "Contact children's social care: a young person involved is, or has been, known to "
-            f"them, whatever the category ({SOCIAL_CARE_SOURCE})."
+            f"them, whatever the category ({profile.social_care.source})."
         )
-    reasons += (_doubt_reason(name, changes[name]) for name in unknown_facts)
+    reasons += (_doubt_reason(profile, name, changes[name]) for name in unknown_facts)
 
     return Assessment(
         category=row.category,
@@ -816,7 +1041,7 @@ def _established(facts: Facts) -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(yes_), frozenset(no)
 
 
-def _typology_reason(row: Row, facts: Facts, yes_: frozenset[str]) -> str:
+def _typology_reason(profile: Profile, row: Row, facts: Facts, yes_: frozenset[str]) -> str:
     heading = f"{CATEGORY_LABELS[row.category]} — {row.phrase}"
     if row.subtype != "other":
         why = "; ".join(text for fact, text in row.because if fact in yes_)
@@ -840,16 +1065,16 @@ def _typology_reason(row: Row, facts: Facts, yes_: frozenset[str]) -> str:
                 "; the imagery was sent or shown to others, so check whether the romantic or "
                 "attention-seeking subtype fits"
             )
-    return f"{heading}: {why} ({TYPOLOGY_SOURCE})."
+    return f"{heading}: {why} ({profile.typology_source})."
 
 
 def _referral_reasons(
     profile: Profile, criteria: tuple[Criterion, ...], referral: bool, aggravated: bool
 ) -> list[str]:
     def quoted(criterion: Criterion) -> str:
-        if criterion.clause:
-            return f'{profile.referral_source}: "{profile.referral_quote} ... {criterion.clause}"'
-        return profile.referral_source
+        if criterion.paraphrased:
+            return f"{profile.referral_source}; this point, paraphrased: {criterion.clause}"
+        return f'{profile.referral_source}: "{profile.referral_quote} ... {criterion.clause}"'
 
     if referral:
         # Every criterion that holds is a ground; under Wolverhampton the incident is aggravated.
@@ -883,12 +1108,12 @@ def _police_reason(profile: Profile, police: str, facts: Facts, aggravated: bool
                 "it is not known whether an adult is involved, and conduct possibly involving an "
                 "adult counts"
             )
-        return f"Police: referral required; {why} ({EVERGREEN_POLICE}: {POLICE_ADULT_CLAUSE})."
+        return f"Police: referral required; {why} ({POLICE_ADULT.cite()})."
     if police == "advised":
         if aggravated:
             return (
                 "Police: referral advised; the incident is aggravated "
-                f"({EVERGREEN_POLICE}: {POLICE_AGGRAVATED_CLAUSE})."
+                f"({POLICE_AGGRAVATED.cite()})."
             )
         # Only where the profile's immediate referral may involve the police (UKCIS).
         return (
@@ -898,21 +1123,21 @@ def _police_reason(profile: Profile, police: str, facts: Facts, aggravated: bool
     return (
         "Police: at the school's discretion; purely experimental conduct may proportionately be "
         "dealt with without referral, and if the incident is not referred to the police the "
-        f"reasons must be recorded in writing ({EVERGREEN_POLICE}: {POLICE_EXPERIMENTAL_CLAUSE})."
+        f"reasons must be recorded in writing ({POLICE_EXPERIMENTAL.cite()})."
     )
 
 
-def _doubt_reason(fact: str, outcomes: list[str]) -> str:
+def _doubt_reason(profile: Profile, fact: str, outcomes: list[str]) -> str:
     if fact == "known_to_social_care" and outcomes == [_SOCIAL_CARE]:
         return (
-            f"Seek advice: {_UNKNOWN_PHRASES[fact]}; check with the MASH, and contact "
-            f"children's social care if they may be involved now or were in the past "
-            f"({SOCIAL_CARE_SOURCE}: {SOCIAL_CARE_CLAUSE})."
+            f"Seek advice: {_UNKNOWN_PHRASES[fact]}; find out, asking {profile.advice_from} if "
+            "need be, and contact children's social care if they may be involved now or were in "
+            f"the past ({profile.social_care.cite()})."
         )
     could_change = " and ".join(
         [", ".join(outcomes[:-1]), outcomes[-1]] if outcomes[:-1] else outcomes
     )
     return (
         f"Seek advice: {_UNKNOWN_PHRASES[fact]}, and the answer could change {could_change}; "
-        f"{WOLVERHAMPTON_DOUBT}."
+        f"ask {profile.advice_from} ({profile.doubt.cite()})."
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import re
 
 import pytest
 from hypothesis import given, settings
@@ -11,18 +12,32 @@ from hypothesis import strategies as st
 
 from incidents import rules
 from incidents.rules import (
+    AGENCIES,
+    AGENCY_MASH,
+    AGENCY_POLICE,
+    AGENCY_SOCIAL_CARE,
+    AGGRAVATING_FACTORS,
+    AT_ANY_POINT,
     CATEGORY_LABELS,
+    CEOP_REPORT,
     CRITERION_LABELS,
     DEFAULT_POLICY,
     FACT_QUESTIONS,
+    HOSTING_SITE_REPORT,
+    NONE_OF_THE_ABOVE,
+    NOT_REFERRED_RECORDED,
+    POLICE_EXPERIMENTAL,
+    POLICE_EXPERIMENTAL_CLAUSE,
     POLICE_LABELS,
     POLICE_LEVELS,
     RISK_QUESTIONS,
     SUBTYPE_LABELS,
     Answer,
     Assessment,
+    Clause,
     Facts,
     assess,
+    criterion_label,
     get_policy,
     policies,
 )
@@ -456,7 +471,7 @@ def test_it_seeks_advice_when_it_is_not_known_whether_social_care_knows_a_young_
     result = assess(known(known_to_social_care=U))
     assert result.social_care_contact is False
     assert result.seek_advice and result.unknown_facts == ("known_to_social_care",)
-    assert any("check with the MASH" in r for r in result.reasons)
+    assert any("asking the MASH" in r for r in result.reasons)
 
 
 # --- doubt: which unknown facts could change the outcome -----------------------------------------
@@ -525,7 +540,7 @@ def test_it_names_each_unknown_fact_that_could_change_the_outcome(facts, policy,
     assert result.seek_advice is bool(unknown)
     doubts = [r for r in result.reasons if r.startswith("Seek advice")]
     assert len(doubts) == len(unknown)
-    assert all("liaise with the MASH to seek further advice" in r for r in doubts)
+    assert all(get_policy(policy).doubt.words in r for r in doubts)
 
 
 def test_a_doubt_reason_says_what_the_fact_could_change():
@@ -670,3 +685,165 @@ def test_unknown_ages_are_named_whenever_an_age_could_change_the_outcome(facts, 
     }
     if len(by_age) > 1:
         assert "ages" in current.unknown_facts and current.seek_advice
+
+
+# --- each profile in its own words ----------------------------------------------------------------
+
+UKCIS_UNDER_13 = "A young person involved is under 13 and the imagery involves sexual acts"
+
+
+def test_the_public_names_are_exported():
+    for name in rules.__all__:
+        assert hasattr(rules, name), name
+    assert AGENCIES == (AGENCY_MASH, AGENCY_SOCIAL_CARE, AGENCY_POLICE)
+    assert AGENCIES == ("mash", "social_care", "police")
+
+
+def test_each_profile_names_its_referral_and_the_agencies_that_meet_it():
+    wolverhampton, ukcis = get_policy(WOLVERHAMPTON), get_policy(UKCIS)
+    assert wolverhampton.referral_to == "the MASH"
+    assert wolverhampton.referral_met_by == (AGENCY_MASH, AGENCY_SOCIAL_CARE)
+    assert ukcis.referral_to == "the police and/or children's social care"
+    # A MASH is the front door to children's social care, so it counts under UKCIS too.
+    assert set(ukcis.referral_met_by) == {AGENCY_MASH, AGENCY_SOCIAL_CARE, AGENCY_POLICE}
+    assert ukcis.referral_met({AGENCY_POLICE}) and not wolverhampton.referral_met({AGENCY_POLICE})
+    for profile in policies():
+        assert profile.referral_met({AGENCY_SOCIAL_CARE}) and profile.referral_met({AGENCY_MASH})
+        assert not profile.referral_met(set()) and not profile.referral_met({"ceop"})
+
+
+def test_a_profile_refuses_an_agency_outside_the_vocabulary():
+    with pytest.raises(ValueError):
+        dataclasses.replace(get_policy(UKCIS), referral_met_by=("police_101",))
+    with pytest.raises(ValueError):
+        dataclasses.replace(get_policy(UKCIS), referral_met_by=())
+
+
+def test_the_default_labels_are_unchanged():
+    assert CRITERION_LABELS == {
+        "under_13": "A young person involved is 12 or under",
+        "adult_involved": "The incident involves an adult (18 or over)",
+        "high_risk_13_17": (
+            "A young person involved is 13 to 17 and the risk assessment rates it high"
+        ),
+        "coercion_or_capacity": (
+            "Coercion, blackmail or grooming, or concern about capacity to consent"
+        ),
+        "unusual_or_violent_content": (
+            "The imagery is said to show sexual acts unusual for the developmental stage, or "
+            "violence"
+        ),
+        "immediate_risk_of_harm": (
+            "A young person is at immediate risk of harm owing to the sharing"
+        ),
+    }
+
+
+def test_it_labels_each_criterion_in_its_profiles_words():
+    assert criterion_label(UKCIS, "under_13") == UKCIS_UNDER_13
+    assert criterion_label(WOLVERHAMPTON, "under_13") == "A young person involved is 12 or under"
+    assert get_policy(UKCIS).criterion_label("under_13") == UKCIS_UNDER_13
+    for profile in policies():
+        for criterion in profile.criteria:
+            assert criterion_label(profile.name, criterion.code) == criterion.label
+            assert criterion.label[0].isupper() and criterion.clause and criterion.text
+    # A code the profile does not have is shown as it is; an unknown profile is refused.
+    assert criterion_label(UKCIS, "high_risk_13_17") == "high_risk_13_17"
+    with pytest.raises(ValueError):
+        criterion_label("kent-2019", "under_13")
+
+
+def test_ukcis_words_are_paraphrases_and_wolverhamptons_are_quotations():
+    """The product holds no UKCIS text: nothing of it may be shown as a quotation."""
+    wolverhampton, ukcis = get_policy(WOLVERHAMPTON), get_policy(UKCIS)
+    assert all(c.paraphrased for c in ukcis.criteria)
+    assert not any(c.paraphrased for c in wolverhampton.criteria)
+    for name in ("doubt", "social_care", "at_risk", "no_referral"):
+        assert getattr(ukcis, name).paraphrased and "UKCIS" in getattr(ukcis, name).source
+        clause = getattr(wolverhampton, name)
+        assert not clause.paraphrased and clause.source.startswith("Wolverhampton guidance")
+    assert ukcis.aggravated_referral is None and ukcis.not_referred_recorded is None
+    assert wolverhampton.aggravated_referral is AGGRAVATING_FACTORS
+    assert wolverhampton.no_referral is NONE_OF_THE_ABOVE
+    assert wolverhampton.not_referred_recorded is NOT_REFERRED_RECORDED
+    assert wolverhampton.at_risk is AT_ANY_POINT
+
+
+def test_a_clause_is_cited_as_a_quotation_or_as_a_paraphrase():
+    quoted = Clause("Somewhere, Section", "the words")
+    paraphrased = Clause("Elsewhere", "the gist", paraphrased=True)
+    assert quoted.quoted == '"the words"'
+    assert quoted.cite() == 'Somewhere, Section: "the words"'
+    assert paraphrased.quoted == "paraphrased: the gist" and '"' not in paraphrased.cite()
+    assert paraphrased.cite() == "Elsewhere, paraphrased: the gist"
+
+
+def test_it_exports_the_clauses_the_requirements_module_cites():
+    assert AT_ANY_POINT.source == "Wolverhampton guidance, An initial response"
+    assert AT_ANY_POINT.words == (
+        "At any point in the process if there is a concern a child/young person has been harmed "
+        "or is at risk of harm a referral should be made to children's social care and/or the "
+        "police immediately"
+    )
+    assert AGGRAVATING_FACTORS.source == "Wolverhampton guidance, Initial review meeting"
+    assert AGGRAVATING_FACTORS.words.startswith("any incidents with aggravating factors, ")
+    assert AGGRAVATING_FACTORS.words.endswith("will be referred to the MASH (and/or police)")
+    assert NONE_OF_THE_ABOVE.words.startswith("If none of the above apply, then our school")
+    assert CEOP_REPORT.source == HOSTING_SITE_REPORT.source == "Evergreen policy, Step 2"
+    assert "report the incident directly to CEOP" in CEOP_REPORT.words
+    assert CEOP_REPORT.words.startswith("in the case of a sexting incident involving a child")
+    assert HOSTING_SITE_REPORT.words == (
+        "If there is an indecent image of a child on a website or a social networking site then "
+        "you should report the image to the site hosting it"
+    )
+    assert POLICE_EXPERIMENTAL.source == "Evergreen policy, Step 2"
+    # The string constant other code may use keeps its value.
+    assert rules.POLICE_EXPERIMENTAL_CLAUSE == (
+        "\"If an 'experimental' incident is not referred to the police the reasons for this "
+        'should be recorded in writing"'
+    )
+    assert POLICE_EXPERIMENTAL.quoted == POLICE_EXPERIMENTAL_CLAUSE
+
+
+@settings(max_examples=300, deadline=None)
+@given(facts_strategy)
+def test_each_profiles_reasons_cite_only_its_own_sources(facts):
+    ukcis = assess(facts, policy=UKCIS).reasons
+    assert not any("Wolverhampton" in r or "MASH" in r for r in ukcis)
+    assert not any("12 or under" in r for r in ukcis)
+    # Under UKCIS only the Evergreen policy is quoted: its police rule.
+    evergreen = {
+        c.words for c in (rules.POLICE_ADULT, rules.POLICE_AGGRAVATED, POLICE_EXPERIMENTAL)
+    }
+    assert {q for r in ukcis for q in re.findall(r'"([^"]*)"', r)} <= evergreen
+    assert not any("UKCIS" in r for r in assess(facts, policy=WOLVERHAMPTON).reasons)
+
+
+def test_ukcis_names_its_under_13_point_in_its_own_words():
+    unknown = assess(known(ages=(11,), **AGGRAVATED_BASE, depicts_sexual_acts=U), policy=UKCIS)
+    assert unknown.mash_criteria == () and unknown.unknown_facts == ("depicts_sexual_acts",)
+    assert any("whether the imagery is said to show sexual acts" in r for r in unknown.reasons)
+    referred = assess(known(ages=(11,), **AGGRAVATED_BASE, depicts_sexual_acts=Y), policy=UKCIS)
+    assert referred.mash_criteria == ("under_13",)
+    (reason,) = [r for r in referred.reasons if r.startswith("Immediate referral")]
+    assert reason.startswith(
+        "Immediate referral to the police and/or children's social care: a young person involved "
+        "is under 13 and the imagery involves sexual acts ("
+    )
+    assert "paraphrased" in reason and '"' not in reason
+    assert [criterion_label(UKCIS, c) for c in referred.mash_criteria] == [UKCIS_UNDER_13]
+
+
+@pytest.mark.parametrize("policy", BOTH)
+def test_the_advice_and_social_care_reasons_come_from_the_profile(policy):
+    profile = get_policy(policy)
+    result = assess(known(known_to_social_care=U), policy=policy)
+    (advice,) = [r for r in result.reasons if r.startswith("Seek advice")]
+    assert profile.social_care.cite() in advice and f"asking {profile.advice_from}" in advice
+    doubt = assess(known(adult_involved=U), policy=policy).reasons
+    assert any(r.startswith("Seek advice") and profile.doubt.cite() in r for r in doubt)
+    contact = assess(known(known_to_social_care=Y), policy=policy).reasons
+    assert any(
+        r.startswith("Contact children's social care") and profile.social_care.source in r
+        for r in contact
+    )
