@@ -19,10 +19,10 @@ adult (``adult_involved`` UNKNOWN) makes the police referral "required".
 Every rule is monotone: answering YES can only add to what holds. So whether an unknown fact
 matters is decided exactly, without trying every combination of answers: a fact matters to an
 outcome when some way of answering the other unknowns leaves that outcome turning on it. Those
-facts are ``Assessment.unknown_facts``; when there are any, ``seek_advice`` is set and a reason
-names each one and what it could change (Wolverhampton, Initial review meeting: "If we have any
+facts are ``Assessment.unknown_facts``; when there are any, ``seek_advice`` is set, one reason
+carries the profile's advice clause (Wolverhampton, Initial review meeting: "If we have any
 doubts about whether to involve other agencies, ... liaise with the MASH to seek further
-advice").
+advice"), and each such fact has a short reason of its own naming what it could change.
 
 Ages are of the young people involved, at the incident date: each must be 0 to 17 (an 18-year-old
 is an adult, answered by ``adult_involved``), otherwise ``Facts`` raises ``ValueError``. An empty
@@ -35,6 +35,14 @@ The agency of the immediate referral, the criteria's labels and clauses, the adv
 children's social care clauses, and which agencies meet the referral are the profile's data
 (``Profile``). The product holds no text of the UKCIS advice: its clauses are the product's
 paraphrases, marked ``paraphrased`` and never shown in quotation marks (``Clause``).
+
+What the reasons say
+--------------------
+The reasons keep to the facts: what the record shows beyond them (a platform or an unknown
+person involved, the part a young person played) is for ``incidents.requirements``, which may
+use the clauses exported here (``CEOP_REPORT``, ``HOSTING_SITE_REPORT``, ``AT_ANY_POINT``,
+``AGGRAVATING_FACTORS``, ``POLICE_EXPERIMENTAL``). A quotation appears at most once in one
+result's reasons.
 """
 
 from __future__ import annotations
@@ -269,39 +277,30 @@ class Facts:
 
 ANSWER_FIELDS = tuple(f.name for f in fields(Facts) if f.name != "ages")
 
-# How a "not known" fact is named in a reason ("Not known: ...").
-_UNKNOWN_PHRASES = {
-    "ages": "the ages of the young people involved are not known",
-    "adult_involved": "it is not known whether an adult (18 or over) is involved",
-    "coerced": "it is not known whether a young person was coerced, blackmailed or groomed",
-    "capacity_concern": (
-        "it is not known whether there is concern about a young person's capacity to consent"
-    ),
-    "intent_to_harm": "it is not known whether a young person acted with intent to harm",
+# What is not known, when a fact is: "Not known: <phrase>".
+_NOT_KNOWN = {
+    "ages": "the ages of the young people involved",
+    "adult_involved": "whether an adult (18 or over) is involved",
+    "coerced": "whether a young person was coerced, blackmailed or groomed",
+    "capacity_concern": "whether there is concern about a young person's capacity to consent",
+    "intent_to_harm": "whether a young person acted with intent to harm",
     "shared_without_consent": (
-        "it is not known whether the imagery was taken or sent without the pictured young "
-        "person's knowing, willing participation"
+        "whether the imagery was taken or sent without the pictured young person's knowing, "
+        "willing participation"
     ),
-    "romantic_relationship": (
-        "it is not known whether the young people are in an ongoing relationship"
-    ),
-    "attention_seeking": "it is not known whether the imagery was sent to draw sexual attention",
-    "sent_to_others": "it is not known whether the imagery was sent or shown to anyone",
+    "romantic_relationship": "whether the young people are in an ongoing relationship",
+    "attention_seeking": "whether the imagery was sent to draw sexual attention",
+    "sent_to_others": "whether the imagery was sent or shown to anyone",
     "unusual_or_violent_content": (
-        "it is not known whether the imagery is said to show sexual acts unusual for the young "
-        "person's developmental stage, or violence"
+        "whether the imagery is said to show sexual acts unusual for the young person's "
+        "developmental stage, or violence"
     ),
-    "immediate_risk_of_harm": (
-        "it is not known whether a young person is at immediate risk of harm"
-    ),
-    "high_risk_assessment": (
-        "it is not known whether the risk assessment rates the incident high risk"
-    ),
+    "immediate_risk_of_harm": "whether a young person is at immediate risk of harm",
+    "high_risk_assessment": "whether the risk assessment rates the incident high risk",
     "known_to_social_care": (
-        "it is not known whether a young person involved is, or has been, known to children's "
-        "social care"
+        "whether a young person involved is, or has been, known to children's social care"
     ),
-    "depicts_sexual_acts": "it is not known whether the imagery is said to show sexual acts",
+    "depicts_sexual_acts": "whether the imagery is said to show sexual acts",
 }
 
 # Two facts worked out from ``ages``, so conditions can name them like the others.
@@ -661,7 +660,7 @@ class Profile:
     # The agencies (``AGENCIES``) a referral to any of which meets the immediate referral.
     referral_met_by: tuple[str, ...]
     referral_source: str
-    referral_quote: str  # the clause that leads into the criteria, quoted before each
+    referral_quote: str  # the clause that leads into the criteria, quoted once before the first
     no_referral_reason: str
     no_referral: Clause  # the school may respond itself when no criterion applies
     # The clause that refers every aggravated incident, whatever the criteria (Wolverhampton);
@@ -964,8 +963,7 @@ def assess(facts: Facts, policy: str = DEFAULT_POLICY) -> Assessment:
     profile = get_policy(policy)
     yes_, no = _established(facts)
 
-    # The typology: the first row that applies wins.
-    row = next(r for r in TYPOLOGY if r.when.holds(yes_) and r.unless not in yes_)
+    row = _row(yes_)
     aggravated = row.category == "aggravated"
 
     criteria = tuple(c for c in profile.criteria if c.when.holds(yes_))
@@ -997,6 +995,8 @@ def assess(facts: Facts, policy: str = DEFAULT_POLICY) -> Assessment:
                 outcomes.append(outcome)
     unknown_facts = tuple(name for name in _FIELD_ORDER if name in changes)
 
+    # Each quotation at most once: the referral's lead clause with the first criterion only, the
+    # advice clause in one "Seek advice" reason, each unknown fact in a short reason of its own.
     reasons = [_typology_reason(profile, row, facts, yes_)]
     reasons += _referral_reasons(profile, criteria, referral, aggravated)
     reasons.append(_police_reason(profile, police, facts, aggravated))
@@ -1005,7 +1005,9 @@ def assess(facts: Facts, policy: str = DEFAULT_POLICY) -> Assessment:
             "Contact children's social care: a young person involved is, or has been, known to "
             f"them, whatever the category ({profile.social_care.source})."
         )
-    reasons += (_doubt_reason(profile, name, changes[name]) for name in unknown_facts)
+    if unknown_facts:
+        reasons.append(_advice_reason(profile, len(unknown_facts)))
+        reasons += (_not_known_reason(profile, name, changes[name]) for name in unknown_facts)
 
     return Assessment(
         category=row.category,
@@ -1041,6 +1043,15 @@ def _established(facts: Facts) -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(yes_), frozenset(no)
 
 
+def _row(yes_: frozenset[str]) -> Row:
+    """The typology: the first row that applies wins."""
+    return next(r for r in TYPOLOGY if r.when.holds(yes_) and r.unless not in yes_)
+
+
+def _and(items: list[str]) -> str:
+    return " and ".join([", ".join(items[:-1]), items[-1]] if items[:-1] else items)
+
+
 def _typology_reason(profile: Profile, row: Row, facts: Facts, yes_: frozenset[str]) -> str:
     heading = f"{CATEGORY_LABELS[row.category]} — {row.phrase}"
     if row.subtype != "other":
@@ -1068,28 +1079,32 @@ def _typology_reason(profile: Profile, row: Row, facts: Facts, yes_: frozenset[s
     return f"{heading}: {why} ({profile.typology_source})."
 
 
+def _criterion_cite(profile: Profile, criterion: Criterion, first: bool) -> str:
+    """The source of a criterion; the referral's lead clause is quoted with the first only."""
+    if criterion.paraphrased:
+        return f"{profile.referral_source}; this point, paraphrased: {criterion.clause}"
+    lead = f"{profile.referral_quote} ... " if first and profile.referral_quote else ""
+    return f'{profile.referral_source}: "{lead}{criterion.clause}"'
+
+
 def _referral_reasons(
     profile: Profile, criteria: tuple[Criterion, ...], referral: bool, aggravated: bool
 ) -> list[str]:
-    def quoted(criterion: Criterion) -> str:
-        if criterion.paraphrased:
-            return f"{profile.referral_source}; this point, paraphrased: {criterion.clause}"
-        return f'{profile.referral_source}: "{profile.referral_quote} ... {criterion.clause}"'
-
+    cited = [_criterion_cite(profile, c, first=i == 0) for i, c in enumerate(criteria)]
     if referral:
         # Every criterion that holds is a ground; under Wolverhampton the incident is aggravated.
         lead = "the incident is aggravated and " if profile.referral_needs_aggravated else ""
         return [
-            f"Immediate referral to {profile.referral_to}: {lead}{c.text} ({quoted(c)})."
-            for c in criteria
+            f"Immediate referral to {profile.referral_to}: {lead}{c.text} ({cite})."
+            for c, cite in zip(criteria, cited, strict=True)
         ]
     if criteria:
         # Only Wolverhampton asks for "Aggravated" as well, so only there can a criterion hold
         # without a referral; the DSL still sees it (docs/policy.md#immediate-referral).
         return [
             f"Criterion met without referral: {c.text}, but this triggers no immediate referral "
-            f"to {profile.referral_to} because the incident is experimental ({quoted(c)})."
-            for c in criteria
+            f"to {profile.referral_to} because the incident is experimental ({cite})."
+            for c, cite in zip(criteria, cited, strict=True)
         ]
     why = (
         "the incident is aggravated but none of the criteria is established"
@@ -1127,17 +1142,21 @@ def _police_reason(profile: Profile, police: str, facts: Facts, aggravated: bool
     )
 
 
-def _doubt_reason(profile: Profile, fact: str, outcomes: list[str]) -> str:
+def _advice_reason(profile: Profile, count: int) -> str:
+    """The one reason that carries the profile's advice clause."""
+    what = (
+        "a fact that could change the outcome is not known (named below)"
+        if count == 1
+        else f"{count} facts that could change the outcome are not known (each named below)"
+    )
+    return f"Seek advice: {what}; ask {profile.advice_from} ({profile.doubt.cite()})."
+
+
+def _not_known_reason(profile: Profile, fact: str, outcomes: list[str]) -> str:
     if fact == "known_to_social_care" and outcomes == [_SOCIAL_CARE]:
         return (
-            f"Seek advice: {_UNKNOWN_PHRASES[fact]}; find out, asking {profile.advice_from} if "
-            "need be, and contact children's social care if they may be involved now or were in "
-            f"the past ({profile.social_care.cite()})."
+            f"Not known: {_NOT_KNOWN[fact]}; find out, asking {profile.advice_from} if need be, "
+            "and contact children's social care if they may be involved now or were in the past "
+            f"({profile.social_care.cite()})."
         )
-    could_change = " and ".join(
-        [", ".join(outcomes[:-1]), outcomes[-1]] if outcomes[:-1] else outcomes
-    )
-    return (
-        f"Seek advice: {_UNKNOWN_PHRASES[fact]}, and the answer could change {could_change}; "
-        f"ask {profile.advice_from} ({profile.doubt.cite()})."
-    )
+    return f"Not known: {_NOT_KNOWN[fact]}; the answer could change {_and(outcomes)}."

@@ -471,7 +471,7 @@ def test_it_seeks_advice_when_it_is_not_known_whether_social_care_knows_a_young_
     result = assess(known(known_to_social_care=U))
     assert result.social_care_contact is False
     assert result.seek_advice and result.unknown_facts == ("known_to_social_care",)
-    assert any("asking the MASH" in r for r in result.reasons)
+    assert any(r.startswith("Not known") and "asking the MASH" in r for r in result.reasons)
 
 
 # --- doubt: which unknown facts could change the outcome -----------------------------------------
@@ -538,14 +538,16 @@ def test_it_names_each_unknown_fact_that_could_change_the_outcome(facts, policy,
     result = assess(facts, policy=policy)
     assert result.unknown_facts == unknown
     assert result.seek_advice is bool(unknown)
+    # One reason carries the profile's advice clause; each fact has a short one of its own.
     doubts = [r for r in result.reasons if r.startswith("Seek advice")]
-    assert len(doubts) == len(unknown)
+    assert len(doubts) == bool(unknown)
     assert all(get_policy(policy).doubt.words in r for r in doubts)
+    assert len([r for r in result.reasons if r.startswith("Not known")]) == len(unknown)
 
 
 def test_a_doubt_reason_says_what_the_fact_could_change():
     result = assess(known(adult_involved=U))
-    (doubt,) = [r for r in result.reasons if r.startswith("Seek advice")]
+    (doubt,) = [r for r in result.reasons if r.startswith("Not known")]
     assert "whether an adult (18 or over) is involved" in doubt
     assert "the category, the immediate referral and the police referral" in doubt
 
@@ -822,7 +824,11 @@ def test_each_profiles_reasons_cite_only_its_own_sources(facts):
 def test_ukcis_names_its_under_13_point_in_its_own_words():
     unknown = assess(known(ages=(11,), **AGGRAVATED_BASE, depicts_sexual_acts=U), policy=UKCIS)
     assert unknown.mash_criteria == () and unknown.unknown_facts == ("depicts_sexual_acts",)
-    assert any("whether the imagery is said to show sexual acts" in r for r in unknown.reasons)
+    assert any(
+        r == "Not known: whether the imagery is said to show sexual acts; the answer could change "
+        "the immediate referral."
+        for r in unknown.reasons
+    )
     referred = assess(known(ages=(11,), **AGGRAVATED_BASE, depicts_sexual_acts=Y), policy=UKCIS)
     assert referred.mash_criteria == ("under_13",)
     (reason,) = [r for r in referred.reasons if r.startswith("Immediate referral")]
@@ -839,11 +845,72 @@ def test_the_advice_and_social_care_reasons_come_from_the_profile(policy):
     profile = get_policy(policy)
     result = assess(known(known_to_social_care=U), policy=policy)
     (advice,) = [r for r in result.reasons if r.startswith("Seek advice")]
-    assert profile.social_care.cite() in advice and f"asking {profile.advice_from}" in advice
-    doubt = assess(known(adult_involved=U), policy=policy).reasons
-    assert any(r.startswith("Seek advice") and profile.doubt.cite() in r for r in doubt)
+    assert profile.doubt.cite() in advice and f"ask {profile.advice_from}" in advice
+    (fact,) = [r for r in result.reasons if r.startswith("Not known")]
+    assert profile.social_care.cite() in fact
     contact = assess(known(known_to_social_care=Y), policy=policy).reasons
     assert any(
         r.startswith("Contact children's social care") and profile.social_care.source in r
         for r in contact
     )
+
+
+# --- reasons an inspector can check ---------------------------------------------------------------
+
+
+def quotations(reason: str) -> list[str]:
+    """The quoted passages of a reason, split where a quotation joins two with " ... "."""
+    assert reason.count('"') % 2 == 0, reason
+    return [part for quoted in re.findall(r'"([^"]*)"', reason) for part in quoted.split(" ... ")]
+
+
+@settings(max_examples=500, deadline=None)
+@given(facts_strategy, policy_strategy)
+def test_no_quotation_is_repeated_in_one_result(facts, policy):
+    seen = [q for r in assess(facts, policy=policy).reasons for q in quotations(r) if len(q) > 20]
+    assert len(seen) == len(set(seen)), seen
+
+
+def test_the_referral_lead_clause_is_quoted_once_however_many_criteria_hold():
+    facts = known(
+        ages=(11, 16),
+        **AGGRAVATED_BASE,
+        adult_involved=Y,
+        high_risk_assessment=Y,
+        capacity_concern=Y,
+        unusual_or_violent_content=Y,
+        immediate_risk_of_harm=Y,
+    )
+    reasons = assess(facts, policy=WOLVERHAMPTON).reasons
+    assert sum(r.startswith("Immediate referral to the MASH") for r in reasons) == 6
+    assert sum(r.count("'Aggravated' AND") for r in reasons) == 1
+    assert "'Aggravated' AND" in next(r for r in reasons if r.startswith("Immediate referral"))
+
+
+@pytest.mark.parametrize("policy", BOTH)
+def test_one_seek_advice_reason_carries_the_advice_clause(policy):
+    facts = known(intent_to_harm=U, shared_without_consent=U, unusual_or_violent_content=U)
+    result = assess(facts, policy=policy)
+    clause = get_policy(policy).doubt.words
+    assert sum(clause in r for r in result.reasons) == 1
+    (advice,) = [r for r in result.reasons if r.startswith("Seek advice")]
+    assert clause in advice and f"{len(result.unknown_facts)} facts" in advice
+    not_known = [r for r in result.reasons if r.startswith("Not known")]
+    assert len(not_known) == len(result.unknown_facts) and not any(clause in r for r in not_known)
+
+
+# --- what assess() leaves to the requirements module ----------------------------------------------
+
+RECORD_WORDS = re.compile(
+    r"\b(platforms?|CEOP|roles?|hosting|websites?|social network\w*|sender|recipient|sharer)\b",
+    re.IGNORECASE,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(facts_strategy, policy_strategy)
+def test_the_reasons_keep_to_the_facts(facts, policy):
+    """A platform, an unknown person, a young person's role: the record's, not the facts'."""
+    for reason in assess(facts, policy=policy).reasons:
+        assert not RECORD_WORDS.search(reason), reason
+        assert CEOP_REPORT.words not in reason and HOSTING_SITE_REPORT.words not in reason
