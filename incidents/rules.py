@@ -24,6 +24,11 @@ carries the profile's advice clause (Wolverhampton, Initial review meeting: "If 
 doubts about whether to involve other agencies, ... liaise with the MASH to seek further
 advice"), and each such fact has a short reason of its own naming what it could change.
 
+The category and subtype are worked out the same way. When an unknown fact could change either
+(``provisional_facts``), the first reason says the category is provisional, names those facts
+and what a yes could make it: with every fact unknown, "Experimental — other" is a starting
+point, not a finding.
+
 Ages are of the young people involved, at the incident date: each must be 0 to 17 (an 18-year-old
 is an adult, answered by ``adult_involved``), otherwise ``Facts`` raises ``ValueError``. An empty
 ``ages`` means the ages are not known yet: neither "12 or under" nor "13 to 17" is established, and
@@ -84,6 +89,7 @@ __all__ = [
     "criterion_label",
     "get_policy",
     "policies",
+    "provisional_facts",
 ]
 
 
@@ -426,8 +432,9 @@ TYPOLOGY = (
     # "Youth Only: Intent to Harm cases that arise from interpersonal conflict such as break-ups
     # and fights among friends, involve criminal or abusive conduct such as blackmail, threats or
     # deception, involve criminal sexual abuse or exploitation by juvenile offenders."
-    # Coercion, blackmail or grooming by a young person makes the incident youth_intent_to_harm
-    # (docs/policy.md#typology).
+    # Coercion, blackmail or grooming with no adult established makes the incident
+    # youth_intent_to_harm (docs/policy.md#typology); the reason says "by a young person" only
+    # when the adult question is answered no (``_BY_WHOM``).
     Row(
         "aggravated",
         "youth_intent_to_harm",
@@ -439,7 +446,7 @@ TYPOLOGY = (
                 "a young person acted with intent to harm (interpersonal conflict, threats, "
                 "blackmail or deception)",
             ),
-            ("coerced", "a young person was coerced, blackmailed or groomed by a young person"),
+            ("coerced", "a young person was coerced, blackmailed or groomed"),
         ),
     ),
     # "Youth Only: Reckless Misuse: no intent to harm but images are taken or sent without the
@@ -494,6 +501,15 @@ TYPOLOGY = (
     # the Romantic or Attention Seeking sub-types."
     Row("experimental", "other", "other", ALWAYS),
 )
+
+# Who acted, for a "because" that names it only once the adult question is answered: no adult
+# (answered NO), or not yet established (UNKNOWN; a YES would have made it "adult involved").
+_BY_WHOM = {
+    "coerced": (
+        "by a young person",
+        "and who coerced them is not established: an adult may be involved",
+    ),
+}
 
 # "Aggravated incidents of sexting involved criminal or abusive elements beyond the creation of
 # an image" (Wolverhampton, Definitions): any of the aggravated rows.
@@ -997,7 +1013,7 @@ def assess(facts: Facts, policy: str = DEFAULT_POLICY) -> Assessment:
 
     # Each quotation at most once: the referral's lead clause with the first criterion only, the
     # advice clause in one "Seek advice" reason, each unknown fact in a short reason of its own.
-    reasons = [_typology_reason(profile, row, facts, yes_)]
+    reasons = [_typology_reason(profile, row, facts, yes_, no)]
     reasons += _referral_reasons(profile, criteria, referral, aggravated)
     reasons.append(_police_reason(profile, police, facts, aggravated))
     if social_care:
@@ -1024,6 +1040,20 @@ def assess(facts: Facts, policy: str = DEFAULT_POLICY) -> Assessment:
     )
 
 
+def provisional_facts(facts: Facts, policy: str = DEFAULT_POLICY) -> tuple[str, ...]:
+    """The unknown facts that could change the category or the subtype, in the facts' order.
+
+    Empty when the typology's answer is settled whatever the unknowns turn out to be; when it is
+    not, ``assess`` says in its first reason that the category is provisional. A fact is named
+    when some way of answering the other unknowns leaves the row turning on it (as
+    ``Assessment.unknown_facts`` does for the referrals). Every profile uses the same typology
+    today; ``policy`` is checked all the same (``ValueError`` if unknown).
+    """
+    get_policy(policy)
+    yes_, no = _established(facts)
+    return _provisional(_row(yes_), yes_, no)
+
+
 _FIELD_ORDER = ("ages", *ANSWER_FIELDS)
 
 
@@ -1048,14 +1078,57 @@ def _row(yes_: frozenset[str]) -> Row:
     return next(r for r in TYPOLOGY if r.when.holds(yes_) and r.unless not in yes_)
 
 
+def _change_of_row(row: Row, yes_: frozenset[str]) -> Condition:
+    """What, answered YES as well, would make another row than ``row`` apply.
+
+    An earlier row would, once its condition holds, unless its ``unless`` is already YES (then
+    it never can). The chosen row stops applying once its own ``unless`` is YES. An earlier row
+    whose ``unless`` is not yet answered counts as it stands: that fact, answered YES, is itself
+    the condition of a row before the chosen one (romantic is kept out only by attention
+    seeking, the next row), so the row changes either way. ``tests/test_rules.py`` checks this
+    against trying every answer.
+    """
+    index = TYPOLOGY.index(row)
+    change = any_of(*(r.when for r in TYPOLOGY[:index] if r.unless not in yes_))
+    if row.unless is not None:
+        change = change | yes(row.unless)
+    return change
+
+
+def _provisional(row: Row, yes_: frozenset[str], no: frozenset[str]) -> tuple[str, ...]:
+    change = _change_of_row(row, yes_)
+    if not change.could_hold(no):
+        return ()
+    found = {_FACT_OF.get(atom, atom) for atom in change.relevant(yes_, no)}
+    return tuple(name for name in _FIELD_ORDER if name in found)
+
+
+def _or(items: list[str]) -> str:
+    return " or ".join([", ".join(items[:-1]), items[-1]] if items[:-1] else items)
+
+
 def _and(items: list[str]) -> str:
     return " and ".join([", ".join(items[:-1]), items[-1]] if items[:-1] else items)
 
 
-def _typology_reason(profile: Profile, row: Row, facts: Facts, yes_: frozenset[str]) -> str:
+def _because(fact: str, text: str, facts: Facts) -> str:
+    """What a YES fact says for the row, naming who acted only once that is established."""
+    by_whom = _BY_WHOM.get(fact)
+    if by_whom is None:
+        return text
+    known, not_established = by_whom
+    return f"{text} {known}" if facts.adult_involved is Answer.NO else f"{text}, {not_established}"
+
+
+def _typology_reason(
+    profile: Profile, row: Row, facts: Facts, yes_: frozenset[str], no: frozenset[str]
+) -> str:
+    provisional = _provisional(row, yes_, no)
     heading = f"{CATEGORY_LABELS[row.category]} — {row.phrase}"
+    if provisional:
+        heading += " (provisional)"
     if row.subtype != "other":
-        why = "; ".join(text for fact, text in row.because if fact in yes_)
+        why = "; ".join(_because(fact, text, facts) for fact, text in row.because if fact in yes_)
     elif facts.ages and max(facts.ages) <= PRE_ADOLESCENT_AGE:
         why = (
             "no aggravating element is established and the young people are pre-adolescent "
@@ -1076,7 +1149,39 @@ def _typology_reason(profile: Profile, row: Row, facts: Facts, yes_: frozenset[s
                 "; the imagery was sent or shown to others, so check whether the romantic or "
                 "attention-seeking subtype fits"
             )
-    return f"{heading}: {why} ({profile.typology_source})."
+    reason = f"{heading}: {why} ({profile.typology_source})."
+    if provisional:
+        reason += " " + _provisional_text(row, yes_, no, provisional)
+    return reason
+
+
+def _provisional_text(
+    row: Row, yes_: frozenset[str], no: frozenset[str], provisional: tuple[str, ...]
+) -> str:
+    """Which unknown facts could change the row, and what a yes to them could make it."""
+    to_aggravated: set[str] = set()
+    if row.category == "experimental" and AGGRAVATED.could_hold(no):
+        to_aggravated = {_FACT_OF.get(atom, atom) for atom in AGGRAVATED.relevant(yes_, no)}
+    sentences: list[str] = []
+    for names, becomes in (
+        ([n for n in provisional if n in to_aggravated], "aggravated"),
+        ([n for n in provisional if n not in to_aggravated], "another subtype"),
+    ):
+        if not names:
+            continue
+        # What each would make it, answered yes with the rest as they stand.
+        phrases: list[str] = []
+        for name in names:
+            other = _row(yes_ | {name})
+            if other is not row and other.phrase not in phrases:
+                phrases.append(other.phrase)
+        order = [r.phrase for r in TYPOLOGY]
+        phrases.sort(key=order.index)
+        lead = "Also not known" if sentences else "Not known"
+        a_yes = {1: "A yes", 2: "A yes to either"}.get(len(names), "A yes to any of these")
+        could = f"could make it {becomes}" + (f" ({_or(phrases)})" if phrases else "")
+        sentences.append(f"{lead}: {'; '.join(_NOT_KNOWN[n] for n in names)}. {a_yes} {could}.")
+    return " ".join(sentences)
 
 
 def _criterion_cite(profile: Profile, criterion: Criterion, first: bool) -> str:

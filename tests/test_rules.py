@@ -40,6 +40,7 @@ from incidents.rules import (
     criterion_label,
     get_policy,
     policies,
+    provisional_facts,
 )
 
 Y, N, U = Answer.YES, Answer.NO, Answer.UNKNOWN
@@ -856,6 +857,141 @@ def test_the_advice_and_social_care_reasons_come_from_the_profile(policy):
 
 
 # --- reasons an inspector can check ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("policy", BOTH)
+def test_coercion_by_someone_not_established_does_not_say_by_a_young_person(policy):
+    result = assess(known(coerced=Y, adult_involved=U), policy=policy)
+    assert (result.category, result.subtype) == ("aggravated", "youth_intent_to_harm")
+    assert not any("by a young person" in r for r in result.reasons)
+    headline = result.reasons[0]
+    assert headline.startswith("Aggravated — youth intent to harm (provisional): ")
+    assert "who coerced them is not established: an adult may be involved" in headline
+    assert "Not known: whether an adult (18 or over) is involved." in headline
+    assert "could make it another subtype (adult involved)" in headline
+    assert provisional_facts(known(coerced=Y, adult_involved=U), policy=policy) == (
+        "adult_involved",
+    )
+
+
+@pytest.mark.parametrize("policy", BOTH)
+def test_coercion_says_by_a_young_person_once_no_adult_is_established(policy):
+    result = assess(known(coerced=Y), policy=policy)
+    assert result.reasons[0].startswith(
+        "Aggravated — youth intent to harm: a young person was coerced, blackmailed or groomed by "
+        "a young person ("
+    )
+    assert provisional_facts(known(coerced=Y), policy=policy) == ()
+
+
+@pytest.mark.parametrize("policy", BOTH)
+def test_with_every_fact_unknown_the_headline_is_provisional_not_a_finding(policy):
+    result = assess(Facts(), policy=policy)
+    assert (result.category, result.subtype) == ("experimental", "other")
+    headline = result.reasons[0]
+    assert headline.startswith("Experimental — other (provisional): ")
+    assert provisional_facts(Facts(), policy=policy) == (
+        "adult_involved",
+        "coerced",
+        "intent_to_harm",
+        "shared_without_consent",
+        "romantic_relationship",
+        "attention_seeking",
+    )
+    assert (
+        "A yes to any of these could make it aggravated (adult involved, youth intent to harm or "
+        "youth reckless misuse)." in headline
+    )
+    assert (
+        "Also not known: whether the young people are in an ongoing relationship; whether the "
+        "imagery was sent to draw sexual attention. A yes to either could make it another "
+        "subtype (romantic or sexual attention seeking)." in headline
+    )
+
+
+PROVISIONAL = [
+    ({}, ()),
+    ({"adult_involved": U}, ("adult_involved",)),
+    # Romantic stops being romantic if the imagery was sent to draw attention.
+    ({"romantic_relationship": Y, "attention_seeking": U}, ("attention_seeking",)),
+    # Sent to draw attention, it can never be romantic: the relationship changes nothing.
+    ({"attention_seeking": Y, "romantic_relationship": U}, ()),
+    ({"romantic_relationship": U}, ("romantic_relationship",)),
+    (
+        {"romantic_relationship": U, "attention_seeking": U},
+        ("romantic_relationship", "attention_seeking"),
+    ),
+    # Aggravated rows before the chosen one.
+    ({"shared_without_consent": Y, "intent_to_harm": U}, ("intent_to_harm",)),
+    ({"intent_to_harm": Y, "shared_without_consent": U}, ()),
+    ({"adult_involved": Y, "coerced": U, "intent_to_harm": U}, ()),
+    # Facts outside the typology never make it provisional.
+    ({"capacity_concern": U, "immediate_risk_of_harm": U, "known_to_social_care": U}, ()),
+]
+
+
+@pytest.mark.parametrize("policy", BOTH)
+@pytest.mark.parametrize(("answers", "expected"), PROVISIONAL)
+def test_it_names_the_unknown_facts_that_could_change_the_category_or_subtype(
+    policy, answers, expected
+):
+    facts = known(**answers)
+    assert provisional_facts(facts, policy=policy) == expected
+    headline = assess(facts, policy=policy).reasons[0]
+    assert ("(provisional)" in headline.split(":")[0]) is bool(expected)
+
+
+def test_provisional_facts_refuses_an_unknown_policy():
+    with pytest.raises(ValueError):
+        provisional_facts(Facts(), policy="kent-2019")
+
+
+TYPOLOGY_FACTS = [
+    "adult_involved",
+    "coerced",
+    "intent_to_harm",
+    "shared_without_consent",
+    "romantic_relationship",
+    "attention_seeking",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(facts_strategy, policy_strategy)
+def test_the_provisional_facts_match_trying_every_answer(facts, policy):
+    """Oracle: resolve every unknown typology fact both ways; which does the row turn on?"""
+    unknown = [name for name in TYPOLOGY_FACTS if getattr(facts, name) is U]
+
+    def row(combo):
+        result = assess(
+            dataclasses.replace(facts, **dict(zip(unknown, combo, strict=True))), policy=policy
+        )
+        return (result.category, result.subtype)
+
+    rows = {combo: row(combo) for combo in itertools.product([Y, N], repeat=len(unknown))}
+    turning = {
+        unknown[i]
+        for combo, result in rows.items()
+        for i, answer in enumerate(combo)
+        if answer is Y and rows[(*combo[:i], N, *combo[i + 1 :])] != result
+    }
+    provisional = provisional_facts(facts, policy=policy)
+    assert set(provisional) == turning
+    assert list(provisional) == [name for name in ANSWER_FIELDS if name in turning]
+    current = assess(facts, policy=policy)
+    # Unknown counts as not shown: the current row is every unknown answered no.
+    assert (current.category, current.subtype) == rows[(N,) * len(unknown)]
+    headline = current.reasons[0].split(":")[0]
+    assert ("(provisional)" in headline) is bool(provisional)
+    if provisional:
+        assert all(rules._NOT_KNOWN[name] in current.reasons[0] for name in provisional)
+
+
+@settings(max_examples=200, deadline=None)
+@given(known_facts_strategy, policy_strategy)
+def test_a_fully_known_incident_is_never_provisional(facts, policy):
+    assert provisional_facts(facts, policy=policy) == ()
+    assert "(provisional)" not in assess(facts, policy=policy).reasons[0]
 
 
 def quotations(reason: str) -> list[str]:
