@@ -46,8 +46,8 @@ What the reasons say
 The reasons keep to the facts: what the record shows beyond them (a platform or an unknown
 person involved, the part a young person played) is for ``incidents.requirements``, which may
 use the clauses exported here (``CEOP_REPORT``, ``HOSTING_SITE_REPORT``, ``AT_ANY_POINT``,
-``AGGRAVATING_FACTORS``, ``POLICE_EXPERIMENTAL``). A quotation appears at most once in one
-result's reasons.
+``AGGRAVATING_FACTORS``, ``POLICE_EXPERIMENTAL``) and the helpers ``at_risk_of_harm`` and
+``aggravated_without_criteria``. A quotation appears at most once in one result's reasons.
 """
 
 from __future__ import annotations
@@ -85,7 +85,9 @@ __all__ = [
     "Criterion",
     "Facts",
     "Profile",
+    "aggravated_without_criteria",
     "assess",
+    "at_risk_of_harm",
     "criterion_label",
     "get_policy",
     "policies",
@@ -1015,6 +1017,8 @@ def assess(facts: Facts, policy: str = DEFAULT_POLICY) -> Assessment:
     # advice clause in one "Seek advice" reason, each unknown fact in a short reason of its own.
     reasons = [_typology_reason(profile, row, facts, yes_, no)]
     reasons += _referral_reasons(profile, criteria, referral, aggravated)
+    if _at_risk(facts, aggravated):
+        reasons.append(_at_risk_reason(profile, facts, aggravated))
     reasons.append(_police_reason(profile, police, facts, aggravated))
     if social_care:
         reasons.append(
@@ -1052,6 +1056,38 @@ def provisional_facts(facts: Facts, policy: str = DEFAULT_POLICY) -> tuple[str, 
     get_policy(policy)
     yes_, no = _established(facts)
     return _provisional(_row(yes_), yes_, no)
+
+
+def at_risk_of_harm(facts: Facts) -> bool:
+    """Whether the "at any point" prompt holds: refer at once to children's social care and/or
+    the police (``AT_ANY_POINT``; each profile's ``at_risk`` clause).
+
+    It holds when ``immediate_risk_of_harm`` is YES, whatever the category, and when
+    ``high_risk_assessment`` is YES on an experimental incident (an aggravated one is referred,
+    or advised to be, by the criteria, the police rule and, under Wolverhampton,
+    ``AGGRAVATING_FACTORS``). The same under every profile.
+    """
+    yes_, _ = _established(facts)
+    return _at_risk(facts, _row(yes_).category == "aggravated")
+
+
+def aggravated_without_criteria(facts: Facts, policy: str = DEFAULT_POLICY) -> bool:
+    """Whether the incident is aggravated but meets none of the profile's criteria, under a
+    profile that refers aggravated incidents as such (``Profile.aggravated_referral``).
+
+    Under Wolverhampton the guidance then pulls two ways: ``AGGRAVATING_FACTORS`` ("any
+    incidents with aggravating factors ... will be referred to the MASH (and/or police)") against
+    ``NONE_OF_THE_ABOVE`` ("If none of the above apply ... may decide to respond ... without
+    involving the MASH"). The result advises a referral to the MASH, and says not making it
+    needs written reasons; ``mash_referral`` stays false. Always false under UKCIS, whose
+    criteria apply whatever the category.
+    """
+    profile = get_policy(policy)
+    if profile.aggravated_referral is None:
+        return False
+    yes_, _ = _established(facts)
+    aggravated = _row(yes_).category == "aggravated"
+    return aggravated and not any(c.when.holds(yes_) for c in profile.criteria)
 
 
 _FIELD_ORDER = ("ages", *ANSWER_FIELDS)
@@ -1101,6 +1137,12 @@ def _provisional(row: Row, yes_: frozenset[str], no: frozenset[str]) -> tuple[st
         return ()
     found = {_FACT_OF.get(atom, atom) for atom in change.relevant(yes_, no)}
     return tuple(name for name in _FIELD_ORDER if name in found)
+
+
+def _at_risk(facts: Facts, aggravated: bool) -> bool:
+    if facts.immediate_risk_of_harm is Answer.YES:
+        return True
+    return facts.high_risk_assessment is Answer.YES and not aggravated
 
 
 def _or(items: list[str]) -> str:
@@ -1199,10 +1241,17 @@ def _referral_reasons(
     if referral:
         # Every criterion that holds is a ground; under Wolverhampton the incident is aggravated.
         lead = "the incident is aggravated and " if profile.referral_needs_aggravated else ""
-        return [
+        reasons = [
             f"Immediate referral to {profile.referral_to}: {lead}{c.text} ({cite})."
             for c, cite in zip(criteria, cited, strict=True)
         ]
+        if aggravated and profile.aggravated_referral is not None:
+            reasons.append(
+                "Referral of aggravated incidents: besides the criteria, the incident is "
+                f"aggravated, and aggravated incidents are to be referred "
+                f"({profile.aggravated_referral.cite()})."
+            )
+        return reasons
     if criteria:
         # Only Wolverhampton asks for "Aggravated" as well, so only there can a criterion hold
         # without a referral; the DSL still sees it (docs/policy.md#immediate-referral).
@@ -1211,12 +1260,44 @@ def _referral_reasons(
             f"to {profile.referral_to} because the incident is experimental ({cite})."
             for c, cite in zip(criteria, cited, strict=True)
         ]
+    if aggravated and profile.aggravated_referral is not None:
+        return [_tension_reason(profile, profile.aggravated_referral)]
     why = (
         "the incident is aggravated but none of the criteria is established"
         if aggravated and profile.referral_needs_aggravated
         else "none of the criteria is established"
     )
     return [profile.no_referral_reason.format(why=why)]
+
+
+def _tension_reason(profile: Profile, aggravated_referral: Clause) -> str:
+    """Aggravated, no criterion: the guidance refers aggravated incidents, and lets the school
+    respond itself where no criterion applies (docs/policy.md#immediate-referral)."""
+    to = profile.referral_to
+    recorded = profile.not_referred_recorded
+    return (
+        f"No immediate referral to {to} is required: the incident is aggravated but none of the "
+        "criteria is established. The guidance pulls two ways here: aggravated incidents are to "
+        f"be referred ({aggravated_referral.cite()}), yet where none of the criteria applies the "
+        f"school may respond itself ({profile.no_referral.cite()}). A referral to {to} is "
+        "advised, not required; not making it needs written reasons"
+        + (f" ({recorded.cite()})" if recorded else "")
+        + ", and the school may escalate at any time."
+    )
+
+
+def _at_risk_reason(profile: Profile, facts: Facts, aggravated: bool) -> str:
+    if facts.immediate_risk_of_harm is Answer.YES:
+        ground = "there is reason to believe a young person is at immediate risk of harm"
+        if facts.high_risk_assessment is Answer.YES and not aggravated:
+            ground += ", and the risk assessment rates this experimental incident high risk"
+        then = "whatever the category and the criteria, a referral should be made at once"
+    else:
+        ground = "the risk assessment rates this experimental incident high risk"
+        then = (
+            "if that risk is of harm to a young person, a referral should not wait for the criteria"
+        )
+    return f"Risk of harm: {ground}; {then} ({profile.at_risk.cite()})."
 
 
 def _police_reason(profile: Profile, police: str, facts: Facts, aggravated: bool) -> str:

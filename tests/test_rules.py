@@ -36,7 +36,9 @@ from incidents.rules import (
     Assessment,
     Clause,
     Facts,
+    aggravated_without_criteria,
     assess,
+    at_risk_of_harm,
     criterion_label,
     get_policy,
     policies,
@@ -1033,6 +1035,96 @@ def test_one_seek_advice_reason_carries_the_advice_clause(policy):
     assert clause in advice and f"{len(result.unknown_facts)} facts" in advice
     not_known = [r for r in result.reasons if r.startswith("Not known")]
     assert len(not_known) == len(result.unknown_facts) and not any(clause in r for r in not_known)
+
+
+# --- Wolverhampton: aggravated incidents are referred; the tension with "If none apply" ------
+
+
+def test_wolverhampton_names_the_tension_when_aggravated_meets_no_criterion():
+    facts = known(**AGGRAVATED_BASE)
+    result = assess(facts, policy=WOLVERHAMPTON)
+    assert result.category == "aggravated" and result.mash_criteria == ()
+    assert result.mash_referral is False  # the criteria table's answer, unchanged
+    assert aggravated_without_criteria(facts, policy=WOLVERHAMPTON)
+    (reason,) = [r for r in result.reasons if AGGRAVATING_FACTORS.words in r]
+    assert reason.startswith("No immediate referral to the MASH is required: ")
+    assert NONE_OF_THE_ABOVE.words in reason and "pulls two ways" in reason
+    assert "A referral to the MASH is advised, not required" in reason
+    assert "not making it needs written reasons" in reason
+    assert NOT_REFERRED_RECORDED.words in reason
+
+
+def test_wolverhampton_cites_the_aggravated_incidents_sentence_beside_the_criteria():
+    result = assess(known(ages=(12,), **AGGRAVATED_BASE), policy=WOLVERHAMPTON)
+    assert result.mash_referral and result.mash_criteria == ("under_13",)
+    cited = [r for r in result.reasons if AGGRAVATING_FACTORS.words in r]
+    assert len(cited) == 1 and cited[0].startswith("Referral of aggravated incidents: ")
+    assert not any(NONE_OF_THE_ABOVE.words in r for r in result.reasons)
+    assert not aggravated_without_criteria(known(ages=(12,), **AGGRAVATED_BASE))
+
+
+def test_ukcis_has_no_such_tension():
+    facts = known(**AGGRAVATED_BASE)
+    assert not aggravated_without_criteria(facts, policy=UKCIS)
+    reasons = assess(facts, policy=UKCIS).reasons
+    assert not any("aggravating factors" in r or "pulls two ways" in r for r in reasons)
+
+
+@settings(max_examples=300, deadline=None)
+@given(facts_strategy)
+def test_the_aggravated_incidents_sentence_goes_with_every_aggravated_incident(facts):
+    result = assess(facts, policy=WOLVERHAMPTON)
+    aggravated = result.category == "aggravated"
+    cited = [r for r in result.reasons if AGGRAVATING_FACTORS.words in r]
+    assert len(cited) == aggravated
+    tension = aggravated and not result.mash_criteria
+    assert aggravated_without_criteria(facts, policy=WOLVERHAMPTON) is tension
+    assert any("pulls two ways" in r for r in result.reasons) is tension
+    # "If none of the above apply": whenever no criterion holds, and only then.
+    assert any(NONE_OF_THE_ABOVE.words in r for r in result.reasons) is not result.mash_criteria
+    assert aggravated_without_criteria(facts, policy=UKCIS) is False
+
+
+# --- "At any point in the process ..." ------------------------------------------------------------
+
+AT_RISK = [
+    ({"immediate_risk_of_harm": Y}, True),  # experimental
+    ({"immediate_risk_of_harm": Y, **AGGRAVATED_BASE}, True),
+    ({"immediate_risk_of_harm": Y, "adult_involved": Y}, True),
+    ({"high_risk_assessment": Y}, True),  # experimental, other
+    ({"high_risk_assessment": Y, "romantic_relationship": Y}, True),
+    ({"high_risk_assessment": Y, **AGGRAVATED_BASE}, False),  # aggravated: referred otherwise
+    ({"high_risk_assessment": U}, False),
+    ({"immediate_risk_of_harm": U}, False),
+    ({}, False),
+]
+
+
+@pytest.mark.parametrize("policy", BOTH)
+@pytest.mark.parametrize(("answers", "cited"), AT_RISK)
+def test_it_cites_the_at_any_point_sentence_when_a_young_person_may_be_harmed(
+    policy, answers, cited
+):
+    facts = known(**answers)
+    assert at_risk_of_harm(facts) is cited
+    reasons = assess(facts, policy=policy).reasons
+    at_risk = [r for r in reasons if r.startswith("Risk of harm")]
+    assert len(at_risk) == cited
+    words = get_policy(policy).at_risk.words
+    assert sum(words in r for r in reasons) == cited
+    if cited and policy == WOLVERHAMPTON:
+        assert AT_ANY_POINT.cite() in at_risk[0]
+
+
+@settings(max_examples=300, deadline=None)
+@given(facts_strategy, policy_strategy)
+def test_at_risk_of_harm_is_the_condition_the_reasons_cite(facts, policy):
+    result = assess(facts, policy=policy)
+    expected = facts.immediate_risk_of_harm is Y or (
+        facts.high_risk_assessment is Y and result.category == "experimental"
+    )
+    assert at_risk_of_harm(facts) is expected
+    assert any(r.startswith("Risk of harm") for r in result.reasons) is expected
 
 
 # --- what assess() leaves to the requirements module ----------------------------------------------
