@@ -2,9 +2,10 @@
 
 Read this file beside the two policies it encodes: the Wolverhampton Safeguarding Children
 Board's "Youth Produced Sexual Imagery (sexting) Policy Guidance" (2016) and the Evergreen
-Primary School "Sexting" policy; docs/policy.md says how each clause is implemented. Every
-rule below quotes the clause it rests on, and every result carries its reasons so the DSL, the
-headteacher and an inspector can check it.
+Primary School "Sexting" policy, and, for the ``ukcis-2020`` profile, the UKCIS advice, which the
+product holds no text of and so paraphrases; docs/policy.md says how each clause is implemented.
+Every rule below cites the clause it rests on, and every result carries its reasons so the DSL,
+the headteacher and an inspector can check it.
 
 Pure Python: no Django, no I/O. Nothing here stores or sees imagery; the facts are what the DSL
 has been told: the product never holds imagery.
@@ -591,6 +592,7 @@ WOLVERHAMPTON_DOUBT_CLAUSE = Clause(
     "If we have any doubts about whether to involve other agencies, establishments should liaise "
     "with the MASH to seek further advice",
 )
+# The string forms below keep their earlier values for code that uses them.
 WOLVERHAMPTON_DOUBT = f"{WOLVERHAMPTON_DOUBT_CLAUSE.quoted} ({WOLVERHAMPTON_INITIAL_REVIEW})"
 WOLVERHAMPTON_SOCIAL_CARE = Clause(
     SOCIAL_CARE_SOURCE,
@@ -617,6 +619,7 @@ POLICE_EXPERIMENTAL = Clause(
     "If an 'experimental' incident is not referred to the police the reasons for this should be "
     "recorded in writing",
 )
+# Their quoted forms, as before.
 POLICE_ADULT_CLAUSE = POLICE_ADULT.quoted
 POLICE_AGGRAVATED_CLAUSE = POLICE_AGGRAVATED.quoted
 POLICE_EXPERIMENTAL_CLAUSE = POLICE_EXPERIMENTAL.quoted
