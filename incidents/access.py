@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
@@ -23,6 +23,9 @@ from django.http import Http404, HttpRequest
 
 from incidents.audit import AuditAction, log_action
 from incidents.models import Incident, IncidentUserObjectPermission, Membership, Role, School
+
+if TYPE_CHECKING:
+    from incidents.http import SchoolRequest
 
 # The permission codename a DSL grants to a named colleague for one incident.
 GRANT_CODENAME = "change_incident"
@@ -145,7 +148,8 @@ def _roles_for(request: HttpRequest, school: School) -> frozenset[str]:
     """The user's roles in ``school``; those of the current school are already on the request."""
     current = getattr(request, "school", None)
     if current and current.pk == school.pk:
-        return frozenset(request.roles)  # type: ignore[attr-defined]
+        # A request with a school has been through CurrentSchoolMiddleware: it has roles too.
+        return frozenset(cast("SchoolRequest", request).roles)
     return roles_in(request.user, school)
 
 
@@ -180,7 +184,7 @@ def get_incident_for_user(
     if not permitted.allows(need):
         _log_refused(request, incident, need, 403)
         raise PermissionDenied("Your role does not allow this on this record.")
-    incident.access = permitted  # type: ignore[attr-defined]
+    incident.access = permitted
     return incident
 
 

@@ -1,6 +1,7 @@
 """The incident, the disclosure that opened it, and the people involved."""
 
 from datetime import date
+from typing import TYPE_CHECKING, cast
 
 from django.conf import settings
 from django.db import models
@@ -23,6 +24,9 @@ from incidents.models.locking import (
 )
 from incidents.models.schools import School
 
+if TYPE_CHECKING:
+    from incidents.access import RecordAccess
+
 
 class Incident(models.Model):
     school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="incidents")
@@ -43,6 +47,11 @@ class Incident(models.Model):
     version = models.PositiveIntegerField(default=1)
 
     history = AppendOnlyHistoricalRecords()
+
+    if TYPE_CHECKING:
+        # Not a field: set on the incident that ``access.get_incident_for_user`` returns, and
+        # only there, to say what the reader may do with it.
+        access: RecordAccess
 
     class Meta:
         triggers = [incident_locked()]
@@ -210,7 +219,8 @@ class YoungPerson(RecordEntry):
     def age_at(self, on: date) -> int:
         if self.date_of_birth is not None:
             return age_on(self.date_of_birth, on)
-        return self.age_if_no_date_of_birth
+        # The check constraint young_person_has_dob_or_age: without a date of birth, an age.
+        return cast(int, self.age_if_no_date_of_birth)
 
     @property
     def age(self) -> int:
