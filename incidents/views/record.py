@@ -1,6 +1,7 @@
 """The record page: the whole record of one incident and its chronology."""
 
 from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -9,12 +10,13 @@ from incidents import record
 from incidents.access import Need, get_incident_for_user
 from incidents.audit import AuditAction, log_action
 from incidents.chronology import chronology
+from incidents.http import AuthenticatedRequest
 
 
 @never_cache
 @login_required
 @require_GET
-def incident_detail(request, reference):
+def incident_detail(request: AuthenticatedRequest, reference: str) -> HttpResponse:
     incident = record.load(
         get_incident_for_user(request, reference, Need.READ, queryset=record.incidents())
     )
