@@ -7,7 +7,7 @@ user typed (optimistic locking), so two colleagues never overwrite each other.
 """
 
 import datetime
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -81,7 +81,8 @@ def incident_step(request: AuthenticatedRequest, reference: str, step: str) -> H
     refusal = _refusal(incident)
     if refusal and not current.read_only:
         messages.error(request, refusal)
-        return redirect(step_url(incident, wizard.get_step("check")))
+        # The check step is always there: it ends every flow.
+        return redirect(step_url(incident, cast(wizard.Step, wizard.get_step("check"))))
 
     conflict = None
     version = incident.version
