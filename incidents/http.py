@@ -5,9 +5,14 @@ name the request they are given (healthchecks' ``AuthenticatedHttpRequest``) so 
 what they read from it.
 """
 
-from django.http import HttpRequest
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
 
 from incidents.models import School, User
+
+# What a middleware is given: the rest of the chain, down to the view.
+GetResponse = Callable[[HttpRequest], HttpResponse]
 
 
 class SchoolRequest(HttpRequest):

@@ -1,13 +1,12 @@
 """The school a user is working in, chosen explicitly when they hold roles in several."""
 
-from collections.abc import Callable
 from typing import cast
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.functional import SimpleLazyObject
 
 from incidents.access import roles_in, schools_for
-from incidents.http import SchoolRequest
+from incidents.http import GetResponse, SchoolRequest
 from incidents.models import School
 
 SESSION_KEY = "current_school_id"
@@ -29,7 +28,7 @@ def _current_school(request: HttpRequest) -> School | None:
 
 
 class CurrentSchoolMiddleware:
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+    def __init__(self, get_response: GetResponse) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
