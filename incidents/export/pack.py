@@ -164,7 +164,7 @@ def dsl_review_at(incident: Incident) -> tuple[datetime | None, bool]:
     initial review meeting. A meeting is known to the day only: it counts at the end of its
     day, so the time shown is never shorter than the time taken.
     """
-    saved = incident.first_saved_at
+    saved = record.first_saved_at(incident)
     review = section(incident, "initial_review")
     meeting = _day_end(review.meeting_date) if review is not None else None
     if meeting is not None and (saved is None or meeting < saved):

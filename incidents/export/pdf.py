@@ -155,7 +155,11 @@ def record_context(incident: Incident, *, exported_by: Exporter = None) -> dict[
     # decision, is shown beside it.
     decided_on = decision.assessment if decision is not None else None
     result = decided_on or current
-    later_result = current if decided_on is not None and current.pk != decided_on.pk else None
+    later_result = (
+        current
+        if decided_on is not None and current is not None and current.pk != decided_on.pk
+        else None
+    )
     return {
         "incident": incident,
         "school": incident.school,
