@@ -15,17 +15,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
 
 from incidents.audit import AuditAction, log_action
+from incidents.http import SchoolRequest
 from incidents.models import Incident, IncidentUserObjectPermission, Membership, Role, School
-
-if TYPE_CHECKING:
-    from incidents.http import SchoolRequest
 
 # The permission codename a DSL grants to a named colleague for one incident.
 GRANT_CODENAME = "change_incident"
@@ -149,7 +147,7 @@ def _roles_for(request: HttpRequest, school: School) -> frozenset[str]:
     current = getattr(request, "school", None)
     if current and current.pk == school.pk:
         # A request with a school has been through CurrentSchoolMiddleware: it has roles too.
-        return frozenset(cast("SchoolRequest", request).roles)
+        return frozenset(cast(SchoolRequest, request).roles)
     return roles_in(request.user, school)
 
 
@@ -184,7 +182,8 @@ def get_incident_for_user(
     if not permitted.allows(need):
         _log_refused(request, incident, need, 403)
         raise PermissionDenied("Your role does not allow this on this record.")
-    incident.access = permitted
+    # Not a field: what this reader may do with this incident, for the page to read.
+    incident.access = permitted  # type: ignore[attr-defined]
     return incident
 
 

@@ -1,7 +1,7 @@
 """The incident, the disclosure that opened it, and the people involved."""
 
 from datetime import date
-from typing import TYPE_CHECKING, cast
+from typing import cast
 
 from django.conf import settings
 from django.db import models
@@ -24,9 +24,6 @@ from incidents.models.locking import (
 )
 from incidents.models.schools import School
 
-if TYPE_CHECKING:
-    from incidents.access import RecordAccess
-
 
 class Incident(models.Model):
     school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="incidents")
@@ -47,11 +44,6 @@ class Incident(models.Model):
     version = models.PositiveIntegerField(default=1)
 
     history = AppendOnlyHistoricalRecords()
-
-    if TYPE_CHECKING:
-        # Not a field: set on the incident that ``access.get_incident_for_user`` returns, and
-        # only there, to say what the reader may do with it.
-        access: RecordAccess
 
     class Meta:
         triggers = [incident_locked()]

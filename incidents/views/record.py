@@ -7,7 +7,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from incidents import record
-from incidents.access import Need, get_incident_for_user
+from incidents.access import Need, RecordAccess, get_incident_for_user
 from incidents.audit import AuditAction, log_action
 from incidents.chronology import chronology
 from incidents.http import AuthenticatedRequest
@@ -21,7 +21,7 @@ def incident_detail(request: AuthenticatedRequest, reference: str) -> HttpRespon
         get_incident_for_user(request, reference, Need.READ, queryset=record.incidents())
     )
     log_action(AuditAction.VIEWED, request=request, incident=incident)
-    access = incident.access
+    access: RecordAccess = incident.access  # type: ignore[attr-defined]  # set by the check
     return render(
         request,
         "incidents/detail.html",
