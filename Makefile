@@ -46,8 +46,12 @@ run: install system-deps
 	$(DEV_ENV) $(BIN)/python manage.py seed_demo
 	$(DEV_ENV) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
+# mypy loads the settings (django-stubs' plugin), which refuse to start without DEBUG or a key.
 lint: install-test
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/djhtml --check templates
+	$(DEV_ENV) $(BIN)/mypy
 
 migrations-check: install-test
 	$(DEV_ENV) $(BIN)/python manage.py makemigrations --check --dry-run

@@ -15,13 +15,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
 
 from incidents.audit import AuditAction, log_action
+from incidents.http import SchoolRequest
 from incidents.models import Incident, IncidentUserObjectPermission, Membership, Role, School
 
 # The permission codename a DSL grants to a named colleague for one incident.
@@ -147,7 +148,8 @@ def _roles_for(request: HttpRequest, school: School) -> frozenset[str]:
     """The user's roles in ``school``; those of the current school are already on the request."""
     current = getattr(request, "school", None)
     if current and current.pk == school.pk:
-        return frozenset(request.roles)  # type: ignore[attr-defined]
+        # A request with a school has been through CurrentSchoolMiddleware: it has roles too.
+        return frozenset(cast(SchoolRequest, request).roles)
     return roles_in(request.user, school)
 
 
@@ -182,6 +184,7 @@ def get_incident_for_user(
     if not permitted.allows(need):
         _log_refused(request, incident, need, 403)
         raise PermissionDenied("Your role does not allow this on this record.")
+    # Not a field: what this reader may do with this incident, for the page to read.
     incident.access = permitted  # type: ignore[attr-defined]
     return incident
 

@@ -20,11 +20,13 @@ import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any, cast
 
 from django.db import connection, models, transaction
+from django.http import HttpRequest
 from django.utils import timezone
 
-from incidents.models import AuditEvent
+from incidents.models import AuditEvent, Incident, School
 
 GENESIS_HASH = "0" * 64
 # Any constant works: it names the lock that serialises writers of the hash chain.
@@ -98,7 +100,7 @@ def label(action: str) -> str:
         return action
 
 
-def client_ip(request) -> str | None:
+def client_ip(request: HttpRequest | None) -> str | None:
     """The address the request came from.
 
     REMOTE_ADDR only: a client can forge X-Forwarded-For. Behind a reverse proxy, the proxy
@@ -111,9 +113,9 @@ def client_ip(request) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
-def _mask(data: dict) -> dict:
+def _mask(data: dict[str, Any]) -> dict[str, Any]:
     """Secrets never reach the log, however deep they sit in ``data``."""
-    masked = {}
+    masked: dict[str, Any] = {}
     for key, value in data.items():
         if key in _SECRET_KEYS:
             masked[key] = _MASK
@@ -124,13 +126,13 @@ def _mask(data: dict) -> dict:
     return masked
 
 
-def event_hash(previous_hash: str, fields: dict) -> str:
+def event_hash(previous_hash: str, fields: dict[str, Any]) -> str:
     """SHA-256 over the previous hash and the row's fields as sorted, compact JSON."""
     payload = json.dumps(fields, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256((previous_hash + payload).encode()).hexdigest()
 
 
-def hashed_fields(event: AuditEvent) -> dict:
+def hashed_fields(event: AuditEvent) -> dict[str, Any]:
     return {
         "at": event.at.isoformat(),
         "user_id": event.user_id,
@@ -143,9 +145,10 @@ def hashed_fields(event: AuditEvent) -> dict:
     }
 
 
-def _as_stored(value, name: str):
+def _as_stored(value: Any, name: str) -> Any:
     """A value as the database will give it back, so the hash matches on re-reading."""
-    return AuditEvent._meta.get_field(name).to_python(value)
+    column = cast("models.Field[Any, Any]", AuditEvent._meta.get_field(name))
+    return column.to_python(value)
 
 
 def _locked_head() -> str | None:
@@ -154,17 +157,18 @@ def _locked_head() -> str | None:
         return AuditEvent.objects.order_by("-pk").values_list("hash", flat=True).first()
     with connection.cursor() as cursor:
         cursor.execute("SELECT incidents_audit_chain_head(%s)", [_CHAIN_LOCK_ID])
-        return cursor.fetchone()[0]
+        head: str | None = cursor.fetchone()[0]
+        return head
 
 
 def log_action(
     action: AuditAction | str,
     *,
-    request=None,
-    user=None,
-    incident=None,
-    school=None,
-    data: dict | None = None,
+    request: HttpRequest | None = None,
+    user: Any = None,
+    incident: Incident | None = None,
+    school: School | None = None,
+    data: dict[str, Any] | None = None,
     username: str | None = None,
 ) -> AuditEvent:
     """Append one event, chained to the last. ``action`` is an ``AuditAction``.
@@ -260,7 +264,7 @@ def verify_chain(anchor: str | None = None) -> ChainReport:
 # Access history ----------------------------------------------------------------------------
 
 
-def access_history(incident, limit: int = 50) -> list[AuditEvent]:
+def access_history(incident: Incident, limit: int = 50) -> list[AuditEvent]:
     """The latest events about one incident, newest first, each with ``label`` set."""
     events = list(AuditEvent.objects.filter(incident=incident).order_by("-at", "-pk")[:limit])
     for event in events:

@@ -35,7 +35,7 @@ def chronology(incident: Incident) -> list[Entry]:
     """Every timestamped entry of the record, earliest first; ties keep the record's order."""
     entries: list[Entry] = []
 
-    def add(at, label, by="", *, overdue=False):
+    def add(at: date | datetime | None, label: str, by: str = "", *, overdue: bool = False) -> None:
         if at is None:
             return
         if isinstance(at, datetime):

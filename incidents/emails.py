@@ -5,16 +5,17 @@ import smtplib
 
 from django.conf import settings
 from django.core.mail import send_mail
+from django.http import HttpRequest
 from django.template.loader import render_to_string
 
 from incidents.access import SAFEGUARDING_TEAM
 from incidents.audit import AuditAction, log_action
-from incidents.models import Incident, User
+from incidents.models import Incident, School, User
 
 logger = logging.getLogger(__name__)
 
 
-def dsl_team(school) -> list[User]:
+def dsl_team(school: School) -> list[User]:
     """The school's DSL and deputy DSLs who have an e-mail address."""
     return list(
         User.objects.filter(
@@ -32,7 +33,7 @@ def incident_url(incident: Incident) -> str:
     return f"{settings.SITE_URL.rstrip('/')}/incidents/{incident.reference}/"
 
 
-def send_concern_alert(incident: Incident, request=None) -> int:
+def send_concern_alert(incident: Incident, request: HttpRequest | None = None) -> int:
     """Tell the DSL team a concern was reported; return how many people were told."""
     recipients = dsl_team(incident.school)
     if not recipients:

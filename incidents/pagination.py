@@ -5,12 +5,16 @@ is a full scan for each page view. Fetching one row more than the page holds tel
 there is a next page, which is all a "Newer / Older" pager needs.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import QuerySet
 
 
 @dataclass(frozen=True)
 class Window:
-    items: list
+    items: list[Any]
     number: int
     has_next: bool
 
@@ -27,7 +31,7 @@ class Window:
         return self.number - 1
 
 
-def page_number(raw) -> int:
+def page_number(raw: Any) -> int:
     """The page asked for; anything that is not a positive whole number means the first."""
     try:
         number = int(raw)
@@ -36,7 +40,12 @@ def page_number(raw) -> int:
     return number if number >= 1 else 1
 
 
-def window(queryset, number: int, per_page: int, decorate=None) -> Window:
+def window(
+    queryset: QuerySet[Any],
+    number: int,
+    per_page: int,
+    decorate: Callable[[QuerySet[Any]], QuerySet[Any]] | None = None,
+) -> Window:
     """One page of an ordered queryset, in one query, with no COUNT.
 
     ``decorate`` adds annotations to the page's rows only: the page is chosen in a subquery

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from django.db.models import Model, Prefetch, QuerySet, prefetch_related_objects
+from django.db.models import Field, Model, Prefetch, QuerySet, prefetch_related_objects
 
 from incidents.audit import AuditAction
 from incidents.models import (
@@ -226,7 +226,7 @@ def fact_rows(review: InitialReview | None) -> list[tuple[str, str]]:
         return []
     return [
         (
-            str(InitialReview._meta.get_field(name).verbose_name),
+            str(cast("Field[Any, Any]", InitialReview._meta.get_field(name)).verbose_name),
             getattr(review, f"get_{name}_display")(),
         )
         for name in FACT_FIELDS

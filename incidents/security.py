@@ -9,12 +9,15 @@
 """
 
 import time
+from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth import logout
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
+from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
+from django.http import HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -23,6 +26,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from incidents.access import READERS
 from incidents.audit import AuditAction, log_action
+from incidents.http import GetResponse
 from incidents.models import Membership
 
 # Session keys: when the user signed in, and when they were last seen (UNIX seconds).
@@ -41,22 +45,22 @@ FILE_REFUSED_MESSAGE = (
 class _RefuseFileParts(FileUploadHandler):
     """An upload handler that stores nothing and stops parsing at the first file part."""
 
-    def __init__(self, request=None):
+    def __init__(self, request: HttpRequest | None = None) -> None:
         super().__init__(request)
         self.saw_file = False
 
-    def new_file(self, *args, **kwargs):
+    def new_file(self, *args: Any, **kwargs: Any) -> None:
         self.saw_file = True
         raise StopUpload(connection_reset=False)
 
-    def receive_data_chunk(self, raw_data, start):
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes | None:
         return None
 
-    def file_complete(self, file_size):
+    def file_complete(self, file_size: int) -> "UploadedFile[Any] | None":
         return None
 
 
-def _refuse(request):
+def _refuse(request: HttpRequest) -> HttpResponse:
     return render(
         request, "security/file_refused.html", {"message": FILE_REFUSED_MESSAGE}, status=400
     )
@@ -65,10 +69,10 @@ def _refuse(request):
 class RefuseFilesMiddleware:
     """A multipart body with a file part, or a media body, is answered 400 unstored."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: GetResponse) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponse:
         content_type = request.META.get("CONTENT_TYPE", "").split(";")[0].strip().lower()
         if content_type.startswith(_MEDIA_PREFIXES):
             return _refuse(request)
@@ -84,7 +88,7 @@ class RefuseFilesMiddleware:
         return self.get_response(request)
 
 
-def end_session(request, reason: str) -> None:
+def end_session(request: HttpRequest, reason: str) -> None:
     """Log the user out, recording why, before anything else of the request runs."""
     user = request.user
     log_action(AuditAction.SESSION_EXPIRED, request=request, user=user, data={"limit": reason})
@@ -101,10 +105,10 @@ class SessionLimitsMiddleware:
     that long before 30 minutes idle, never after.
     """
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: GetResponse) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.user.is_authenticated:
             now = time.time()
             session = request.session
@@ -122,7 +126,7 @@ class SessionLimitsMiddleware:
         return self.get_response(request)
 
 
-def needs_second_factor(user) -> bool:
+def needs_second_factor(user: Any) -> bool:
     """Every role that can read records, and system administrators, who manage roles."""
     if not user.is_authenticated:
         return False
@@ -148,14 +152,15 @@ class SecondFactorMiddleware:
     sent to enrol, one with a device to enter a code; either way back to where they were going.
     """
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: GetResponse) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user
         if (
             user.is_authenticated
-            and not user.is_verified()
+            # django-otp's OTPMiddleware, earlier in the chain, adds is_verified to the user.
+            and not user.is_verified()  # type: ignore[attr-defined]
             and not request.path_info.startswith(_exempt_paths())
             and needs_second_factor(user)
         ):
@@ -170,10 +175,10 @@ class SecondFactorMiddleware:
 class NoStoreMiddleware:
     """Every response to a signed-in user: ``Cache-Control: no-store`` (and private, no-cache)."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: GetResponse) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.forms import BaseFormSet, BaseModelFormSet, Form, ModelForm
+from django.forms import BaseFormSet, BaseModelFormSet, ModelForm
 from django.http import HttpRequest
 
 from incidents import requirements, services
@@ -52,7 +52,7 @@ Parts = dict[str, Any]
 # What saving a form writes --------------------------------------------------------------------
 
 
-def live_forms(formset: BaseFormSet) -> list[Form]:
+def live_forms(formset: BaseModelFormSet[Any, Any]) -> list[ModelForm[Any]]:
     """The formset's forms that will hold an item after saving: not removed, not left blank."""
     deleted = set(map(id, formset.deleted_forms)) if formset.is_bound else set()
     return [
@@ -62,12 +62,12 @@ def live_forms(formset: BaseFormSet) -> list[Form]:
     ]
 
 
-def formset_error(formset: BaseFormSet, message: str) -> None:
+def formset_error(formset: BaseFormSet[Any], message: str) -> None:
     """An error about a list as a whole, shown above it and in the error summary."""
     formset.non_form_errors().append(message)
 
 
-def form_changes(form: ModelForm, **extra: Any) -> StepChanges:
+def form_changes(form: ModelForm[Any], **extra: Any) -> StepChanges:
     """A form's row, unsaved, with ``extra`` attributes set on it."""
     row = form.save(commit=False)
     for name, value in extra.items():
@@ -75,7 +75,7 @@ def form_changes(form: ModelForm, **extra: Any) -> StepChanges:
     return StepChanges(saves=[row], fields=list(form.changed_data))
 
 
-def formset_changes(formset: BaseModelFormSet) -> StepChanges:
+def formset_changes(formset: BaseModelFormSet[Any, Any]) -> StepChanges:
     """A list's new and changed rows, unsaved, and the rows ticked for removal."""
     saves = formset.save(commit=False)
     fields = {name for form in formset.forms for name in form.changed_data}
@@ -469,10 +469,10 @@ class DecisionStep(Step):
         decision = parts["decision"]
         outcome = decision.cleaned_data.get("outcome")
         reasons = (decision.cleaned_data.get("reasons") or "").strip()
-        agencies = {
-            f.cleaned_data.get("agency")
+        agencies: set[str] = {
+            agency
             for f in live_forms(parts["referrals"])
-            if f.cleaned_data.get("agency")
+            if (agency := f.cleaned_data.get("agency"))
         }
         involved = agencies & requirements.AGENCY_REFERRALS
         if outcome == DecisionOutcome.HANDLED_IN_SCHOOL and involved:

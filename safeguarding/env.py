@@ -5,6 +5,7 @@ come from a mounted file instead of the process environment.
 """
 
 import os
+from typing import overload
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -23,6 +24,10 @@ def _raw(name: str) -> str | None:
     return os.environ.get(name)
 
 
+@overload
+def envstr(name: str, default: str, *, required: bool = False) -> str: ...
+@overload
+def envstr(name: str, default: None = None, *, required: bool = False) -> str | None: ...
 def envstr(name: str, default: str | None = None, *, required: bool = False) -> str | None:
     value = _raw(name)
     if value is None or value == "":

@@ -7,9 +7,14 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
 
 from safeguarding.env import envbool, envint, envlist, envstr
+
+# Django's generic classes take type parameters at run time too (ModelForm[YoungPerson],
+# ModelAdmin[School]), as they do for mypy; this only adds ``__class_getitem__``.
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 

@@ -17,7 +17,13 @@ APP = Path(__file__).resolve().parent.parent / "incidents"
 LAYERS = [
     {"incidents.rules"},
     {"incidents.models"},
-    {"incidents.audit", "incidents.display", "incidents.digest", "incidents.pagination"},
+    {
+        "incidents.audit",
+        "incidents.display",
+        "incidents.digest",
+        "incidents.pagination",
+        "incidents.http",
+    },
     {"incidents.record", "incidents.access"},
     {"incidents.requirements", "incidents.queries", "incidents.chronology", "incidents.emails"},
     {"incidents.forms"},

@@ -15,17 +15,20 @@ import csv
 import io
 import statistics
 from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, QuerySet, Subquery
+from django.http import HttpRequest
 from django.utils import timezone
 
 from incidents import record
 from incidents.audit import AuditAction, log_action
 from incidents.display import effective_category
 from incidents.export.pdf import PDF_CONTENT_TYPE, render_pdf
-from incidents.models import AuditEvent, DecisionOutcome, Incident, School, Status
+from incidents.models import AuditEvent, DecisionOutcome, Incident, School, Status, User
 from incidents.record import current_result, section
 from incidents.requirements import AGENCY_REFERRALS, missing_items
 
@@ -105,11 +108,11 @@ class Pack:
     def median_texts(self) -> dict[str, str]:
         return {name: duration_text(value) for name, value in self.medians.items()}
 
-    def count(self, predicate) -> int:
+    def count(self, predicate: Callable[[PackRow], object]) -> int:
         return sum(1 for row in self.rows if predicate(row))
 
     @property
-    def totals(self) -> dict:
+    def totals(self) -> dict[str, int]:
         return {
             "incidents": len(self.rows),
             "complete": self.count(lambda r: r.complete),
@@ -143,7 +146,7 @@ def duration_text(value: timedelta | None) -> str:
     return f"{sign}{minutes} min"
 
 
-def _median(values) -> timedelta | None:
+def _median(values: Iterable[timedelta | None]) -> timedelta | None:
     present = [v for v in values if v is not None]
     if not present:
         return None
@@ -161,7 +164,7 @@ def dsl_review_at(incident: Incident) -> tuple[datetime | None, bool]:
     initial review meeting. A meeting is known to the day only: it counts at the end of its
     day, so the time shown is never shorter than the time taken.
     """
-    saved = incident.first_saved_at
+    saved = record.first_saved_at(incident)
     review = section(incident, "initial_review")
     meeting = _day_end(review.meeting_date) if review is not None else None
     if meeting is not None and (saved is None or meeting < saved):
@@ -223,7 +226,7 @@ def pack_row(incident: Incident, today: date) -> PackRow:
     )
 
 
-def pack_incidents(school: School, start: date, end: date):
+def pack_incidents(school: School, start: date, end: date) -> QuerySet[Incident]:
     """The school's incidents first disclosed between ``start`` and ``end`` (inclusive)."""
     first_save = (
         AuditEvent.objects.filter(incident=OuterRef("pk"), action=AuditAction.STEP_SAVED)
@@ -297,7 +300,7 @@ CSV_COLUMNS = [
 ]
 
 
-def _iso(value) -> str:
+def _iso(value: date | datetime | None) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
@@ -369,12 +372,19 @@ def render_inspection_pack(pack: Pack, fmt: str) -> tuple[str, str, bytes]:
 
 
 def export_inspection_pack(
-    school: School, start: date, end: date, fmt: str, *, request=None, user=None, via="web"
+    school: School,
+    start: date,
+    end: date,
+    fmt: str,
+    *,
+    request: HttpRequest | None = None,
+    user: User | None = None,
+    via: str = "web",
 ) -> tuple[str, str, bytes]:
     """Build and render the pack, then write the audit event of its export."""
     pack = build_pack(school, start, end)
     filename, content_type, content = render_inspection_pack(pack, fmt)
-    data = {
+    data: dict[str, Any] = {
         "format": fmt,
         "start": start.isoformat(),
         "end": end.isoformat(),

@@ -9,9 +9,12 @@ refuses everything else: a record is never sent to, or shaped by, a third party.
 
 import threading
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
+from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils import timezone
 from weasyprint import CSS, HTML
@@ -22,7 +25,7 @@ from incidents import record, rules
 from incidents.audit import AuditAction, label, log_action
 from incidents.chronology import chronology
 from incidents.digest import verify
-from incidents.models import AuditEvent, Incident, Status
+from incidents.models import AssessmentResult, AuditEvent, Incident, Status, User
 from incidents.record import current_result, fact_rows, risk_rows, section
 
 STATIC_DIR = Path(settings.BASE_DIR) / "static"
@@ -36,18 +39,21 @@ PDF_VARIANT = "pdf/a-3b"
 PDF_CONTENT_TYPE = "application/pdf"
 DRAFT_MARK = "DRAFT — not approved"
 
+# Who exported a record, as the PDF names them: nobody for ``manage.py export_record``.
+Exporter = User | AnonymousUser | None
+
 
 class ResourceRefused(ValueError):
     """The renderer was asked for something other than the project's fonts and stylesheets."""
 
 
-class StaticOnlyFetcher(URLFetcher):
+class StaticOnlyFetcher(URLFetcher):  # type: ignore[misc]  # WeasyPrint is untyped
     """Serves files under ``SERVED_DIRS`` by ``file:`` URL; refuses every other URL.
 
     No http(s), no data: URIs, no path outside those directories (``..`` is resolved first).
     """
 
-    def __init__(self):
+    def __init__(self) -> None:
         # A refused resource stops the render: an export never silently lacks its fonts.
         super().__init__(fail_on_errors=True)
 
@@ -63,7 +69,7 @@ class StaticOnlyFetcher(URLFetcher):
             raise ResourceRefused(f"the PDF renderer does not serve {path}")
         return path
 
-    def fetch(self, url, headers=None):
+    def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
         path = self.local_path(url)
         return URLFetcherResponse(
             path.as_uri(),
@@ -75,7 +81,7 @@ class StaticOnlyFetcher(URLFetcher):
 class PdfRenderer:
     """WeasyPrint with the font configuration and the print stylesheet parsed once."""
 
-    def __init__(self, stylesheet: Path = PRINT_CSS):
+    def __init__(self, stylesheet: Path = PRINT_CSS) -> None:
         self.fetcher = StaticOnlyFetcher()
         self.font_config = FontConfiguration()
         self.stylesheet_path = stylesheet
@@ -90,11 +96,12 @@ class PdfRenderer:
     def render(self, html: str) -> bytes:
         with self.lock:
             document = HTML(string=html, base_url=STATIC_BASE_URL, url_fetcher=self.fetcher)
-            return document.write_pdf(
+            pdf: bytes = document.write_pdf(
                 stylesheets=self.stylesheets,
                 font_config=self.font_config,
                 pdf_variant=PDF_VARIANT,
             )
+            return pdf
 
 
 _renderer: PdfRenderer | None = None
@@ -116,7 +123,7 @@ def renderer() -> PdfRenderer:
         return _renderer
 
 
-def render_pdf(template: str, context: dict) -> bytes:
+def render_pdf(template: str, context: dict[str, Any]) -> bytes:
     return renderer().render(render_to_string(template, context))
 
 
@@ -139,7 +146,7 @@ def access_history(incident: Incident) -> list[AuditEvent]:
     return events
 
 
-def record_context(incident: Incident, *, exported_by=None) -> dict:
+def record_context(incident: Incident, *, exported_by: Exporter = None) -> dict[str, Any]:
     """What ``templates/export/record.html`` shows, from a record loaded by ``record.load``."""
     decision = section(incident, "decision")
     current = current_result(incident)
@@ -148,7 +155,11 @@ def record_context(incident: Incident, *, exported_by=None) -> dict:
     # decision, is shown beside it.
     decided_on = decision.assessment if decision is not None else None
     result = decided_on or current
-    later_result = current if decided_on is not None and current.pk != decided_on.pk else None
+    later_result = (
+        current
+        if decided_on is not None and current is not None and current.pk != decided_on.pk
+        else None
+    )
     return {
         "incident": incident,
         "school": incident.school,
@@ -177,7 +188,7 @@ def record_context(incident: Incident, *, exported_by=None) -> dict:
     }
 
 
-def policy_title(result) -> str:
+def policy_title(result: AssessmentResult | rules.Assessment | None) -> str:
     if result is None:
         return ""
     try:
@@ -192,7 +203,9 @@ def record_filename(incident: Incident) -> str:
     return f"{incident.reference}-inspection-record.pdf"
 
 
-def render_record_pdf(incident: Incident, *, exported_by=None) -> tuple[str, str, bytes]:
+def render_record_pdf(
+    incident: Incident, *, exported_by: Exporter = None
+) -> tuple[str, str, bytes]:
     """The inspection record of one incident as ``(filename, content_type, bytes)``.
 
     Authorise before calling (``access.get_incident_for_user``); this loads and renders only.
@@ -202,11 +215,17 @@ def render_record_pdf(incident: Incident, *, exported_by=None) -> tuple[str, str
     return record_filename(loaded), PDF_CONTENT_TYPE, content
 
 
-def export_record(incident: Incident, *, request=None, user=None, via: str = "web"):
+def export_record(
+    incident: Incident,
+    *,
+    request: HttpRequest | None = None,
+    user: User | None = None,
+    via: str = "web",
+) -> tuple[str, str, bytes]:
     """Render the record and write the audit event of its export."""
     exported_by = user or (request.user if request is not None else None)
     filename, content_type, content = render_record_pdf(incident, exported_by=exported_by)
-    data = {"format": "pdf"}
+    data: dict[str, Any] = {"format": "pdf"}
     if via != "web":
         data["via"] = via
     log_action(AuditAction.EXPORTED, request=request, user=user, incident=incident, data=data)

@@ -1,6 +1,7 @@
 """Widgets and date checks shared by every form of the record: an impossible date is caught."""
 
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from django import forms
 from django.utils import timezone
@@ -10,22 +11,25 @@ EARLIEST = date(1990, 1, 1)
 # A clock a few minutes fast on the user's machine is not an impossible date.
 CLOCK_SKEW = timedelta(minutes=10)
 
+# A choice field's choices as Django holds them once built from a model field: (value, label).
+Choices = list[tuple[str, str]]
+
 
 class DateInput(forms.DateInput):
     input_type = "date"
 
-    def __init__(self, attrs=None):
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
         super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
 class DateTimeInput(forms.DateTimeInput):
     input_type = "datetime-local"
 
-    def __init__(self, attrs=None):
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
         super().__init__(attrs=attrs, format="%Y-%m-%dT%H:%M")
 
 
-def radios(**attrs) -> forms.RadioSelect:
+def radios(**attrs: Any) -> forms.RadioSelect:
     return forms.RadioSelect(attrs=attrs)
 
 
@@ -36,7 +40,7 @@ def day_of(value: date | datetime) -> date:
     return value
 
 
-def check_past(form: forms.Form, field: str, what: str) -> None:
+def check_past(form: forms.BaseForm, field: str, what: str) -> None:
     """Add an error when a date or time is in the future or implausibly early."""
     value = form.cleaned_data.get(field)
     if value is None:
@@ -52,7 +56,9 @@ def check_past(form: forms.Form, field: str, what: str) -> None:
         form.add_error(field, f"{what} must be after {EARLIEST:%-d %B %Y}: check the year.")
 
 
-def check_not_before(form: forms.Form, field: str, earliest, message: str) -> None:
+def check_not_before(
+    form: forms.BaseForm, field: str, earliest: date | datetime | None, message: str
+) -> None:
     """Add ``message`` to ``field`` when its day is before ``earliest`` (a date or datetime)."""
     value = form.cleaned_data.get(field)
     if value is None or earliest is None or field in form.errors:

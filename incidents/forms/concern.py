@@ -1,10 +1,14 @@
 """The disclosure: reported by any member of staff, completed by the DSL."""
 
+from datetime import date
+from typing import Any, cast
+
 from django import forms
 from django.utils import timezone
 
 from incidents.display import date_text
 from incidents.forms.common import (
+    Choices,
     DateInput,
     DateTimeInput,
     check_not_before,
@@ -12,7 +16,7 @@ from incidents.forms.common import (
     day_of,
     radios,
 )
-from incidents.models import Disclosure
+from incidents.models import Disclosure, Incident, User
 
 # Policy Step 1, in the order a member of staff is told it.
 CONCERN_FIELDS = [
@@ -31,7 +35,7 @@ CONCERN_FIELDS = [
 DSL_EXTRA_FIELDS = ["imagery_description", "how_widely_shared", "platforms"]
 
 
-class DisclosureForm(forms.ModelForm):
+class DisclosureForm(forms.ModelForm[Disclosure]):
     """The disclosure with the two dates of the incident it opens."""
 
     incident_date = forms.DateField(
@@ -67,7 +71,7 @@ class DisclosureForm(forms.ModelForm):
             "Do not ask leading questions.",
         }
 
-    def __init__(self, *args, incident=None, **kwargs):
+    def __init__(self, *args: Any, incident: Incident | None = None, **kwargs: Any) -> None:
         self.incident = incident
         if incident is not None:
             kwargs.setdefault("initial", {}).update(
@@ -76,13 +80,14 @@ class DisclosureForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         for name in ("disclosed_by", "child_action", "image_kind", "imagery_location"):
             # A radio list with a blank "---------" choice reads as an answer; drop it.
-            self.fields[name].choices = [c for c in self.fields[name].choices if c[0]]
-        self.fields["needs_immediate_support"].choices = [
-            c for c in self.fields["needs_immediate_support"].choices if c[0]
-        ]
+            field = cast(forms.ChoiceField, self.fields[name])
+            field.choices = [c for c in cast(Choices, field.choices) if c[0]]
+        support = cast(forms.ChoiceField, self.fields["needs_immediate_support"])
+        support.choices = [c for c in cast(Choices, support.choices) if c[0]]
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         check_past(self, "incident_date", "The incident date")
         check_past(self, "disclosed_at", "The disclosure")
         if "incident_date" not in self.errors:
@@ -94,7 +99,7 @@ class DisclosureForm(forms.ModelForm):
             )
         incident_date = data.get("incident_date")
         if self.incident is not None and incident_date and "incident_date" not in self.errors:
-            self._check_ages(incident_date)
+            self._check_ages(self.incident, incident_date)
         if (
             data.get("needs_immediate_support") == "yes"
             and not (data.get("immediate_support_notes") or "").strip()
@@ -105,9 +110,9 @@ class DisclosureForm(forms.ModelForm):
             )
         return data
 
-    def _check_ages(self, incident_date):
+    def _check_ages(self, incident: Incident, incident_date: date) -> None:
         """Moving the incident date must not make a recorded young person unborn or adult."""
-        for person in self.incident.young_people.all():
+        for person in incident.young_people.all():
             if person.date_of_birth is None:
                 continue
             if person.date_of_birth > incident_date:
@@ -135,7 +140,7 @@ class ConcernForm(DisclosureForm):
             "disclosed_to": "Who was told (your name and role, or a colleague's)",
         }
 
-    def __init__(self, *args, reporter=None, **kwargs):
+    def __init__(self, *args: Any, reporter: User | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if reporter is not None and not self.is_bound:
             self.initial.setdefault("disclosed_to", reporter.get_full_name() or reporter.username)

@@ -1,6 +1,7 @@
 """The inspection pack's form: a date range and a format."""
 
 from datetime import date
+from typing import Any
 
 from django import forms
 from django.utils import timezone
@@ -42,8 +43,9 @@ class InspectionPackForm(forms.Form):
         choices=FORMAT_CHOICES, initial="pdf", widget=forms.RadioSelect, label="Format"
     )
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         start, end = cleaned.get("start"), cleaned.get("end")
         today = timezone.localdate()
         if start is not None:
@@ -56,5 +58,5 @@ class InspectionPackForm(forms.Form):
         return cleaned
 
     @classmethod
-    def initial_for(cls, today: date) -> dict:
+    def initial_for(cls, today: date) -> dict[str, Any]:
         return {"start": academic_year_start(today), "end": today, "format": "pdf"}

@@ -1,6 +1,13 @@
 """Forms for the second factor, signing, approval, addenda and access grants."""
 
+from collections.abc import Mapping
+from typing import Any, cast
+
 from django import forms
+from django.db.models import QuerySet
+from django.http import QueryDict
+
+from incidents.models import User
 
 CODE_HELP = "The 6-digit code your authenticator app shows now."
 
@@ -22,16 +29,21 @@ def code_field() -> forms.CharField:
 
 
 class ForgetsCode:
-    def forget_code(self):
+    """Mixed into a form with a second-factor code field."""
+
+    data: Mapping[str, Any]  # the form's, bound: the POST data (or a dict, in tests)
+
+    def forget_code(self) -> None:
         """A code is spent once tried: never offer it back in the field."""
-        self.data = self.data.copy()
-        self.data["otp_token"] = ""
+        data = cast("QueryDict | dict[str, Any]", self.data).copy()
+        data["otp_token"] = ""
+        self.data = data
 
 
 class SecondFactorForm(ForgetsCode, forms.Form):
     otp_token = code_field()
 
-    def clean_otp_token(self):
+    def clean_otp_token(self) -> str:
         return clean_code(self.cleaned_data["otp_token"])
 
 
@@ -45,7 +57,7 @@ class ReauthenticateForm(ForgetsCode, forms.Form):
     )
     otp_token = code_field()
 
-    def clean_otp_token(self):
+    def clean_otp_token(self) -> str:
         return clean_code(self.cleaned_data["otp_token"])
 
 
@@ -56,7 +68,7 @@ class ApproveForm(ReauthenticateForm):
         required=False,
     )
 
-    def __init__(self, *args, needs_signoff: bool, **kwargs):
+    def __init__(self, *args: Any, needs_signoff: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if needs_signoff:
             self.fields["sign_off_non_referral"].required = True
@@ -91,16 +103,15 @@ class AddendumForm(ReauthenticateForm):
 class GrantForm(forms.Form):
     """Choose a deputy DSL of the incident's school; any other id is an invalid choice."""
 
-    user = forms.ModelChoiceField(
+    user: forms.ModelChoiceField[User] = forms.ModelChoiceField(
         label="Deputy DSL to give access to this record",
         queryset=None,
         empty_label="Choose a deputy DSL",
     )
 
-    def __init__(self, *args, queryset, **kwargs):
+    def __init__(self, *args: Any, queryset: QuerySet[User], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["user"].queryset = queryset
-        self.fields["user"].label_from_instance = lambda u: u.get_full_name() or u.username
-        self.fields["user"].error_messages["invalid_choice"] = (
-            "Choose a deputy DSL of this school from the list."
-        )
+        field = cast("forms.ModelChoiceField[User]", self.fields["user"])
+        field.queryset = queryset
+        field.label_from_instance = lambda obj: obj.get_full_name() or obj.username  # type: ignore[method-assign]
+        field.error_messages["invalid_choice"] = "Choose a deputy DSL of this school from the list."

@@ -4,11 +4,14 @@ Each form checks what one item can check on its own (dates, ages, a field that a
 necessary); checks across items of a step live in the step (``incidents.wizard``).
 """
 
+from typing import Any, cast
+
 from django import forms
 
 from incidents import rules
 from incidents.display import date_text
 from incidents.forms.common import (
+    Choices,
     DateInput,
     DateTimeInput,
     check_not_before,
@@ -20,10 +23,12 @@ from incidents.models import (
     RISK_FIELDS,
     Action,
     Adult,
+    AssessmentResult,
     Decision,
     DeletionRequest,
     DeviceSearch,
     ImageryViewing,
+    Incident,
     InitialReview,
     ParentContact,
     Referral,
@@ -34,17 +39,17 @@ from incidents.models import (
 )
 
 
-def _no_blank(form, *names):
+def _no_blank(form: forms.BaseForm, *names: str) -> None:
     """Radio lists: drop the "---------" choice a model field without default adds."""
     for name in names:
-        field = form.fields[name]
-        field.choices = [c for c in field.choices if c[0] != ""]
+        field = cast(forms.ChoiceField, form.fields[name])
+        field.choices = [c for c in cast(Choices, field.choices) if c[0] != ""]
 
 
-class RecordItemForm(forms.ModelForm):
+class RecordItemForm(forms.ModelForm[Any]):
     """An item of the record; knows its incident for date checks."""
 
-    def __init__(self, *args, incident=None, **kwargs):
+    def __init__(self, *args: Any, incident: Incident | None = None, **kwargs: Any) -> None:
         self.incident = incident
         super().__init__(*args, **kwargs)
 
@@ -88,12 +93,13 @@ class YoungPersonForm(RecordItemForm):
             "vulnerability": forms.Textarea(attrs={"rows": 2}),
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _no_blank(self, "sex", "known_to_social_care")
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         dob = data.get("date_of_birth")
         age = data.get("age_if_no_date_of_birth")
         if "date_of_birth" in self.errors or "age_if_no_date_of_birth" in self.errors:
@@ -159,14 +165,15 @@ class InitialReviewForm(RecordItemForm):
             **{name: radios() for name in FACT_FIELDS},
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for name in FACT_FIELDS:
             self.fields[name].label = FACT_LABELS.get(name, self.fields[name].label)
         _no_blank(self, *FACT_FIELDS)
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         check_past(self, "meeting_date", "The meeting date")
         if self.incident is not None:
             check_not_before(
@@ -201,7 +208,7 @@ class RiskAssessmentForm(RecordItemForm):
             "rating": radios(),
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for name in RISK_FIELDS:
             self.fields[name].label = RISK_LABELS[name]
@@ -246,12 +253,18 @@ class AssessmentForm(forms.Form):
         required=False,
     )
 
-    def __init__(self, *args, result=None, **kwargs):
+    def __init__(
+        self,
+        *args: Any,
+        result: AssessmentResult | rules.Assessment | None = None,
+        **kwargs: Any,
+    ) -> None:
         self.result = result
         super().__init__(*args, **kwargs)
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         choice = data.get("choice")
         category = data.get("override_category")
         subtype = data.get("override_subtype")
@@ -328,12 +341,13 @@ class ViewingForm(RecordItemForm):
             "subsequent_actions": forms.Textarea(attrs={"rows": 2}),
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _no_blank(self, "ground")
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         check_past(self, "viewed_at", "The time of viewing")
         if self.incident is not None:
             check_not_before(
@@ -376,14 +390,15 @@ class DeviceSearchForm(RecordItemForm):
             "handed_to_police_at": DateTimeInput,
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _no_blank(self, "ownership")
         people = self.incident.young_people.all() if self.incident else YoungPerson.objects.none()
-        self.fields["young_person"].queryset = people
+        cast("forms.ModelChoiceField[YoungPerson]", self.fields["young_person"]).queryset = people
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         check_past(self, "searched_at", "The time of the search")
         check_past(self, "handed_to_police_at", "The hand-over to the police")
         if self.incident is not None:
@@ -427,8 +442,9 @@ class ReferralForm(RecordItemForm):
         fields = ["agency", "made_at", "made_by", "contact_name", "reference_number", "outcome"]
         widgets = {"made_at": DateTimeInput, "outcome": forms.Textarea(attrs={"rows": 2})}
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         check_past(self, "made_at", "The referral")
         if self.incident is not None:
             check_not_before(
@@ -451,12 +467,13 @@ class DecisionForm(RecordItemForm):
             "reasons": forms.Textarea(attrs={"rows": 4}),
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _no_blank(self, "outcome")
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         check_past(self, "decided_at", "The decision")
         if self.incident is not None:
             check_not_before(
@@ -502,13 +519,14 @@ class ParentContactForm(RecordItemForm):
             "reason_not_informed": forms.Textarea(attrs={"rows": 2}),
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.initial["informed"] = "yes" if self.instance.informed else "no"
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         informed = data.get("informed")
         reason = (data.get("reason_not_informed") or "").strip()
         if informed is True:
@@ -566,13 +584,14 @@ class DeletionRequestForm(RecordItemForm):
             "confirmation_note": forms.Textarea(attrs={"rows": 1}),
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         people = self.incident.young_people.all() if self.incident else YoungPerson.objects.none()
-        self.fields["young_person"].queryset = people
+        cast("forms.ModelChoiceField[YoungPerson]", self.fields["young_person"]).queryset = people
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         check_past(self, "asked_on", "The day they were asked")
         check_past(self, "confirmed_on", "The confirmation")
         if "asked_on" not in self.errors:
@@ -601,8 +620,9 @@ class ActionForm(RecordItemForm):
             "done_on": DateInput,
         }
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         check_past(self, "done_on", "The day it was done")
         if self.incident is not None:
             check_not_before(
@@ -631,8 +651,9 @@ class ReviewForm(RecordItemForm):
             "policies_to_update": forms.Textarea(attrs={"rows": 2}),
         }
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         check_past(self, "reviewed_on", "The review")
         if self.incident is not None:
             check_not_before(
@@ -644,17 +665,19 @@ class ReviewForm(RecordItemForm):
         return data
 
 
-class ItemFormSet(forms.BaseModelFormSet):
-    def add_fields(self, form, index):
+class ItemFormSet(forms.BaseModelFormSet[Any, Any]):
+    def add_fields(self, form: Any, index: int | None) -> None:
         super().add_fields(form, index)
         if "DELETE" in form.fields:
             form.fields["DELETE"].label = "Remove this entry from the record"
 
 
-def item_formset(form, *, extra=1):
+def item_formset(
+    form: type[RecordItemForm], *, extra: int = 1
+) -> type[forms.BaseModelFormSet[Any, Any]]:
     """A formset of a step's items: one blank form to add, and a box to remove each saved one."""
     return forms.modelformset_factory(
-        form.Meta.model,
+        form._meta.model,
         form=form,
         formset=ItemFormSet,
         extra=extra,

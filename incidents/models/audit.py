@@ -1,5 +1,7 @@
 """The append-only audit log. Written only through ``incidents.audit.log_action``."""
 
+from typing import TYPE_CHECKING, Any, NoReturn
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -43,10 +45,14 @@ class AuditEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.action}"
 
-    def save(self, *args, **kwargs):
+    if TYPE_CHECKING:
+        # Not a field: the words for ``action``, set by ``audit.access_history`` for display.
+        label: str
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
             raise PermissionError("Audit events are never changed.")
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise PermissionError("Audit events are never deleted.")

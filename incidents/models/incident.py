@@ -1,6 +1,7 @@
 """The incident, the disclosure that opened it, and the people involved."""
 
 from datetime import date
+from typing import cast
 
 from django.conf import settings
 from django.db import models
@@ -210,7 +211,8 @@ class YoungPerson(RecordEntry):
     def age_at(self, on: date) -> int:
         if self.date_of_birth is not None:
             return age_on(self.date_of_birth, on)
-        return self.age_if_no_date_of_birth
+        # The check constraint young_person_has_dob_or_age: without a date of birth, an age.
+        return cast(int, self.age_if_no_date_of_birth)
 
     @property
     def age(self) -> int:

@@ -7,7 +7,10 @@ INSERT) reaches a locked record's rows, whether it comes from ``save()``,
 ``Meta.triggers`` (django-pgtrigger), so migrations install them.
 """
 
+from typing import Any
+
 import pgtrigger
+from django.db import models
 from simple_history.models import HistoricalRecords
 
 APPROVED = "approved"
@@ -87,13 +90,13 @@ def no_truncate(name: str) -> pgtrigger.Trigger:
     )
 
 
-class AppendOnlyHistoricalRecords(HistoricalRecords):
+class AppendOnlyHistoricalRecords(HistoricalRecords):  # type: ignore[misc]  # untyped base
     """django-simple-history whose history tables refuse UPDATE and DELETE.
 
     "Every change after creation is kept as history": the database keeps it too.
     """
 
-    def get_meta_options(self, model):
-        options = super().get_meta_options(model)
+    def get_meta_options(self, model: type[models.Model]) -> dict[str, Any]:
+        options: dict[str, Any] = super().get_meta_options(model)
         options["triggers"] = [append_only("history_append_only")]
         return options

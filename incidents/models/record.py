@@ -4,9 +4,12 @@ Each model is one section of the record (docs/policy.md); names follow the polic
 reader with the policy in one hand can find each clause.
 """
 
+from datetime import date
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.expressions import Combinable
 from django.utils import timezone
 
 from incidents.models.choices import (
@@ -25,13 +28,13 @@ from incidents.models.locking import AppendOnlyHistoricalRecords, section_locked
 from incidents.rules import FACT_QUESTIONS
 
 
-def answer_field(verbose_name: str) -> models.CharField:
+def answer_field(verbose_name: str) -> "models.CharField[str | int | Combinable, str]":
     return models.CharField(
         verbose_name, max_length=10, choices=AnswerChoice.choices, default=AnswerChoice.UNKNOWN
     )
 
 
-def answers_valid(model: str, fields: list[str]) -> list[models.CheckConstraint]:
+def answers_valid(model: str, fields: list[str]) -> list[models.BaseConstraint]:
     return [
         models.CheckConstraint(
             condition=Q(**{f"{name}__in": AnswerChoice.values}), name=f"{model}_{name}_valid"
@@ -459,7 +462,7 @@ class DeletionRequest(RecordEntry):
             ),
         ]
 
-    def is_overdue(self, today=None) -> bool:
+    def is_overdue(self, today: date | None = None) -> bool:
         today = today or timezone.localdate()
         return self.confirmed_on is None and self.deadline < today
 
@@ -493,7 +496,7 @@ class Action(RecordEntry):
             )
         ]
 
-    def is_overdue(self, today=None) -> bool:
+    def is_overdue(self, today: date | None = None) -> bool:
         today = today or timezone.localdate()
         return self.done_on is None and self.due_date < today
 

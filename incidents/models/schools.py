@@ -30,7 +30,7 @@ class Trust(models.Model):
         return self.name
 
 
-def policy_choices():
+def policy_choices() -> list[tuple[str, str]]:
     return [(p.name, f"{p.title} ({p.version})") for p in policies()]
 
 

@@ -165,7 +165,7 @@ def _locked(incident: Incident) -> Incident:
 def _sign(
     incident: Incident,
     user: User,
-    kind: str,
+    kind: SignatureKind,
     role: str,
     *,
     digest: str | None = None,

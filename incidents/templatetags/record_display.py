@@ -1,14 +1,18 @@
 """Labels and rows for showing a record; the record partial and the export use them."""
 
 from functools import lru_cache
+from typing import Any, cast
 from urllib.parse import quote
 
 from django import template
 from django.conf import settings
+from django.db.models import Field, Model
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.http import RFC3986_SUBDELIMS
+from django_stubs_ext import StrOrPromise
 
 from incidents import display, record, rules
+from incidents.models import AssessmentResult, Incident
 
 register = template.Library()
 
@@ -21,7 +25,7 @@ def _record_url_pattern(urlconf: str, prefix: str) -> str:
 
 
 @register.filter
-def record_url(reference) -> str:
+def record_url(reference: str) -> str:
     """The record page's address: ``{{ incident.reference|record_url }}``.
 
     As ``{% url 'incident_detail' reference %}``, but reversed once per URL configuration, not
@@ -56,21 +60,21 @@ register.filter("person_name", display.person_name)
 
 
 @register.simple_tag
-def current_result(incident):
+def current_result(incident: Incident) -> AssessmentResult | None:
     return record.current_result(incident)
 
 
 @register.simple_tag
-def fact_rows(incident):
+def fact_rows(incident: Incident) -> list[tuple[str, str]]:
     return record.fact_rows(record.section(incident, "initial_review"))
 
 
 @register.simple_tag
-def risk_rows(incident):
+def risk_rows(incident: Incident) -> list[tuple[str, str, str]]:
     return record.risk_rows(record.section(incident, "risk_assessment"))
 
 
 @register.filter
-def verbose(instance, field_name: str) -> str:
+def verbose(instance: Model, field_name: str) -> StrOrPromise:
     """A model field's label, so the page asks the question the form asked."""
-    return instance._meta.get_field(field_name).verbose_name
+    return cast("Field[Any, Any]", instance._meta.get_field(field_name)).verbose_name

@@ -6,12 +6,15 @@ here, in the view that acts, not through signals (STYLE habit 1).
 
 import time
 from base64 import b32encode
+from typing import Any
 
 import qrcode
 import qrcode.image.svg
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
@@ -22,6 +25,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from incidents.audit import AuditAction, log_action
 from incidents.forms.signing import SecondFactorForm
+from incidents.http import AuthenticatedRequest
 from incidents.models import User
 from incidents.security import SESSION_AUTH_AT, SESSION_SEEN_AT
 
@@ -38,7 +42,7 @@ class LoginView(auth_views.LoginView):
 
     template_name = "registration/login.html"
 
-    def form_valid(self, form):
+    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
         response = super().form_valid(form)
         now = time.time()
         self.request.session[SESSION_AUTH_AT] = now
@@ -46,7 +50,7 @@ class LoginView(auth_views.LoginView):
         log_action(AuditAction.LOGIN_SUCCEEDED, request=self.request, user=form.get_user())
         return response
 
-    def form_invalid(self, form):
+    def form_invalid(self, form: AuthenticationForm) -> HttpResponse:
         username = (form.data.get("username") or "").strip()[:150]
         locked_out = getattr(self.request, "axes_locked_out", False)
         log_action(
@@ -59,18 +63,18 @@ class LoginView(auth_views.LoginView):
 
 
 class LogoutView(auth_views.LogoutView):
-    def post(self, request, *args, **kwargs):
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if request.user.is_authenticated:
             log_action(AuditAction.LOGOUT, request=request)
         return super().post(request, *args, **kwargs)
 
 
-def _data(request):
+def _data(request: HttpRequest) -> QueryDict | None:
     """The submitted form data; an empty POST is still a submission (and an invalid one)."""
     return request.POST if request.method == "POST" else None
 
 
-def _next_url(request) -> str:
+def _next_url(request: HttpRequest) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
     if url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
@@ -79,7 +83,9 @@ def _next_url(request) -> str:
     return "/"
 
 
-def _verified(request, device, action: AuditAction):
+def _verified(
+    request: AuthenticatedRequest, device: TOTPDevice, action: AuditAction
+) -> HttpResponse:
     otp_login(request, device)
     # A new session key once the second factor is given: a key seen before it is worth nothing.
     request.session.cycle_key()
@@ -89,7 +95,7 @@ def _verified(request, device, action: AuditAction):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def verify(request):
+def verify(request: AuthenticatedRequest) -> HttpResponse:
     """Enter the current code. Each code works once (django-otp keeps the last time step)."""
     device = TOTPDevice.objects.filter(user=request.user, confirmed=True).first()
     if device is None:
@@ -117,8 +123,9 @@ def verify(request):
 def qr_svg(data: str) -> str:
     """The QR code of ``data`` as inline SVG: nothing fetched, nothing inline to run."""
     image = qrcode.make(data, image_factory=qrcode.image.svg.SvgPathImage, box_size=8)
+    svg: str = image.to_string(encoding="unicode")
     # qrcode builds the SVG itself from the device's otpauth URL: no user input reaches it.
-    return mark_safe(image.to_string(encoding="unicode"))  # noqa: S308
+    return mark_safe(svg)  # noqa: S308
 
 
 def grouped(secret: str) -> str:
@@ -127,7 +134,7 @@ def grouped(secret: str) -> str:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def enrol(request):
+def enrol(request: AuthenticatedRequest) -> HttpResponse:
     """Set up an authenticator app by QR code (or the key typed in), then prove it works."""
     if TOTPDevice.objects.filter(user=request.user, confirmed=True).exists():
         messages.info(request, "You already have an authenticator app set up.")

@@ -5,18 +5,19 @@ record that follows: a member of staff is never given the record itself.
 """
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from incidents import services
 from incidents.forms.concern import ConcernForm
+from incidents.http import AuthenticatedRequest
 from incidents.models import Incident
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def report_concern(request):
+def report_concern(request: AuthenticatedRequest) -> HttpResponse:
     # ``request.school`` is a lazy object: test its truth, not its identity.
     if not request.school or not request.roles:
         return redirect("home")
@@ -35,7 +36,7 @@ def report_concern(request):
 
 
 @login_required
-def concern_receipt(request, reference):
+def concern_receipt(request: AuthenticatedRequest, reference: str) -> HttpResponse:
     # Only its reporter sees a receipt; anyone else is told it does not exist.
     incident = (
         Incident.objects.select_related("school")

@@ -6,10 +6,13 @@ personal data: search takes it in a POST body, never in a URL (it would land in 
 browser history).
 """
 
+from typing import cast
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -18,21 +21,23 @@ from django.views.decorators.http import require_GET, require_http_methods
 from incidents import queries
 from incidents.access import READERS, readable_incidents
 from incidents.audit import AuditAction, log_action
-from incidents.models import Role, Status
+from incidents.http import AuthenticatedRequest, SchoolRequest
+from incidents.models import Role, School, Status
 from incidents.pagination import page_number, window
 
 PER_PAGE = 25
 
 
-def may_read_records(request) -> bool:
+def may_read_records(request: SchoolRequest) -> bool:
     return bool(READERS.intersection(request.roles))
 
 
-def _reader_school(request):
+def _reader_school(request: SchoolRequest) -> School:
     """The current school, if the user reads records there; 403 for a staff-only member."""
     if not may_read_records(request):
         raise PermissionDenied("Your role in this school does not show incident records.")
-    return request.school
+    # Roles are held in a school: whoever reads records here has a current school.
+    return cast(School, request.school)
 
 
 class SearchForm(forms.Form):
@@ -48,12 +53,12 @@ class SearchForm(forms.Form):
     )
 
 
-def dashboard(request):
+def dashboard(request: AuthenticatedRequest) -> HttpResponse:
     """The home page of someone with a role in the current school."""
     if not may_read_records(request):
         # Staff report concerns and never see the record that follows.
         return render(request, "incidents/dashboard_staff.html")
-    school = request.school
+    school = cast(School, request.school)  # roles that read records come with a school
     roles = frozenset(request.roles)
     incidents = readable_incidents(request.user, school, roles)
     scope = queries.within(incidents, school, roles)
@@ -93,7 +98,7 @@ def dashboard(request):
 @never_cache
 @login_required
 @require_GET
-def incident_list(request):
+def incident_list(request: AuthenticatedRequest) -> HttpResponse:
     if not request.school:
         return redirect("home")
     school = _reader_school(request)
@@ -129,7 +134,7 @@ def incident_list(request):
 @never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
-def incident_search(request):
+def incident_search(request: AuthenticatedRequest) -> HttpResponse:
     """Search by reference or name; the term travels in the POST body only."""
     if not request.school:
         return redirect("home")
@@ -139,8 +144,9 @@ def incident_search(request):
     if request.method == "POST" and form.is_valid():
         term = form.cleaned_data["q"].strip()
         incidents = readable_incidents(request.user, school, frozenset(request.roles))
-        exact = incidents.filter(reference__iexact=term).values_list("reference", flat=True)
-        exact = list(exact[:1])
+        exact = list(
+            incidents.filter(reference__iexact=term).values_list("reference", flat=True)[:1]
+        )
         # The query text may be a child's name: the audit keeps only how many were found.
         if exact:
             log_action(AuditAction.SEARCHED, request=request, school=school, data={"results": 1})
@@ -161,7 +167,7 @@ def incident_search(request):
 @never_cache
 @login_required
 @require_GET
-def head_queue(request):
+def head_queue(request: AuthenticatedRequest) -> HttpResponse:
     """What waits for the headteacher: approvals and non-referral sign-offs."""
     if not request.school:
         return redirect("home")

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from incidents.access import Need, get_incident_for_user, reads_whole_school
 from incidents.export import export_inspection_pack, export_record
 from incidents.forms.export import InspectionPackForm
+from incidents.http import AuthenticatedRequest
 
 
 def attachment(filename: str, content_type: str, content: bytes) -> HttpResponse:
@@ -28,7 +29,7 @@ def attachment(filename: str, content_type: str, content: bytes) -> HttpResponse
 @never_cache
 @login_required
 @require_GET
-def incident_export_pdf(request, reference):
+def incident_export_pdf(request: AuthenticatedRequest, reference: str) -> HttpResponse:
     incident = get_incident_for_user(request, reference, Need.READ)
     return attachment(*export_record(incident, request=request))
 
@@ -36,7 +37,7 @@ def incident_export_pdf(request, reference):
 @never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
-def inspection_pack(request):
+def inspection_pack(request: AuthenticatedRequest) -> HttpResponse:
     school = request.school
     # A lazy object, never None itself: falsy when the user has not chosen among their schools.
     if not school:

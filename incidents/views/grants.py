@@ -2,17 +2,19 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from incidents import queries, services
 from incidents.access import Need, get_incident_for_user
 from incidents.forms.signing import GrantForm
+from incidents.http import AuthenticatedRequest
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def incident_access(request, reference):
+def incident_access(request: AuthenticatedRequest, reference: str) -> HttpResponse:
     incident = get_incident_for_user(request, reference, Need.GRANT)
     holders = queries.granted_users(incident)
     grant_form = GrantForm(

@@ -1,21 +1,26 @@
 """The landing page and the explicit choice of school."""
 
+from typing import Any, cast
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from incidents.access import schools_for
 from incidents.audit import AuditAction, log_action
+from incidents.http import AuthenticatedRequest
 from incidents.middleware import SESSION_KEY
+from incidents.models import School, User
 from incidents.views.dashboard import dashboard
 
 
 @never_cache
 @login_required
-def home(request):
+def home(request: AuthenticatedRequest) -> HttpResponse:
     # request.school is a lazy object: it is never ``None`` itself, but is falsy when empty.
     if not request.school:
         if schools_for(request.user).exists():
@@ -25,16 +30,19 @@ def home(request):
 
 
 class ChooseSchoolForm(forms.Form):
-    school = forms.ModelChoiceField(queryset=None, empty_label=None, widget=forms.RadioSelect)
+    school: forms.ModelChoiceField[School] = forms.ModelChoiceField(
+        queryset=None, empty_label=None, widget=forms.RadioSelect
+    )
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["school"].queryset = schools_for(user).order_by("name")
+        field = cast("forms.ModelChoiceField[School]", self.fields["school"])
+        field.queryset = schools_for(user).order_by("name")
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def choose_school(request):
+def choose_school(request: AuthenticatedRequest) -> HttpResponse:
     form = ChooseSchoolForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         school = form.cleaned_data["school"]

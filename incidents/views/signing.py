@@ -5,8 +5,13 @@ service function of ``incidents.services.signing``; a refusal is shown in the fo
 summary.
 """
 
+from collections.abc import Callable
+from typing import Any
+
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -21,15 +26,18 @@ from incidents.forms.signing import (
     ReauthenticateForm,
     SendBackForm,
 )
-from incidents.models import SignatureKind
+from incidents.http import AuthenticatedRequest
+from incidents.models import Incident, SignatureKind
 
 
-def _data(request):
+def _data(request: HttpRequest) -> QueryDict | None:
     """The submitted form data; an empty POST is still a submission (and an invalid one)."""
     return request.POST if request.method == "POST" else None
 
 
-def _page(request, template, incident, form, **extra):
+def _page(
+    request: HttpRequest, template: str, incident: Incident, form: forms.BaseForm, **extra: Any
+) -> HttpResponse:
     if request.method == "GET":
         # These pages show parts of the record (missing items name children, the reasons for
         # not referring are the DSL's words): reading one is a read of the record.
@@ -46,7 +54,13 @@ def _page(request, template, incident, form, **extra):
     )
 
 
-def _carry_out(request, incident, form, act, done: str):
+def _carry_out(
+    request: HttpRequest,
+    incident: Incident,
+    form: forms.BaseForm,
+    act: Callable[[dict[str, Any]], object],
+    done: str,
+) -> HttpResponse | None:
     """On a valid POST, ``act(cleaned_data)``: then back to the record saying ``done``.
 
     None when there is nothing to do or the service refused; a refusal goes to the form's
@@ -67,7 +81,7 @@ def _carry_out(request, incident, form, act, done: str):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def incident_sign(request, reference):
+def incident_sign(request: AuthenticatedRequest, reference: str) -> HttpResponse:
     incident = record.load(
         get_incident_for_user(request, reference, Need.EDIT, queryset=record.incidents()),
         whole=False,
@@ -100,7 +114,7 @@ def incident_sign(request, reference):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def incident_approve(request, reference):
+def incident_approve(request: AuthenticatedRequest, reference: str) -> HttpResponse:
     incident = get_incident_for_user(request, reference, Need.APPROVE, queryset=record.incidents())
     needs_signoff = requirements.needs_non_referral_signoff(record.section(incident, "decision"))
     form = ApproveForm(_data(request), needs_signoff=needs_signoff)
@@ -134,7 +148,7 @@ def incident_approve(request, reference):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def incident_send_back(request, reference):
+def incident_send_back(request: AuthenticatedRequest, reference: str) -> HttpResponse:
     incident = get_incident_for_user(request, reference, Need.APPROVE)
     form = SendBackForm(_data(request))
     done = _carry_out(
@@ -151,7 +165,7 @@ def incident_send_back(request, reference):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def incident_non_referral_signoff(request, reference):
+def incident_non_referral_signoff(request: AuthenticatedRequest, reference: str) -> HttpResponse:
     incident = get_incident_for_user(request, reference, Need.APPROVE, queryset=record.incidents())
     decision = record.section(incident, "decision")
     form = ReauthenticateForm(_data(request))
@@ -183,7 +197,7 @@ def incident_non_referral_signoff(request, reference):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def incident_addendum(request, reference):
+def incident_addendum(request: AuthenticatedRequest, reference: str) -> HttpResponse:
     incident = get_incident_for_user(request, reference, Need.EDIT)
     form = AddendumForm(_data(request))
     done = _carry_out(
@@ -213,7 +227,7 @@ def incident_addendum(request, reference):
 
 @login_required
 @require_GET
-def incident_verify(request, reference):
+def incident_verify(request: AuthenticatedRequest, reference: str) -> HttpResponse:
     """Recompute the digest now and say whether the record is intact; the check is audited."""
     incident = get_incident_for_user(request, reference, Need.READ)
     result = services.verify_and_log(incident, request=request)

@@ -7,11 +7,13 @@ user typed (optimistic locking), so two colleagues never overwrite each other.
 """
 
 import datetime
+from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import ProtectedError
-from django.http import Http404
+from django.forms import BoundField
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
@@ -20,17 +22,18 @@ from incidents import record, requirements, wizard
 from incidents.access import Need, get_incident_for_user
 from incidents.audit import AuditAction, log_action
 from incidents.display import date_text, result_panel
-from incidents.models import FACT_FIELDS, Status
+from incidents.http import AuthenticatedRequest
+from incidents.models import FACT_FIELDS, Incident, Status
 from incidents.services import AwaitingApproval, RecordLocked, ServiceError, StaleVersion
 
 
-def step_url(incident, step) -> str:
+def step_url(incident: Incident, step: wizard.Step) -> str:
     return reverse(
         "incident_step", kwargs={"reference": incident.reference, "step": step.identifier}
     )
 
 
-def _load(request, reference, *, whole=False):
+def _load(request: HttpRequest, reference: str, *, whole: bool = False) -> Incident:
     """The record, for a step that edits it (its content) or shows it whole (check answers)."""
     return record.load(
         get_incident_for_user(request, reference, Need.EDIT, queryset=record.incidents()),
@@ -39,12 +42,12 @@ def _load(request, reference, *, whole=False):
 
 
 @login_required
-def wizard_start(request, reference):
+def wizard_start(request: AuthenticatedRequest, reference: str) -> HttpResponse:
     incident = _load(request, reference)
     return redirect(step_url(incident, wizard.Flow(incident).first_incomplete()))
 
 
-def _refusal(incident) -> str:
+def _refusal(incident: Incident) -> str:
     """Why a record cannot be changed now, or "" when it can."""
     if incident.is_locked:
         return str(RecordLocked(incident))
@@ -56,7 +59,7 @@ def _refusal(incident) -> str:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def incident_step(request, reference, step):
+def incident_step(request: AuthenticatedRequest, reference: str, step: str) -> HttpResponse:
     current = wizard.get_step(step)
     incident = _load(request, reference, whole=current is not None and current.read_only)
     if current is None:
@@ -78,7 +81,8 @@ def incident_step(request, reference, step):
     refusal = _refusal(incident)
     if refusal and not current.read_only:
         messages.error(request, refusal)
-        return redirect(step_url(incident, wizard.get_step("check")))
+        # The check step is always there: it ends every flow.
+        return redirect(step_url(incident, cast(wizard.Step, wizard.get_step("check"))))
 
     conflict = None
     version = incident.version
@@ -128,7 +132,9 @@ def incident_step(request, reference, step):
     return render_step(request, incident, flow, current, parts, version, conflict)
 
 
-def theirs(request, incident, step, yours: dict) -> dict:
+def theirs(
+    request: HttpRequest, incident: Incident, step: wizard.Step, yours: wizard.Parts
+) -> dict[str, Any]:
     """The step as a colleague has now saved it, to show beside what the user typed."""
     fresh = _load(request, incident.reference)
     return {
@@ -137,7 +143,9 @@ def theirs(request, incident, step, yours: dict) -> dict:
     }
 
 
-def summarise(parts: dict, titles: dict, yours: dict) -> list[dict]:
+def summarise(
+    parts: wizard.Parts, titles: dict[str, str], yours: wizard.Parts
+) -> list[dict[str, Any]]:
     """The saved values of unbound forms and formsets as labelled text, each row marked where
     it differs from what the user typed (``yours``: the bound forms, matched by position)."""
     sections = []
@@ -164,7 +172,7 @@ def summarise(parts: dict, titles: dict, yours: dict) -> list[dict]:
     return sections
 
 
-def display(bound_field) -> str:
+def display(bound_field: BoundField) -> str:
     value = bound_field.initial if bound_field.initial is not None else ""
     field = bound_field.field
     choices = getattr(field, "choices", None)
@@ -180,7 +188,15 @@ def display(bound_field) -> str:
     return str(value) if value not in ("", None) else "—"
 
 
-def render_step(request, incident, flow, step, parts, version, conflict=None):
+def render_step(
+    request: HttpRequest,
+    incident: Incident,
+    flow: wizard.Flow,
+    step: wizard.Step,
+    parts: wizard.Parts,
+    version: int,
+    conflict: dict[str, Any] | None = None,
+) -> HttpResponse:
     titles = step.titles(incident)
     adding = "add" in request.GET
     context = {
@@ -216,7 +232,7 @@ def render_step(request, incident, flow, step, parts, version, conflict=None):
 
 @login_required
 @require_POST
-def assessment_preview(request, reference):
+def assessment_preview(request: AuthenticatedRequest, reference: str) -> HttpResponse:
     """The rules' result for the facts as posted (unsaved): htmx swaps it into the page."""
     incident = _load(request, reference)
     answers = {name: request.POST.get(f"review-{name}", "") for name in FACT_FIELDS}

@@ -6,8 +6,9 @@ no user and ``via: command``.
 """
 
 from pathlib import Path
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from incidents.export import export_record
 from incidents.models import Incident
@@ -16,11 +17,11 @@ from incidents.models import Incident
 class Command(BaseCommand):
     help = "Write the inspection record of one incident to a PDF/A file."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("reference", help="The incident reference, e.g. OAK-2026-0001.")
         parser.add_argument("-o", "--output", required=True, help="The PDF file to write.")
 
-    def handle(self, *args, reference, output, **options):
+    def handle(self, *args: Any, reference: str, output: str, **options: Any) -> None:
         try:
             incident = Incident.objects.select_related("school").get(reference=reference)
         except Incident.DoesNotExist:

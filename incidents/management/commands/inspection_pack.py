@@ -6,8 +6,9 @@ Audited with no user and ``via: command``.
 
 from datetime import date
 from pathlib import Path
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from incidents.export import export_inspection_pack
 from incidents.models import School
@@ -25,13 +26,15 @@ def iso_date(value: str) -> date:
 class Command(BaseCommand):
     help = "Write a school's inspection pack for a date range to a PDF or CSV file."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--school", required=True, help="The school's slug.")
         parser.add_argument("--start", required=True, help="First day, YYYY-MM-DD.")
         parser.add_argument("--end", required=True, help="Last day (included), YYYY-MM-DD.")
         parser.add_argument("-o", "--output", required=True, help="A .pdf or .csv file.")
 
-    def handle(self, *args, school, start, end, output, **options):
+    def handle(
+        self, *args: Any, school: str, start: str, end: str, output: str, **options: Any
+    ) -> None:
         try:
             found = School.objects.get(slug=school)
         except School.DoesNotExist:

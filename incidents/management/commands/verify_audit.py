@@ -1,6 +1,8 @@
 """``manage.py verify_audit``: recompute the audit log's hash chain."""
 
-from django.core.management.base import BaseCommand, CommandError
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from incidents.audit import verify_chain
 
@@ -12,10 +14,10 @@ class Command(BaseCommand):
         "print-out) and pass it later as --anchor to detect rows removed from the end."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--anchor", help="A head hash printed by an earlier run.")
 
-    def handle(self, *args, anchor=None, **options):
+    def handle(self, *args: Any, anchor: str | None = None, **options: Any) -> None:
         report = verify_chain(anchor=anchor)
         for problem in report.problems:
             self.stderr.write(problem)

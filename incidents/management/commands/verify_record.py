@@ -1,6 +1,8 @@
 """``manage.py verify_record OAK-2026-0001``: is the record still what was signed?"""
 
-from django.core.management.base import BaseCommand, CommandError
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from incidents.models import Incident
 from incidents.services import verify_and_log
@@ -9,10 +11,10 @@ from incidents.services import verify_and_log
 class Command(BaseCommand):
     help = "Recompute a record's digest and compare it with its latest signature."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("reference", help="The incident reference, e.g. OAK-2026-0001.")
 
-    def handle(self, *args, reference, **options):
+    def handle(self, *args: Any, reference: str, **options: Any) -> None:
         try:
             incident = Incident.objects.select_related("school").get(reference=reference)
         except Incident.DoesNotExist:
