@@ -1,9 +1,11 @@
-"""`manage.py seed_scale`: realistic scale data, a verifiable audit chain, never twice."""
+"""`bench/seed_scale.py`: realistic scale data, a verifiable audit chain, never twice."""
 
 import pytest
-from django.core.management import CommandError, call_command
+from django.core.management import get_commands
 from django.db import connection, transaction
 
+from bench import seed_scale
+from bench.seed_scale import SeedError
 from incidents import rules
 from incidents.audit import GENESIS_HASH, event_hash, hashed_fields, log_action
 from incidents.models import (
@@ -27,7 +29,7 @@ pytestmark = pytest.mark.django_db
 def seed(**options):
     args = {"schools": 2, "incidents": 100, "throwaway_database": True, "seed": 7}
     args.update(options)
-    call_command("seed_scale", **args)
+    seed_scale.run(**args)
     if connection.vendor == "postgresql":
         # Foreign keys are checked at commit; the test never commits, so check them now.
         with connection.cursor() as cursor:
@@ -125,13 +127,24 @@ def test_it_is_the_same_data_for_the_same_seed():
 
 def test_it_refuses_to_run_twice_on_one_database():
     seed()
-    with pytest.raises(CommandError, match="already loaded"):
+    with pytest.raises(SeedError, match="already loaded"):
         seed()
     assert Incident.objects.count() == 100
 
 
 def test_it_refuses_to_invent_records_in_production(settings):
     settings.DEBUG = False
-    with pytest.raises(CommandError, match="invents children"):
-        call_command("seed_scale", schools=1, incidents=1)
+    with pytest.raises(SeedError, match="invents children"):
+        seed_scale.run(schools=1, incidents=1)
     assert not School.objects.exists()
+
+
+def test_its_command_line_refuses_without_the_throwaway_flag(settings, capsys):
+    settings.DEBUG = False
+    assert seed_scale.main(["--schools", "1", "--incidents", "1"]) == 2
+    assert "invents children" in capsys.readouterr().err
+    assert not School.objects.exists()
+
+
+def test_it_is_not_among_the_applications_commands():
+    assert "seed_scale" not in get_commands()

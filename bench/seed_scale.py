@@ -1,11 +1,15 @@
 """Scale data for benchmarks: many trusts and schools, a large history of realistic records.
 
-``manage.py seed_scale --schools 300 --incidents 100000 --throwaway-database`` fills the
-database with what a local authority's deployment holds after a few years: schools of every
-phase and size, their staff in every role (with an authenticator each for those who read
-records), and incidents at every stage of the record, each with the people involved, the facts,
-the rules' results, decisions, referrals, parents' contacts, deletion requests, actions,
-reviews, signatures and about twenty audit events.
+``python -m bench.seed_scale --schools 300 --incidents 100000 --throwaway-database``, run from
+the repository's root (it sets Django up with ``safeguarding.settings`` and the environment's
+``DATABASE_URL``), fills the database with what a local authority's deployment holds after a
+few years: schools of every phase and size, their staff in every role (with an authenticator
+each for those who read records), and incidents at every stage of the record, each with the
+people involved, the facts, the rules' results, decisions, referrals, parents' contacts,
+deletion requests, actions, reviews, signatures and about twenty audit events.
+
+It is benchmark tooling (``make bench`` runs it through ``bench/run.py``), kept out of the
+application and its management commands.
 
 How it stays fast (minutes for 100,000 incidents on two cores):
 
@@ -24,28 +28,43 @@ refuses to run unless ``DJANGO_DEBUG`` is true or ``--throwaway-database`` is gi
 refuses to run twice on one database.
 """
 
+from __future__ import annotations
+
+import argparse
 import heapq
 import io
 import json
+import os
 import queue
 import random
+import sys
 import threading
 import time
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
-from django.conf import settings
-from django.contrib.auth.hashers import make_password
-from django.contrib.auth.models import Permission
-from django.core.management.base import BaseCommand, CommandError
-from django.core.management.color import no_style
-from django.db import connection, transaction
-from django.db.models import Max
-from django_otp.plugins.otp_totp.models import TOTPDevice
+import django
+from django.apps import apps
 
-from incidents import rules
-from incidents.access import GRANT_CODENAME
-from incidents.audit import _CHAIN_LOCK_ID, GENESIS_HASH, event_hash
-from incidents.models import (
+# Run as ``python -m bench.seed_scale``, it sets Django up itself; imported (by the tests, where
+# Django is already set up), it leaves the settings alone.
+if not apps.ready:
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "safeguarding.settings")
+    django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.contrib.auth.hashers import make_password  # noqa: E402
+from django.contrib.auth.models import Permission  # noqa: E402
+from django.core.management.color import no_style  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
+from django.db.models import Max  # noqa: E402
+from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
+
+from incidents import rules  # noqa: E402
+from incidents.access import GRANT_CODENAME  # noqa: E402
+from incidents.audit import _CHAIN_LOCK_ID, GENESIS_HASH, event_hash  # noqa: E402
+from incidents.models import (  # noqa: E402
     FACT_FIELDS,
     RISK_FIELDS,
     Action,
@@ -477,37 +496,78 @@ class AuditWriter:
 
 
 # --------------------------------------------------------------------------------------------
-# The command.
+# The seeder.
 # --------------------------------------------------------------------------------------------
 
 
-class Command(BaseCommand):
-    help = "Fill the database with many schools and a large history of records, for benchmarks."
+class SeedError(Exception):
+    """The seeder refused to run; nothing was written."""
 
-    def add_arguments(self, parser):
-        parser.add_argument("--schools", type=int, default=300)
-        parser.add_argument("--incidents", type=int, default=100_000)
-        parser.add_argument("--seed", type=int, default=2026)
-        parser.add_argument(
-            "--throwaway-database",
-            action="store_true",
-            help="Allow invented records with DJANGO_DEBUG off (benchmarks on a scratch database).",
+
+def run(
+    *,
+    schools: int = 300,
+    incidents: int = 100_000,
+    seed: int = 2026,
+    throwaway_database: bool = False,
+    verbosity: int = 1,
+    stdout=None,
+) -> Seeder:
+    """Fill the configured database; raise ``SeedError`` (writing nothing) when it refuses."""
+    seeder = Seeder(seed=seed, verbosity=verbosity, stdout=stdout or sys.stdout)
+    seeder.handle(schools, incidents, throwaway_database=throwaway_database)
+    return seeder
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.seed_scale",
+        description="Fill the database with many schools and a large history of records, "
+        "for benchmarks.",
+    )
+    parser.add_argument("--schools", type=int, default=300)
+    parser.add_argument("--incidents", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument(
+        "--throwaway-database",
+        action="store_true",
+        help="Allow invented records with DJANGO_DEBUG off (benchmarks on a scratch database).",
+    )
+    parser.add_argument(
+        "-v", "--verbosity", type=int, default=1, choices=(0, 1, 2, 3), help="2: progress"
+    )
+    options = parser.parse_args(argv)
+    try:
+        run(
+            schools=options.schools,
+            incidents=options.incidents,
+            seed=options.seed,
+            throwaway_database=options.throwaway_database,
+            verbosity=options.verbosity,
         )
+    except SeedError as exc:
+        print(f"seed_scale: {exc}", file=sys.stderr)
+        return 2
+    return 0
 
-    def handle(self, *args, **options):
-        if not (settings.DEBUG or options["throwaway_database"]):
-            raise CommandError(
+
+class Seeder:
+    def __init__(self, *, seed: int, verbosity: int, stdout):
+        self.rng = random.Random(seed)
+        self.verbosity = verbosity
+        self.stdout = stdout
+
+    def handle(self, schools: int, incidents: int, *, throwaway_database: bool) -> None:
+        if not (settings.DEBUG or throwaway_database):
+            raise SeedError(
                 "seed_scale invents children: it runs only with DJANGO_DEBUG=true or, on a "
                 "scratch database, with --throwaway-database."
             )
-        schools, incidents = options["schools"], options["incidents"]
         if schools < 1 or incidents < 0:
-            raise CommandError("--schools must be at least 1 and --incidents not negative.")
+            raise SeedError("--schools must be at least 1 and --incidents not negative.")
         if School.objects.filter(slug__startswith=SLUG_PREFIX).exists():
-            raise CommandError("Scale data is already loaded in this database: use a fresh one.")
+            raise SeedError("Scale data is already loaded in this database: use a fresh one.")
         started = time.monotonic()
-        self.verbosity = options["verbosity"]
-        self.rng = random.Random(options["seed"])
         # Every date is relative to the start of today, so a run is repeatable within a day and
         # nothing is dated after the moment it is written.
         self.anchor = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
@@ -531,12 +591,13 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Seeded {schools} schools and {incidents} incidents "
             f"({self.audit.table.count} audit events, {len(self.assess_cache)} distinct "
-            f"assessments) in {time.monotonic() - started:.0f} s."
+            f"assessments) in {time.monotonic() - started:.0f} s.\n"
         )
 
     def progress(self, message: str) -> None:
         if self.verbosity > 1:
-            self.stdout.write(message)
+            self.stdout.write(message + "\n")
+            self.stdout.flush()
 
     # Schools and people ----------------------------------------------------------------------
 
@@ -557,7 +618,7 @@ class Command(BaseCommand):
             )[0]
             prefix = prefix_for(i)
             if prefix in taken:
-                raise CommandError(f"A school already uses the reference prefix {prefix}.")
+                raise SeedError(f"A school already uses the reference prefix {prefix}.")
             place = PLACES[i % len(PLACES)]
             schools.append(
                 School(
@@ -1306,3 +1367,7 @@ class Command(BaseCommand):
                 cursor.execute(sql)
             if connection.vendor == "postgresql":
                 cursor.execute("ANALYZE")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
