@@ -63,7 +63,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
 
 from incidents import rules  # noqa: E402
 from incidents.access import GRANT_CODENAME  # noqa: E402
-from incidents.audit import _CHAIN_LOCK_ID, GENESIS_HASH, event_hash  # noqa: E402
+from incidents.audit import CHAIN_LOCK_ID, GENESIS_HASH, event_hash  # noqa: E402
 from incidents.models import (  # noqa: E402
     FACT_FIELDS,
     RISK_FIELDS,
@@ -577,7 +577,7 @@ class Seeder:
             if connection.vendor == "postgresql":
                 with connection.cursor() as cursor:
                     # The whole seed is one writer of the audit chain, as log_action is.
-                    cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK_ID])
+                    cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK_ID])
                     # Every protective trigger still runs. pgtrigger's triggers first read this
                     # setting to learn which to skip; when it is unset, reading it raises an
                     # error that each row pays for with a subtransaction. An empty list skips
