@@ -40,8 +40,10 @@ import random
 import sys
 import threading
 import time
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any, NamedTuple
 
 import django
 from django.apps import apps
@@ -63,7 +65,15 @@ from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
 
 from incidents import rules  # noqa: E402
 from incidents.access import GRANT_CODENAME  # noqa: E402
-from incidents.audit import CHAIN_LOCK_ID, GENESIS_HASH, event_hash  # noqa: E402
+from incidents.audit import (  # noqa: E402
+    CHAIN_LOCK_ID,
+    GENESIS_HASH,
+    AuditAction,
+    UnknownAction,
+    event_hash,
+    hashed_fields,
+)
+from incidents.emails import dsl_team  # noqa: E402
 from incidents.models import (  # noqa: E402
     FACT_FIELDS,
     RISK_FIELDS,
@@ -444,12 +454,31 @@ class Table:
         self.rows = []
 
 
+# The action names log_action accepts, listed once (``Choices.values`` builds a list a call).
+ACTIONS = frozenset(AuditAction.values)
+
+
+class EventRow(NamedTuple):
+    """An audit event's fields, as ``incidents.audit.hashed_fields`` reads them from a row."""
+
+    at: datetime
+    user_id: int | None
+    username: str
+    action: str
+    school_id: int | None
+    incident_id: int | None
+    ip_address: str | None
+    data: dict[str, Any]
+
+
 class AuditWriter:
     """Audit events in time order across incidents, each chained to the one before.
 
     Events of every incident are pushed as they are planned; ``release(before)`` writes, in
     time order, those earlier than ``before`` (the next incident's start), so the heap holds
-    only the events of incidents still in progress.
+    only the events of incidents still in progress. What ``log_action`` writes one row at a
+    time, in bulk: only an ``AuditAction`` is accepted, and each row's hash is
+    ``incidents.audit.event_hash`` over ``incidents.audit.hashed_fields``.
     """
 
     def __init__(self, last_hash: str, copier):
@@ -459,9 +488,12 @@ class AuditWriter:
         self.previous_hash = last_hash
 
     def push(self, at, action, user, *, school_id=None, incident_id=None, ip=None, data=None):
+        if action not in ACTIONS:
+            raise UnknownAction(f"{action!r} is not an audit action: add it to AuditAction first")
         self.counter += 1
         heapq.heappush(
-            self.heap, (at, self.counter, action, user, school_id, incident_id, ip, data or {})
+            self.heap,
+            (at, self.counter, str(action), user, school_id, incident_id, ip, data or {}),
         )
 
     def release(self, before=None) -> None:
@@ -469,30 +501,67 @@ class AuditWriter:
         while heap and (before is None or heap[0][0] < before):
             at, _n, action, user, school_id, incident_id, ip, data = heapq.heappop(heap)
             user_id, username = (user.pk, user.username) if user is not None else (None, "")
-            fields = {
-                "at": at.isoformat(),
-                "user_id": user_id,
-                "username": username,
-                "action": action,
-                "school_id": school_id,
-                "incident_id": incident_id,
-                "ip_address": ip,
-                "data": data,
-            }
-            digest = event_hash(self.previous_hash, fields)
-            self.table.add(
-                at=at,
-                user_id=user_id,
-                username=username,
-                action=action,
-                school_id=school_id,
-                incident_id=incident_id,
-                ip_address=ip,
-                data=data,
-                previous_hash=self.previous_hash,
-                hash=digest,
-            )
+            row = EventRow(at, user_id, username, action, school_id, incident_id, ip, data)
+            digest = event_hash(self.previous_hash, hashed_fields(row))
+            self.table.add(**row._asdict(), previous_hash=self.previous_hash, hash=digest)
             self.previous_hash = digest
+
+
+# --------------------------------------------------------------------------------------------
+# One record as it is planned.
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Signing:
+    """A signature to write once the record's content is known (``Seeder.finish``)."""
+
+    at: datetime
+    kind: str
+    user: User
+    role: str
+    reason: str = ""
+    decision_id: int | None = None  # the decision a non-referral sign-off signs off
+    addendum: str = ""  # the text an addendum signature signs
+
+
+@dataclass
+class Record:
+    """An incident being planned: its row, its audit events and what is signed on it.
+
+    ``events`` are the record's own (its school and incident named, from the DSL's address);
+    ``signins`` belong to no school or record. Each is ``(at, action, user, data)``.
+    """
+
+    incident_id: int
+    school: School
+    ip: str
+    values: dict[str, Any]
+    events: list[tuple] = field(default_factory=list)
+    signins: list[tuple] = field(default_factory=list)
+    signing: list[Signing] = field(default_factory=list)
+
+    def sign(self, at, kind, user, role, **details) -> None:
+        self.signing.append(Signing(at, kind, user, role, **details))
+
+
+def signing_event(kind, *, signature_id, digest, decision_id, addendum_id):
+    """The action and data the signing service of ``kind`` logs (incidents.services.signing)."""
+    if kind == SignatureKind.SIGNED:
+        return AuditAction.SIGNED, {"signature_id": signature_id, "digest": digest}
+    if kind == SignatureKind.APPROVED:
+        return AuditAction.APPROVED, {"signature_id": signature_id, "digest": digest}
+    if kind == SignatureKind.SENT_BACK:
+        return AuditAction.SENT_BACK, {"signature_id": signature_id}
+    if kind == SignatureKind.NON_REFERRAL_SIGNOFF:
+        data = {"signature_id": signature_id, "decision_id": decision_id}
+        return AuditAction.NON_REFERRAL_SIGNED_OFF, data
+    if kind == SignatureKind.ADDENDUM:
+        return AuditAction.ADDENDUM_ADDED, {
+            "addendum_id": addendum_id,
+            "signature_id": signature_id,
+        }
+    raise ValueError(f"no signing service writes a signature of kind {kind!r}")
 
 
 # --------------------------------------------------------------------------------------------
@@ -677,7 +746,7 @@ class Seeder:
         Membership.objects.bulk_create(memberships)
         # Everyone who reads records has an authenticator (a second factor).
         readers = [m.user for m in memberships if m.role != Role.STAFF]
-        TOTPDevice.objects.bulk_create(
+        devices = TOTPDevice.objects.bulk_create(
             [
                 TOTPDevice(
                     user=user, name="Authenticator", confirmed=True, key=rng.randbytes(20).hex()
@@ -685,6 +754,12 @@ class Seeder:
                 for user in readers
             ]
         )
+        # A sign-in names the authenticator that gave the second factor.
+        self.device_of = {device.user_id: device.pk for device in devices}
+        # Who the concern alert goes to, as the product chooses them (one query a school).
+        self.alert_recipients = {
+            school.pk: [user.pk for user in dsl_team(school)] for school in self.schools
+        }
         self.grant_permission_id = Permission.objects.get(
             codename=GRANT_CODENAME, content_type__app_label="incidents"
         ).pk
@@ -842,7 +917,26 @@ class Seeder:
         sequences[(school_id, year)] = sequence
         incident_date = (disclosed_at - timedelta(days=rng.choice((0, 0, 1, 2, 5, 14)))).date()
         incident_id = t[Incident].next_id
-        events = [(opened, "incident.opened", reporter, None)]
+        record = Record(
+            incident_id=incident_id,
+            school=school,
+            ip=ip,
+            values={
+                "school_id": school_id,
+                "reference": f"{school.reference_prefix}-{year}-{sequence:04d}",
+                "year": year,
+                "sequence": sequence,
+                "status": status,
+                "incident_date": incident_date,
+                "disclosed_at": disclosed_at,
+                "reported_by_id": reporter.pk,
+                "created_at": opened,
+                "updated_at": opened,
+            },
+        )
+        events = record.events
+        sign = record.sign
+        events.append((opened, AuditAction.OPENED, reporter, None))
         version = 1
 
         def entry(user, at):
@@ -856,7 +950,7 @@ class Seeder:
         def step(at, user, name, fields):
             nonlocal version
             version += 1
-            events.append((at, "incident.step_saved", user, {"step": name, "fields": fields}))
+            events.append((at, AuditAction.STEP_SAVED, user, {"step": name, "fields": fields}))
 
         # Step 1: the concern as reported.
         t[Disclosure].add(
@@ -878,28 +972,18 @@ class Seeder:
             immediate_support_notes="",
             **entry(reporter, opened),
         )
-        events.append((opened, "concern.reported", reporter, None))
-        events.append((later(opened, 1, 5), "incident.alert_sent", None, None))
+        events.append((opened, AuditAction.CONCERN_REPORTED, reporter, None))
+        # The reporter's request sends the alert once the record is stored (services.records).
+        recipients = self.alert_recipients[school_id]
+        events.append(
+            (later(opened, 0, 1), AuditAction.ALERT_SENT, reporter, {"recipients": recipients})
+        )
 
         if "started" not in reached:
-            self.finish(
-                school,
-                incident_id,
-                incident_date,
-                disclosed_at,
-                opened,
-                reporter,
-                status,
-                year,
-                sequence,
-                version,
-                events,
-                ip,
-                opened,
-            )
+            self.finish(record)
             return
         started = moments["started"]
-        events.append((started, "incident.review_started", dsl, None))
+        events.append((started, AuditAction.REVIEW_STARTED, dsl, None))
         step(started, dsl, "disclosure", ["platforms", "how_widely_shared"])
 
         # The young people and, sometimes, an adult.
@@ -1052,7 +1136,7 @@ class Seeder:
                 signoff_at = later(at, 60, 2 * 1440) if signed_off else None
                 if signoff_at is not None and signoff_at >= anchor:
                     signoff_at = None
-                t[Decision].add(
+                decision_id = t[Decision].add(
                     incident_id=incident_id,
                     assessment_id=assessment_id,
                     outcome=(
@@ -1071,14 +1155,13 @@ class Seeder:
                 )
                 step(at, dsl, "decision", ["outcome", "reasons"])
                 if signoff_at is not None:
-                    self.signature(
-                        incident_id,
+                    sign(
+                        signoff_at,
                         SignatureKind.NON_REFERRAL_SIGNOFF,
                         head,
                         Role.HEADTEACHER,
-                        signoff_at,
+                        decision_id=decision_id,
                     )
-                    events.append((signoff_at, "decision.signed_off", head, None))
                 if refer:
                     agencies = [Agency.MASH]
                     if result.police in ("required", "advised"):
@@ -1175,7 +1258,7 @@ class Seeder:
                         permission_id=self.grant_permission_id,
                         content_object_id=incident_id,
                     )
-                    events.append((at, "incident.access_granted", dsl, {"user": deputy.pk}))
+                    events.append((at, AuditAction.ACCESS_GRANTED, dsl, {"grantee_id": deputy.pk}))
 
             if "closed" in reached:
                 at = moments["closed"]
@@ -1192,45 +1275,33 @@ class Seeder:
 
             if "signed" in reached:
                 at = moments["signed"]
-                self.signature(incident_id, SignatureKind.SIGNED, dsl, Role.DSL, at)
-                events.append((at, "incident.signed", dsl, None))
+                sign(at, SignatureKind.SIGNED, dsl, Role.DSL)
                 last_change = at
                 gap = moments["approved"] - at
                 if "approved" in reached and gap > timedelta(days=2) and rng.random() < 0.1:
                     back = at + gap / 3
-                    self.signature(
-                        incident_id,
+                    sign(
+                        back,
                         SignatureKind.SENT_BACK,
                         head,
                         Role.HEADTEACHER,
-                        back,
                         reason="Please add the parents' contact details.",
                     )
-                    events.append((back, "incident.sent_back", head, None))
-                    again = at + gap * 2 / 3
-                    self.signature(incident_id, SignatureKind.SIGNED, dsl, Role.DSL, again)
-                    events.append((again, "incident.signed", dsl, None))
+                    sign(at + gap * 2 / 3, SignatureKind.SIGNED, dsl, Role.DSL)
                 if "approved" in reached:
                     approved = moments["approved"]
-                    self.signature(
-                        incident_id, SignatureKind.APPROVED, head, Role.HEADTEACHER, approved
-                    )
-                    events.append((approved, "incident.approved", head, None))
+                    sign(approved, SignatureKind.APPROVED, head, Role.HEADTEACHER)
                     last_change = approved
                     if rng.random() < 0.02:
                         added = later(approved, 1440, 30 * 1440)
                         if added < anchor:
-                            sig = self.signature(
-                                incident_id, SignatureKind.ADDENDUM, dsl, Role.DSL, added
+                            sign(
+                                added,
+                                SignatureKind.ADDENDUM,
+                                dsl,
+                                Role.DSL,
+                                addendum="The police confirmed no further action.",
                             )
-                            t[Addendum].add(
-                                incident_id=incident_id,
-                                text="The police confirmed no further action.",
-                                author_id=dsl.pk,
-                                created_at=added,
-                                signature_id=sig,
-                            )
-                            events.append((added, "incident.addendum_added", dsl, None))
 
         # People read the record: the DSL most, the headteacher and trust lead now and then.
         horizon = min(anchor, last_change + timedelta(days=60))
@@ -1240,73 +1311,41 @@ class Seeder:
                 reader = rng.choice((dsl, dsl, dsl, head))
                 at = started + timedelta(seconds=rng.uniform(0, window))
                 if rng.random() < 0.4:
-                    events.append((at, "auth.login_succeeded", reader, "login"))
-                events.append((later(at, 1, 10), "incident.viewed", reader, None))
+                    # A sign-in, then the second factor: they belong to no school or record.
+                    device = {"device_id": self.device_of[reader.pk]}
+                    record.signins.append((at, AuditAction.LOGIN_SUCCEEDED, reader, None))
+                    verified = later(at, 0.1, 1)
+                    record.signins.append(
+                        (verified, AuditAction.SECOND_FACTOR_VERIFIED, reader, device)
+                    )
+                events.append((later(at, 1, 10), AuditAction.VIEWED, reader, None))
             if status == Status.APPROVED and rng.random() < 0.3:
                 at = started + timedelta(seconds=rng.uniform(0, window))
-                events.append((at, "incident.exported", dsl, {"format": "pdf"}))
-        self.finish(
-            school,
-            incident_id,
-            incident_date,
-            disclosed_at,
-            opened,
-            reporter,
-            status,
-            year,
-            sequence,
-            version,
-            events,
-            ip,
-            last_change,
-        )
+                events.append((at, AuditAction.EXPORTED, dsl, {"format": "pdf"}))
+        record.values["version"] = version
+        record.values["updated_at"] = last_change
+        self.finish(record)
 
-    def finish(
-        self,
-        school,
-        incident_id,
-        incident_date,
-        disclosed_at,
-        opened,
-        reporter,
-        status,
-        year,
-        sequence,
-        version,
-        events,
-        ip,
-        updated_at,
-    ):
-        pk = self.tables[Incident].add(
-            school_id=school.pk,
-            reference=f"{school.reference_prefix}-{year}-{sequence:04d}",
-            year=year,
-            sequence=sequence,
-            status=status,
-            incident_date=incident_date,
-            disclosed_at=disclosed_at,
-            reported_by_id=reporter.pk,
-            created_at=opened,
-            updated_at=updated_at,
-            version=version,
-        )
-        assert pk == incident_id  # noqa: S101 - the rows above point at this id
-        for at, action, user, data in events:
-            if at >= self.anchor:
-                continue
-            if data == "login":
-                # A sign-in belongs to no school or record: it only says who came in, from where.
-                self.audit.push(at, action, user, ip=ip, data={})
-                continue
-            self.audit.push(
-                at,
-                action,
-                user,
-                school_id=school.pk,
-                incident_id=incident_id,
-                ip=ip if user is not None else None,
-                data=data,
-            )
+    def finish(self, record: Record) -> None:
+        """Sign what the record's signatures cover, write the incident, queue its events."""
+        for signing in record.signing:
+            self.sign(record, signing)
+        pk = self.tables[Incident].add(**record.values)
+        assert pk == record.incident_id  # noqa: S101 - the rows above point at this id
+        for at, action, user, data in record.signins:
+            if at < self.anchor:
+                self.audit.push(at, action, user, ip=record.ip, data=data)
+        for at, action, user, data in record.events:
+            if at < self.anchor:
+                self.audit.push(
+                    at,
+                    action,
+                    user,
+                    school_id=record.school.pk,
+                    incident_id=record.incident_id,
+                    ip=record.ip,
+                    data=data,
+                )
 
     def result_row(
         self, incident_id, result, facts_json, at, *, confirmed_by=None, overridden=False
@@ -1339,7 +1378,9 @@ class Seeder:
             **override,
         )
 
-    def signature(self, incident_id, kind, user, role, at, reason="") -> int:
+    def sign(self, record: Record, signing: Signing) -> None:
+        """One signature, its addendum if it signs one, and the event its service logs."""
+        kind, user, at = signing.kind, signing.user, signing.at
         meaning = {
             SignatureKind.SIGNED: "I confirm this record is complete and accurate.",
             SignatureKind.APPROVED: "I approve this record; it is now locked.",
@@ -1347,18 +1388,36 @@ class Seeder:
             SignatureKind.NON_REFERRAL_SIGNOFF: "I agree this is handled in school.",
             SignatureKind.ADDENDUM: "I add this fact to the approved record.",
         }[kind]
-        return self.tables[Signature].add(
-            incident_id=incident_id,
+        # Scale data: a well-formed digest, not the digest of this record's content.
+        digest = f"{self.rng.getrandbits(256):064x}"
+        signature_id = self.tables[Signature].add(
+            incident_id=record.incident_id,
             kind=kind,
             signer_id=user.pk,
             signer_name=user.get_full_name(),
-            role=role,
+            role=signing.role,
             signed_at=at,
             meaning=meaning,
-            # Scale data: a well-formed digest, not the digest of this record's content.
-            digest=f"{self.rng.getrandbits(256):064x}",
-            reason=reason,
+            digest=digest,
+            reason=signing.reason,
         )
+        addendum_id = None
+        if kind == SignatureKind.ADDENDUM:
+            addendum_id = self.tables[Addendum].add(
+                incident_id=record.incident_id,
+                text=signing.addendum,
+                author_id=user.pk,
+                created_at=at,
+                signature_id=signature_id,
+            )
+        action, data = signing_event(
+            kind,
+            signature_id=signature_id,
+            digest=digest,
+            decision_id=signing.decision_id,
+            addendum_id=addendum_id,
+        )
+        record.events.append((at, action, user, data))
 
     def reset_sequences(self) -> None:
         models = [*self.tables, AuditEvent]
