@@ -43,6 +43,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any, NamedTuple
 
 import django
@@ -61,9 +62,10 @@ from django.contrib.auth.models import Permission  # noqa: E402
 from django.core.management.color import no_style  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.db.models import Max  # noqa: E402
+from django.utils import timezone  # noqa: E402
 from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
 
-from incidents import rules  # noqa: E402
+from incidents import requirements, rules  # noqa: E402
 from incidents.access import GRANT_CODENAME  # noqa: E402
 from incidents.audit import (  # noqa: E402
     CHAIN_LOCK_ID,
@@ -74,6 +76,22 @@ from incidents.audit import (  # noqa: E402
     hashed_fields,
 )
 from incidents.emails import dsl_team  # noqa: E402
+from incidents.forms.concern import DisclosureForm  # noqa: E402
+from incidents.forms.steps import (  # noqa: E402
+    SUBTYPES_OF,
+    ActionForm,
+    AdultForm,
+    DecisionForm,
+    DeletionRequestForm,
+    DeviceSearchForm,
+    InitialReviewForm,
+    ParentContactForm,
+    ReferralForm,
+    ReviewForm,
+    RiskAssessmentForm,
+    ViewingForm,
+    YoungPersonForm,
+)
 from incidents.models import (  # noqa: E402
     FACT_FIELDS,
     RISK_FIELDS,
@@ -82,8 +100,10 @@ from incidents.models import (  # noqa: E402
     Addendum,
     Adult,
     Agency,
+    AnswerChoice,
     AssessmentResult,
     AuditEvent,
+    ChildAction,
     ContactMethod,
     Decision,
     DecisionOutcome,
@@ -117,6 +137,8 @@ from incidents.models import (  # noqa: E402
     ViewingGround,
     YoungPerson,
 )
+from incidents.record import PARTS  # noqa: E402
+from incidents.services import MEANINGS  # noqa: E402
 
 SLUG_PREFIX = "scale-"
 FLUSH_ROWS = 20_000
@@ -264,7 +286,7 @@ SCHOOL_KINDS = {
     Phase.SPECIAL: ("Special School",),
 }
 
-A, N, U = "yes", "no", "unknown"
+A, N, U = AnswerChoice.YES, AnswerChoice.NO, AnswerChoice.UNKNOWN
 # Scenarios drawn from the policies' examples: the typology's branches, weighted roughly as
 # schools meet them. Each is a starting point; answers are then perturbed per incident.
 SCENARIOS = (
@@ -317,6 +339,32 @@ RISK_ANSWERS = (
 CHOICES = {
     kind: tuple(kind.values)
     for kind in (DisclosedBy, ImageKind, ImageryLocation, ViewingGround, ContactMethod, ActionKind)
+}
+
+
+def changed(form, *names: str) -> list[str]:
+    """What saving a wizard form logs as changed: its fields' names (``names``, or all of them),
+    sorted as ``services.save_step`` writes them; a name the form does not have is an error."""
+    unknown = set(names) - set(form.base_fields)
+    if unknown:
+        raise ValueError(f"{form.__name__} has no field {', '.join(sorted(unknown))}")
+    return sorted(names or form.base_fields)
+
+
+# The fields each seeded save of a part of the record changes, by the product's forms.
+FIELDS = {
+    "disclosure": changed(DisclosureForm, "platforms", "how_widely_shared"),
+    "young_people": changed(YoungPersonForm),
+    "adult": changed(AdultForm),
+    "initial_review": changed(InitialReviewForm, "meeting_date", "attendees", *FACT_FIELDS),
+    "risk_assessment": changed(RiskAssessmentForm, "rating", *RISK_FIELDS),
+    "viewing": changed(ViewingForm),
+    "device_search": changed(DeviceSearchForm),
+    "referral": changed(ReferralForm),
+    "parent_contact": changed(ParentContactForm),
+    "deletion": changed(DeletionRequestForm),
+    "action": changed(ActionForm),
+    "review": changed(ReviewForm, "reviewed_on", "outcome"),
 }
 
 
@@ -849,20 +897,24 @@ class Seeder:
                 answers[name] = U
         return answers
 
-    def assess(self, answers, ages, social_care, rating, policy):
-        facts = rules.Facts(
-            ages=tuple(ages),
-            known_to_social_care=social_care,
-            high_risk_assessment=(U if rating is None else (A if rating == RiskRating.HIGH else N)),
-            **answers,
+    def assess(self, incident_date, people, policy, answers=None, rating=None):
+        """The rules' result and the facts it stores, for the record as written so far.
+
+        The facts are the product's (``requirements.facts_for``), read from the rows about to
+        be written: the young people, the initial review's ``answers`` and the risk assessment's
+        ``rating`` once there are any. The rules run once per distinct facts and policy.
+        """
+        planned = SimpleNamespace(
+            incident_date=incident_date,
+            young_people=SimpleNamespace(all=lambda: people),
+            initial_review=None if answers is None else SimpleNamespace(**answers),
+            risk_assessment=None if rating is None else SimpleNamespace(rating=rating),
         )
+        facts = requirements.facts_for(planned)
         key = (facts, policy)
         cached = self.assess_cache.get(key)
         if cached is None:
-            result = rules.assess(facts, policy=policy)
-            facts_json = {name: getattr(facts, name).value for name in rules.ANSWER_FIELDS}
-            facts_json["ages"] = list(facts.ages)
-            cached = (result, facts_json)
+            cached = (rules.assess(facts, policy=policy), requirements.facts_as_json(facts))
             self.assess_cache[key] = cached
         return cached
 
@@ -912,7 +964,8 @@ class Seeder:
         else:
             status = Status.REPORTED
 
-        year = opened.year
+        # The year of the reference is the school's, when the incident was opened.
+        year = timezone.localdate(opened).year
         sequence = sequences.get((school_id, year), 0) + 1
         sequences[(school_id, year)] = sequence
         incident_date = (disclosed_at - timedelta(days=rng.choice((0, 0, 1, 2, 5, 14)))).date()
@@ -923,6 +976,7 @@ class Seeder:
             ip=ip,
             values={
                 "school_id": school_id,
+                # As services.records.next_reference makes it.
                 "reference": f"{school.reference_prefix}-{year}-{sequence:04d}",
                 "year": year,
                 "sequence": sequence,
@@ -948,7 +1002,10 @@ class Seeder:
             }
 
         def step(at, user, name, fields):
+            """A part of the record saved (``services.save_step``): a new version, an event."""
             nonlocal version
+            if name not in PARTS:
+                raise ValueError(f"{name!r} is not a part of the record (record.PARTS)")
             version += 1
             events.append((at, AuditAction.STEP_SAVED, user, {"step": name, "fields": fields}))
 
@@ -959,7 +1016,13 @@ class Seeder:
             disclosed_by_name="",
             disclosed_to=rng.choice(DISCLOSED_TO),
             child_action=rng.choice(
-                ["receiving", "sending", "sharing", "not_applicable", "not_applicable"]
+                (
+                    ChildAction.RECEIVING,
+                    ChildAction.SENDING,
+                    ChildAction.SHARING,
+                    ChildAction.NOT_APPLICABLE,
+                    ChildAction.NOT_APPLICABLE,
+                )
             ),
             account=rng.choice(ACCOUNTS),
             image_kind=rng.choice(CHOICES[ImageKind]),
@@ -968,7 +1031,7 @@ class Seeder:
             platforms=rng.choice(PLATFORMS),
             imagery_location=rng.choice(CHOICES[ImageryLocation]),
             other_young_people="",
-            needs_immediate_support=rng.choice(("no", "no", "no", "yes", "unknown")),
+            needs_immediate_support=rng.choice((N, N, N, A, U)),
             immediate_support_notes="",
             **entry(reporter, opened),
         )
@@ -984,11 +1047,11 @@ class Seeder:
             return
         started = moments["started"]
         events.append((started, AuditAction.REVIEW_STARTED, dsl, None))
-        step(started, dsl, "disclosure", ["platforms", "how_widely_shared"])
+        step(started, dsl, "disclosure", FIELDS["disclosure"])
 
         # The young people and, sometimes, an adult.
         primary = school.phase == Phase.PRIMARY
-        ages, social_care, yp_ids = [], [], []
+        people, yp_ids = [], []
         for _ in range(rng.choices((1, 2, 3, 4), weights=(30, 50, 15, 5))[0]):
             age = (
                 rng.randint(7, 11) if primary else rng.choice((11, 12, 13, 13, 14, 14, 15, 16, 17))
@@ -1001,12 +1064,18 @@ class Seeder:
                 dob = (birthday - timedelta(days=1)).replace(year=birthday.year - age)
             has_dob = rng.random() < 0.92
             at = moments["started"]
+            person = YoungPerson(
+                date_of_birth=dob if has_dob else None,
+                age_if_no_date_of_birth=None if has_dob else age,
+                known_to_social_care=known,
+            )
+            people.append(person)
             yp_ids.append(
                 t[YoungPerson].add(
                     incident_id=incident_id,
                     name=f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}",
-                    date_of_birth=dob if has_dob else None,
-                    age_if_no_date_of_birth=None if has_dob else age,
+                    date_of_birth=person.date_of_birth,
+                    age_if_no_date_of_birth=person.age_if_no_date_of_birth,
                     year_group=f"Year {max(1, min(13, age - 4))}",
                     sex=rng.choice((Sex.FEMALE, Sex.MALE, Sex.FEMALE, Sex.MALE, Sex.NOT_KNOWN)),
                     vulnerability="",
@@ -1018,13 +1087,13 @@ class Seeder:
                     **entry(dsl, at),
                 )
             )
-            ages.append(age)
-            social_care.append(known)
-        # The real facts_for combines the young people's answers the same way.
-        combined = A if A in social_care else (U if U in social_care else N)
         answers = self.facts()
-        step(later(started, 5, 60), dsl, "people", ["young_people"])
-        if answers["adult_involved"] == A or rng.random() < 0.02:
+        people_at = later(started, 5, 60)
+        # An adult is recorded when one is involved, now and then when that is not known yet.
+        adult = answers["adult_involved"] == A or (
+            answers["adult_involved"] == U and rng.random() < 0.3
+        )
+        if adult:
             t[Adult].add(
                 incident_id=incident_id,
                 name="Not known: an account on a social network",
@@ -1032,6 +1101,8 @@ class Seeder:
                 involvement="Asked for the imagery.",
                 **entry(dsl, started),
             )
+        fields = FIELDS["young_people"] + (FIELDS["adult"] if adult else [])
+        step(people_at, dsl, "people", sorted(set(fields)))
 
         rating = None
         last_change = started
@@ -1046,7 +1117,7 @@ class Seeder:
                 **answers,
                 **entry(dsl, at),
             )
-            step(at, dsl, "initial-review", FACT_FIELDS[:4])
+            step(at, dsl, "initial-review", FIELDS["initial_review"])
             aggravated_like = A in (
                 answers["intent_to_harm"],
                 answers["adult_involved"],
@@ -1062,13 +1133,14 @@ class Seeder:
             t[RiskAssessment].add(
                 incident_id=incident_id, rating=rating, **risk, **entry(dsl, risk_at)
             )
-            step(risk_at, dsl, "risk-assessment", ["rating"])
-            # Sometimes the rules first ran on what was known before the meeting.
+            step(risk_at, dsl, "risk-assessment", FIELDS["risk_assessment"])
+            policy = school.policy_profile
+            # Sometimes the rules first ran when the people involved were saved, before the
+            # meeting (the product runs them on each save of the facts).
             if rng.random() < 0.15:
-                early = dict.fromkeys(FACT_FIELDS, U)
-                result, facts_json = self.assess(early, ages, combined, None, school.policy_profile)
-                self.result_row(incident_id, result, facts_json, later(started, 60, 120))
-            result, facts_json = self.assess(answers, ages, combined, rating, school.policy_profile)
+                result, facts_json = self.assess(incident_date, people, policy)
+                self.result_row(incident_id, result, facts_json, people_at)
+            result, facts_json = self.assess(incident_date, people, policy, answers, rating)
             assessed_at = later(risk_at, 1, 30)
             overridden = rng.random() < 0.03
             assessment_id = self.result_row(
@@ -1079,7 +1151,9 @@ class Seeder:
                 confirmed_by=dsl,
                 overridden=overridden,
             )
-            step(later(assessed_at, 1, 10), dsl, "assessment", ["confirmed"])
+            # As services.confirm_assessment logs it.
+            confirmed = ["confirmed", *(["overridden"] if overridden else [])]
+            step(later(assessed_at, 1, 10), dsl, "assessment", confirmed)
             last_change = assessed_at
             if rng.random() < 0.04:
                 viewed_at = later(assessed_at, 10, 600)
@@ -1089,18 +1163,19 @@ class Seeder:
                     viewed_at=viewed_at,
                     viewed_by="DSL",
                     viewer_is_dsl_or_delegated=True,
-                    headteacher_consulted=rng.random() < 0.9,
+                    # A record with a safeguard missing cannot be signed (missing_items).
+                    headteacher_consulted=rng.random() < 0.9 or "signed" in reached,
                     others_present="Deputy DSL",
                     second_staff_present=True,
                     location="DSL's office",
                     on_school_premises=True,
-                    same_sex_as_pictured=rng.random() < 0.8,
+                    same_sex_as_pictured=rng.random() < 0.8 or "signed" in reached,
                     reason="Needed to decide whether to involve the police.",
                     subsequent_actions="",
                     signed_by_viewer=True,
                     **entry(dsl, viewed_at),
                 )
-                step(viewed_at, dsl, "imagery-devices", ["viewing"])
+                step(viewed_at, dsl, "imagery-devices", FIELDS["viewing"])
             if rng.random() < 0.1:
                 searched_at = later(assessed_at, 10, 600)
                 t[DeviceSearch].add(
@@ -1113,7 +1188,7 @@ class Seeder:
                     searched_by="Headteacher",
                     searcher_authorised=True,
                     safeguarding_member_present=True,
-                    same_sex=rng.random() < 0.85,
+                    same_sex=rng.random() < 0.85 or "signed" in reached,
                     dsl_and_senior_told_before=True,
                     likely_to_distress=False,
                     distress_justification="",
@@ -1122,16 +1197,13 @@ class Seeder:
                     locked_away=True,
                     **entry(dsl, searched_at),
                 )
-                step(searched_at, dsl, "imagery-devices", ["device_search"])
+                step(searched_at, dsl, "imagery-devices", FIELDS["device_search"])
 
             if "decided" in reached:
                 at = moments["decided"]
-                refer = (
-                    result.mash_referral
-                    or result.police == "required"
-                    or result.social_care_contact
-                    or rng.random() < 0.1
-                )
+                # Referred whenever the rules' result asks for a referral, and now and then
+                # when it does not.
+                refer = bool(requirements.unmet_requirements(result, set())) or rng.random() < 0.1
                 signed_off = not refer and ("signed" in reached or rng.random() < 0.5)
                 signoff_at = later(at, 60, 2 * 1440) if signed_off else None
                 if signoff_at is not None and signoff_at >= anchor:
@@ -1153,7 +1225,8 @@ class Seeder:
                     headteacher_signoff_at=signoff_at,
                     **entry(dsl, at),
                 )
-                step(at, dsl, "decision", ["outcome", "reasons"])
+                decided = ["outcome", "decided_at", *([] if refer else ["reasons"])]
+                step(at, dsl, "decision", changed(DecisionForm, *decided))
                 if signoff_at is not None:
                     sign(
                         signoff_at,
@@ -1163,8 +1236,9 @@ class Seeder:
                         decision_id=decision_id,
                     )
                 if refer:
+                    # The MASH, then the police if the result still asks for more.
                     agencies = [Agency.MASH]
-                    if result.police in ("required", "advised"):
+                    if requirements.unmet_requirements(result, set(agencies)):
                         agencies.append(
                             Agency.POLICE_999
                             if answers["immediate_risk_of_harm"] == A
@@ -1184,7 +1258,7 @@ class Seeder:
                             outcome="Advice given; school to continue support.",
                             **entry(dsl, made),
                         )
-                        step(made, dsl, "decision", ["referral"])
+                        step(made, dsl, "decision", FIELDS["referral"])
                 for yp in yp_ids:
                     informed = rng.random() < 0.9
                     contact_at = later(at, 30, 1440)
@@ -1206,13 +1280,15 @@ class Seeder:
                         decided_with="" if informed else NotInformedDecidedWith.MASH,
                         **entry(dsl, contact_at),
                     )
-                step(later(at, 30, 1440), dsl, "parents", ["contacts"])
+                step(later(at, 30, 1440), dsl, "parents", FIELDS["parent_contact"])
                 last_change = at
 
             if "followed_up" in reached:
                 at = moments["followed_up"]
+                followed = []
                 for yp in yp_ids:
                     if rng.random() < 0.6:
+                        followed += FIELDS["deletion"]
                         asked = at.date()
                         deadline = asked + timedelta(days=rng.randint(2, 7))
                         # Nearly all confirm; some open records still wait, some past the deadline.
@@ -1235,6 +1311,7 @@ class Seeder:
                         )
                 for _ in range(rng.choices((0, 1, 2, 3), weights=(10, 40, 35, 15))[0]):
                     kind = rng.choice(CHOICES[ActionKind])
+                    followed += FIELDS["action"]
                     due = at.date() + timedelta(days=rng.randint(3, 60))
                     done = None
                     if due < self.today and rng.random() < (
@@ -1250,7 +1327,7 @@ class Seeder:
                         done_on=done,
                         **entry(dsl, at),
                     )
-                step(at, dsl, "follow-up", ["deletions", "actions"])
+                step(at, dsl, "follow-up", sorted(set(followed)))
                 last_change = at
                 if rng.random() < 0.1:
                     self.tables[IncidentUserObjectPermission].add(
@@ -1270,7 +1347,7 @@ class Seeder:
                     policies_to_update="",
                     **entry(dsl, at),
                 )
-                step(at, dsl, "review", ["outcome"])
+                step(at, dsl, "review", FIELDS["review"])
                 last_change = at
 
             if "signed" in reached:
@@ -1352,11 +1429,12 @@ class Seeder:
     ) -> int:
         override = {}
         if overridden:
-            flipped = "experimental" if result.category == "aggravated" else "aggravated"
+            # The other category, with a subtype of it, as the assessment form allows.
+            flipped = next(category for category in SUBTYPES_OF if category != result.category)
             override = {
                 "overridden": True,
                 "override_category": flipped,
-                "override_subtype": "other",
+                "override_subtype": SUBTYPES_OF[flipped][-1],
                 "override_reason": "The DSL and the MASH agreed a different reading of the facts.",
             }
         return self.tables[AssessmentResult].add(
@@ -1381,23 +1459,16 @@ class Seeder:
     def sign(self, record: Record, signing: Signing) -> None:
         """One signature, its addendum if it signs one, and the event its service logs."""
         kind, user, at = signing.kind, signing.user, signing.at
-        meaning = {
-            SignatureKind.SIGNED: "I confirm this record is complete and accurate.",
-            SignatureKind.APPROVED: "I approve this record; it is now locked.",
-            SignatureKind.SENT_BACK: "Sent back for changes.",
-            SignatureKind.NON_REFERRAL_SIGNOFF: "I agree this is handled in school.",
-            SignatureKind.ADDENDUM: "I add this fact to the approved record.",
-        }[kind]
         # Scale data: a well-formed digest, not the digest of this record's content.
         digest = f"{self.rng.getrandbits(256):064x}"
         signature_id = self.tables[Signature].add(
             incident_id=record.incident_id,
             kind=kind,
             signer_id=user.pk,
-            signer_name=user.get_full_name(),
+            signer_name=user.get_full_name() or user.username,
             role=signing.role,
             signed_at=at,
-            meaning=meaning,
+            meaning=MEANINGS[kind],
             digest=digest,
             reason=signing.reason,
         )
