@@ -11,15 +11,30 @@ deletion requests, actions, reviews, signatures and about twenty audit events.
 It is benchmark tooling (``make bench`` runs it through ``bench/run.py``), kept out of the
 application and its management commands.
 
+What it writes is what the product would have written, in the product's own terms rather than
+copies of them: the audit actions are ``incidents.audit.AuditAction`` members with the data
+each service or page logs; the facts given to the rules are ``requirements.facts_for``'s, stored
+as ``requirements.facts_as_json`` stores them; referrals answer ``requirements``'
+``unmet_requirements``; a signature's meaning is ``services.MEANINGS``' and its digest is that
+of the record's canonical content (``incidents.digest``); parts of the record are
+``record.PARTS``, the fields a save changes and the overrides allowed are the wizard's forms';
+the concern alert goes to ``emails.dsl_team``. A record it signs lacks nothing
+``requirements.missing_items`` asks for. tests/test_seed_scale.py holds the seeded data to the
+product's own checks (``audit.verify_chain``, ``digest.verify``, ``missing_items``) and to the
+events the product's services write for a record.
+
 How it stays fast (minutes for 100,000 incidents on two cores):
 
 - The big tables are written with PostgreSQL's COPY (``bulk_create`` elsewhere), with ids
   assigned here, so nothing is read back; sequences are moved past the new ids at the end.
 - ``incidents.rules.assess`` runs once per distinct combination of facts and policy.
-- The audit log's hash chain (``incidents.audit.event_hash``) is computed here, in id order,
-  continuing from the last existing event under the writers' advisory lock, so
-  ``verify_audit`` passes over the seeded rows as over any others. Events are written in time
-  order across incidents, as a live system writes them.
+- The audit log's hash chain is computed here with ``incidents.audit.event_hash`` over
+  ``audit.hashed_fields``, in id order, continuing from the last existing event under the
+  writers' advisory lock (``audit.CHAIN_LOCK_ID``), so ``verify_audit`` passes over the seeded
+  rows as over any others. Events are written in time order across incidents, as a live system
+  writes them.
+- A signature's digest is taken over the rows as they are planned (``PlannedContent``), laid
+  out as ``digest.content`` lays out the rows it reads back, so nothing is read back to sign.
 - Rows are only ever inserted: the audit log and approved records refuse updates.
 - Each record's history starts from the seeded rows: simple-history tables stay empty.
 
@@ -74,6 +89,16 @@ from incidents.audit import (  # noqa: E402
     UnknownAction,
     event_hash,
     hashed_fields,
+)
+from incidents.digest import (  # noqa: E402
+    _LISTS,
+    _ONE_TO_ONE,
+    _WORKFLOW_FIELDS,
+    FORMAT,
+    _row,
+    addendum_entry,
+    digest_of,
+    serialise,
 )
 from incidents.emails import dsl_team  # noqa: E402
 from incidents.forms.concern import DisclosureForm  # noqa: E402
@@ -446,10 +471,11 @@ class Table:
     """Rows of one model, with ids assigned here, written in batches by COPY (or bulk_create).
 
     ``add`` takes field attnames (``incident_id``, not ``incident``); a field left out takes its
-    model default, and one with no default must be given.
+    model default, and one with no default must be given. Each row added is also appended, with
+    its table, to ``sink`` if one is given (the rows a signature's digest covers).
     """
 
-    def __init__(self, model, *, copier=None, defer=False):
+    def __init__(self, model, *, copier=None, defer=False, sink=None):
         self.model = model
         self.copier = copier
         self.fields = list(model._meta.concrete_fields)
@@ -468,17 +494,24 @@ class Table:
         self.count = 0
         # The incidents are written last, so each record's rows exist before its status does.
         self.defer = defer
+        self.sink = sink
+
+    def complete(self, values: dict[str, Any]) -> list:
+        """The row as it will be written: every column, a default for each one not given."""
+        defaults = self.defaults
+        try:
+            return [values[a] if a in values else defaults[a] for a in self.attnames]
+        except KeyError as exc:
+            raise ValueError(f"{self.model.__name__}: no value for {exc.args[0]}") from None
 
     def add(self, **values) -> int:
         pk = self.next_id
         self.next_id += 1
         values["id"] = pk
-        defaults = self.defaults
-        try:
-            row = [values[a] if a in values else defaults[a] for a in self.attnames]
-        except KeyError as exc:
-            raise ValueError(f"{self.model.__name__}: no value for {exc.args[0]}") from None
+        row = self.complete(values)
         self.rows.append(row)
+        if self.sink is not None:
+            self.sink.append((self, row))
         self.count += 1
         if not self.defer and len(self.rows) >= FLUSH_ROWS:
             self.flush()
@@ -504,6 +537,17 @@ class Table:
 
 # The action names log_action accepts, listed once (``Choices.values`` builds a list a call).
 ACTIONS = frozenset(AuditAction.values)
+
+
+class PlannedPerson(NamedTuple):
+    """What ``requirements.facts_for`` reads of a young person, before the row is written
+    (a model instance costs a hundred times as much to make)."""
+
+    date_of_birth: date | None
+    age_if_no_date_of_birth: int | None
+    known_to_social_care: str
+
+    age_at = YoungPerson.age_at  # the product's own reckoning of an age
 
 
 class EventRow(NamedTuple):
@@ -553,6 +597,60 @@ class AuditWriter:
             digest = event_hash(self.previous_hash, hashed_fields(row))
             self.table.add(**row._asdict(), previous_hash=self.previous_hash, hash=digest)
             self.previous_hash = digest
+
+
+# --------------------------------------------------------------------------------------------
+# What a signature covers.
+# --------------------------------------------------------------------------------------------
+
+# Each model of the record's content, by the name ``incidents.digest`` gives it in the content.
+CONTENT_NAMES = {model: name for name, model in (_ONE_TO_ONE | _LISTS).items()}
+# When a row of the content was written (a rules' result is computed, not created).
+WRITTEN_AT = {AssessmentResult: "computed_at"}
+
+
+class PlannedContent:
+    """A record's canonical content (``incidents.digest``), from rows not yet written.
+
+    ``digest.content`` reads the record from the database; the seeder signs rows it has only
+    planned, so it lays them out here the same way, with ``digest``'s own names of the sections
+    and lists, its workflow fields, its row format, its addendum entry and its serialisation.
+    The digest at a moment covers the rows written by then, as the signing service's digest
+    covers the record as it stands when it signs. tests/test_seed_scale.py holds every signed
+    record to ``digest.verify``.
+    """
+
+    def __init__(self, head: dict[str, Any], rows: list[tuple[Table, list]]):
+        self.incident = _row({k: v for k, v in head.items() if k not in _WORKFLOW_FIELDS})
+        self.rows = []
+        for table, row in rows:
+            values = dict(zip(table.attnames, row, strict=True))
+            written = values[WRITTEN_AT.get(table.model, "created_at")]
+            self.rows.append((written, CONTENT_NAMES[table.model], _row(values)))
+        self.addenda = []
+        self.digests = {}
+
+    def add_addendum(self, author_id: int, at: datetime, text: str) -> None:
+        self.addenda.append(addendum_entry(author_id, at, text))
+
+    def digest_at(self, at: datetime) -> str:
+        """SHA-256 of the content as it stood at ``at``, as ``digest.record_digest`` takes it."""
+        included = tuple(i for i, row in enumerate(self.rows) if row[0] <= at)
+        key = (included, len(self.addenda))
+        if key not in self.digests:
+            data: dict[str, Any] = {"format": FORMAT, "incident": self.incident}
+            data.update(dict.fromkeys(_ONE_TO_ONE))
+            data.update({name: [] for name in _LISTS})
+            # Rows were planned in id order, as digest.content orders them.
+            for i in included:
+                _written, name, row = self.rows[i]
+                if name in _ONE_TO_ONE:
+                    data[name] = row
+                else:
+                    data[name].append(row)
+            data["addenda"] = sorted(self.addenda, key=lambda a: (a["created_at"], a["text"]))
+            self.digests[key] = digest_of(serialise(data))
+        return self.digests[key]
 
 
 # --------------------------------------------------------------------------------------------
@@ -817,8 +915,15 @@ class Seeder:
     def create_incidents(self, count: int) -> None:
         rng = self.rng
         copier = Copier() if connection.vendor == "postgresql" else None
+        # The rows of the record being planned that its signatures cover (incidents.digest).
+        self.planned = []
         self.tables = {
-            model: Table(model, copier=copier, defer=model is Incident)
+            model: Table(
+                model,
+                copier=copier,
+                defer=model is Incident,
+                sink=self.planned if model in CONTENT_NAMES else None,
+            )
             for model in (
                 Incident,
                 Disclosure,
@@ -921,6 +1026,7 @@ class Seeder:
     def create_incident(self, school, disclosed_at, sequences) -> None:
         rng = self.rng
         t = self.tables
+        self.planned.clear()
         anchor = self.anchor
         people = self.staff[school.pk]
         dsl = people["dsl"][0]
@@ -1064,7 +1170,7 @@ class Seeder:
                 dob = (birthday - timedelta(days=1)).replace(year=birthday.year - age)
             has_dob = rng.random() < 0.92
             at = moments["started"]
-            person = YoungPerson(
+            person = PlannedPerson(
                 date_of_birth=dob if has_dob else None,
                 age_if_no_date_of_birth=None if has_dob else age,
                 known_to_social_care=known,
@@ -1405,9 +1511,14 @@ class Seeder:
 
     def finish(self, record: Record) -> None:
         """Sign what the record's signatures cover, write the incident, queue its events."""
-        for signing in record.signing:
-            self.sign(record, signing)
-        pk = self.tables[Incident].add(**record.values)
+        table = self.tables[Incident]
+        if record.signing:
+            head = {**record.values, "id": record.incident_id}
+            head = dict(zip(table.attnames, table.complete(head), strict=True))
+            content = PlannedContent(head, self.planned)
+            for signing in record.signing:
+                self.sign(record, signing, content)
+        pk = table.add(**record.values)
         assert pk == record.incident_id  # noqa: S101 - the rows above point at this id
         for at, action, user, data in record.signins:
             if at < self.anchor:
@@ -1456,11 +1567,16 @@ class Seeder:
             **override,
         )
 
-    def sign(self, record: Record, signing: Signing) -> None:
-        """One signature, its addendum if it signs one, and the event its service logs."""
+    def sign(self, record: Record, signing: Signing, content: PlannedContent) -> None:
+        """One signature, its addendum if it signs one, and the event its service logs.
+
+        The digest is of the record's content when it is signed, an addendum included in the
+        content its own signature covers (``services.add_addendum``).
+        """
         kind, user, at = signing.kind, signing.user, signing.at
-        # Scale data: a well-formed digest, not the digest of this record's content.
-        digest = f"{self.rng.getrandbits(256):064x}"
+        if kind == SignatureKind.ADDENDUM:
+            content.add_addendum(user.pk, at, signing.addendum)
+        digest = content.digest_at(at)
         signature_id = self.tables[Signature].add(
             incident_id=record.incident_id,
             kind=kind,
