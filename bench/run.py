@@ -5,7 +5,7 @@ does this). The script, as the parent process:
 
 1. collects the static files (``DJANGO_DEBUG=false`` serves them from the manifest);
 2. makes two databases on that server, ``bench_small`` and ``bench_large`` (the second a copy
-   of the first, freshly migrated), and fills them with ``manage.py seed_scale``: 1,000
+   of the first, freshly migrated), and fills them with ``bench/seed_scale.py``: 1,000
    incidents in 30 schools and 100,000 incidents in 300 schools;
 3. measures each in a child process of its own (``--measure``), so each figure of peak memory
    is that of the measuring process alone;
@@ -143,8 +143,9 @@ def parent(options) -> None:
     for label, (schools, incidents) in sizes.items():
         seconds, rss = run_child(
             [
-                *manage,
-                "seed_scale",
+                PYTHON,
+                "-m",
+                "bench.seed_scale",
                 "--schools",
                 str(schools),
                 "--incidents",

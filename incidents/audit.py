@@ -30,7 +30,7 @@ from incidents.models import AuditEvent, Incident, School
 
 GENESIS_HASH = "0" * 64
 # Any constant works: it names the lock that serialises writers of the hash chain.
-_CHAIN_LOCK_ID = 7_110_421
+CHAIN_LOCK_ID = 7_110_421
 _SECRET_KEYS = {"password", "otp_token", "token", "secret", "code", "key"}
 _MASK = "********"
 
@@ -156,7 +156,7 @@ def _locked_head() -> str | None:
     if connection.vendor != "postgresql":
         return AuditEvent.objects.order_by("-pk").values_list("hash", flat=True).first()
     with connection.cursor() as cursor:
-        cursor.execute("SELECT incidents_audit_chain_head(%s)", [_CHAIN_LOCK_ID])
+        cursor.execute("SELECT incidents_audit_chain_head(%s)", [CHAIN_LOCK_ID])
         head: str | None = cursor.fetchone()[0]
         return head
 

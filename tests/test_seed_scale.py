@@ -1,16 +1,40 @@
-"""`manage.py seed_scale`: realistic scale data, a verifiable audit chain, never twice."""
+"""`bench/seed_scale.py`: realistic scale data, a verifiable audit chain, never twice.
+
+The seeded records are what the product would have written: the same audit actions with the
+same data, signatures whose digests verify, and nothing missing from a record it signed.
+"""
+
+from collections import defaultdict
+from datetime import date, datetime
 
 import pytest
-from django.core.management import CommandError, call_command
+from django.core.management import get_commands
 from django.db import connection, transaction
+from django.urls import reverse
 
-from incidents import rules
-from incidents.audit import GENESIS_HASH, event_hash, hashed_fields, log_action
+from bench import seed_scale
+from bench.seed_scale import SeedError
+from incidents import digest, record, requirements, rules, services
+from incidents.audit import (
+    GENESIS_HASH,
+    AuditAction,
+    event_hash,
+    hashed_fields,
+    log_action,
+    verify_chain,
+)
+from incidents.export.pdf import export_record
 from incidents.models import (
+    AnswerChoice,
     AssessmentResult,
     AuditEvent,
+    ChildAction,
     Decision,
+    DecisionOutcome,
+    DisclosedBy,
     Disclosure,
+    ImageKind,
+    ImageryLocation,
     Incident,
     Membership,
     Role,
@@ -20,6 +44,8 @@ from incidents.models import (
     Status,
     YoungPerson,
 )
+from tests.conftest import LONDON, fresh_totp_code, totp_device
+from tests.factories import full_record
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +53,7 @@ pytestmark = pytest.mark.django_db
 def seed(**options):
     args = {"schools": 2, "incidents": 100, "throwaway_database": True, "seed": 7}
     args.update(options)
-    call_command("seed_scale", **args)
+    seed_scale.run(**args)
     if connection.vendor == "postgresql":
         # Foreign keys are checked at commit; the test never commits, so check them now.
         with connection.cursor() as cursor:
@@ -91,6 +117,7 @@ def test_it_chains_the_audit_log_so_it_verifies():
     log_action("auth.login_succeeded")  # an event before the seed: the chain continues from it
     seed()
     assert chain_breaks() == []
+    assert verify_chain().intact  # what manage.py verify_audit reports
     # And the application's own writer carries on from the seeded chain.
     event = log_action("auth.login_succeeded")
     assert event.previous_hash == AuditEvent.objects.exclude(pk=event.pk).order_by("-pk")[0].hash
@@ -125,13 +152,163 @@ def test_it_is_the_same_data_for_the_same_seed():
 
 def test_it_refuses_to_run_twice_on_one_database():
     seed()
-    with pytest.raises(CommandError, match="already loaded"):
+    with pytest.raises(SeedError, match="already loaded"):
         seed()
     assert Incident.objects.count() == 100
 
 
 def test_it_refuses_to_invent_records_in_production(settings):
     settings.DEBUG = False
-    with pytest.raises(CommandError, match="invents children"):
-        call_command("seed_scale", schools=1, incidents=1)
+    with pytest.raises(SeedError, match="invents children"):
+        seed_scale.run(schools=1, incidents=1)
     assert not School.objects.exists()
+
+
+def test_its_command_line_refuses_without_the_throwaway_flag(settings, capsys):
+    settings.DEBUG = False
+    assert seed_scale.main(["--schools", "1", "--incidents", "1"]) == 2
+    assert "invents children" in capsys.readouterr().err
+    assert not School.objects.exists()
+
+
+def test_it_is_not_among_the_applications_commands():
+    assert "seed_scale" not in get_commands()
+
+
+# What the product would have written ---------------------------------------------------------
+
+SIGNED_STATUSES = (Status.AWAITING_APPROVAL, Status.APPROVED)
+
+
+def data_keys(events) -> dict[str, set[frozenset[str]]]:
+    """For each action, the sets of data keys its events carry."""
+    found = defaultdict(set)
+    for action, data in events.values_list("action", "data"):
+        found[action].add(frozenset(data))
+    return found
+
+
+def code(user):
+    return fresh_totp_code(totp_device(user))
+
+
+def log_a_record_through_the_product(client, world, capture_on_commit):
+    """A concern reported; a record written, granted to the deputy, signed off, signed, sent
+    back, signed again, approved, given an addendum, exported and read after signing in: each
+    through the product's own services and pages, which log it."""
+    for user in (world.oak_dsl, world.oak_deputy):
+        user.email = f"{user.username}@example.org"
+        user.save(update_fields=["email"])
+    with capture_on_commit(execute=True):
+        reported = services.report_concern(
+            school=world.oak,
+            reporter=world.oak_staff,
+            disclosure=Disclosure(
+                disclosed_by=DisclosedBy.FRIEND,
+                disclosed_to="Form tutor",
+                child_action=ChildAction.NOT_APPLICABLE,
+                account="A friend said a picture was going round.",
+                image_kind=ImageKind.NOT_KNOWN,
+                imagery_location=ImageryLocation.NOT_KNOWN,
+                needs_immediate_support=AnswerChoice.NO,
+            ),
+            incident_date=date(2026, 10, 1),
+            disclosed_at=datetime(2026, 10, 2, 9, 30, tzinfo=LONDON),
+        )
+    services.save_step(
+        incident=reported,
+        user=world.oak_dsl,
+        step="disclosure",
+        expected_version=reported.version,
+        changes=services.StepChanges(fields=["platforms"]),
+    )
+    dsl, deputy, head, password = world.oak_dsl, world.oak_deputy, world.oak_head, world.password
+    incident = full_record(
+        world.oak, dsl, viewing_complete=True, outcome=DecisionOutcome.HANDLED_IN_SCHOOL
+    )
+    services.confirm_assessment(
+        incident=incident, user=dsl, expected_version=incident.version, overridden=False
+    )
+    services.grant_access(incident, dsl, deputy)
+    services.sign_off_non_referral(incident, head, password, code(head))
+    services.sign_record(incident, dsl, password, code(dsl))
+    services.send_back(incident, head, "Add the second parent contact.")
+    services.sign_record(incident, deputy, password, code(deputy))
+    services.approve_record(incident, head, password, code(head))
+    services.add_addendum(incident, dsl, "No further action.", password, code(dsl))
+    export_record(incident, user=dsl)
+    client.post("/accounts/login/", {"username": deputy.username, "password": password})
+    client.post("/accounts/two-factor/", {"otp_token": code(deputy), "next": "/"})
+    response = client.get(reverse("incident_detail", kwargs={"reference": incident.reference}))
+    assert response.status_code == 200
+
+
+def test_it_writes_only_the_products_audit_actions():
+    seed()
+    assert set(AuditEvent.objects.values_list("action", flat=True)) <= set(AuditAction.values)
+
+
+def test_it_logs_a_record_as_the_products_services_and_pages_log_one(
+    client, world, django_capture_on_commit_callbacks
+):
+    log_a_record_through_the_product(client, world, django_capture_on_commit_callbacks)
+    product = data_keys(AuditEvent.objects.all())
+    last = AuditEvent.objects.order_by("-pk")[0].pk
+    seed(incidents=200)
+    seeded = data_keys(AuditEvent.objects.filter(pk__gt=last))
+    # Every signing transition and the grant occur in the seeded data, so each is compared.
+    assert {
+        AuditAction.SIGNED,
+        AuditAction.SENT_BACK,
+        AuditAction.APPROVED,
+        AuditAction.NON_REFERRAL_SIGNED_OFF,
+        AuditAction.ADDENDUM_ADDED,
+        AuditAction.ACCESS_GRANTED,
+    } <= seeded.keys()
+    for action, keys in seeded.items():
+        assert keys <= product[action], (action, keys, product[action])
+
+    # One signed record from report to approval: the same actions, with the same data keys.
+    one = (
+        Incident.objects.filter(school__slug__startswith="scale-", status=Status.APPROVED)
+        .filter(signatures__kind=SignatureKind.NON_REFERRAL_SIGNOFF)
+        .order_by("pk")
+        .first()
+    )
+    ours = data_keys(AuditEvent.objects.filter(incident=one))
+    assert {
+        AuditAction.OPENED,
+        AuditAction.CONCERN_REPORTED,
+        AuditAction.ALERT_SENT,
+        AuditAction.REVIEW_STARTED,
+        AuditAction.STEP_SAVED,
+        AuditAction.NON_REFERRAL_SIGNED_OFF,
+        AuditAction.SIGNED,
+        AuditAction.APPROVED,
+        AuditAction.VIEWED,
+    } <= ours.keys()
+    theirs = data_keys(AuditEvent.objects.filter(pk__lte=last, incident__isnull=False))
+    for action in ours:
+        assert ours[action] == theirs[action], action
+    # Each signing event names the record's signature and the digest it stores.
+    for event in AuditEvent.objects.filter(
+        incident=one, action__in=[AuditAction.SIGNED, AuditAction.APPROVED]
+    ):
+        signature = Signature.objects.get(pk=event.data["signature_id"])
+        assert (signature.incident_id, signature.digest) == (one.pk, event.data["digest"])
+
+
+def test_every_record_it_signed_still_matches_its_signature():
+    seed()
+    signed = Incident.objects.filter(status__in=SIGNED_STATUSES)
+    assert signed.count() > 50
+    for incident in signed:
+        assert digest.verify(incident).intact is True, incident.reference
+    for signature in Signature.objects.all():
+        assert signature.meaning == services.MEANINGS[signature.kind]
+
+
+def test_a_record_it_signed_lacks_nothing_the_product_asks_before_signing():
+    seed()
+    for incident in record.incidents().filter(status__in=SIGNED_STATUSES):
+        assert requirements.missing_items(record.load(incident)) == [], incident.reference

@@ -1,21 +1,40 @@
 """Scale data for benchmarks: many trusts and schools, a large history of realistic records.
 
-``manage.py seed_scale --schools 300 --incidents 100000 --throwaway-database`` fills the
-database with what a local authority's deployment holds after a few years: schools of every
-phase and size, their staff in every role (with an authenticator each for those who read
-records), and incidents at every stage of the record, each with the people involved, the facts,
-the rules' results, decisions, referrals, parents' contacts, deletion requests, actions,
-reviews, signatures and about twenty audit events.
+``python -m bench.seed_scale --schools 300 --incidents 100000 --throwaway-database``, run from
+the repository's root (it sets Django up with ``safeguarding.settings`` and the environment's
+``DATABASE_URL``), fills the database with what a local authority's deployment holds after a
+few years: schools of every phase and size, their staff in every role (with an authenticator
+each for those who read records), and incidents at every stage of the record, each with the
+people involved, the facts, the rules' results, decisions, referrals, parents' contacts,
+deletion requests, actions, reviews, signatures and about twenty audit events.
+
+It is benchmark tooling (``make bench`` runs it through ``bench/run.py``), kept out of the
+application and its management commands.
+
+What it writes is what the product would have written, in the product's own terms rather than
+copies of them: the audit actions are ``incidents.audit.AuditAction`` members with the data
+each service or page logs; the facts given to the rules are ``requirements.facts_for``'s, stored
+as ``requirements.facts_as_json`` stores them; referrals answer ``requirements``'
+``unmet_requirements``; a signature's meaning is ``services.MEANINGS``' and its digest is that
+of the record's canonical content (``incidents.digest``); parts of the record are
+``record.PARTS``, the fields a save changes and the overrides allowed are the wizard's forms';
+the concern alert goes to ``emails.dsl_team``. A record it signs lacks nothing
+``requirements.missing_items`` asks for. tests/test_seed_scale.py holds the seeded data to the
+product's own checks (``audit.verify_chain``, ``digest.verify``, ``missing_items``) and to the
+events the product's services write for a record.
 
 How it stays fast (minutes for 100,000 incidents on two cores):
 
 - The big tables are written with PostgreSQL's COPY (``bulk_create`` elsewhere), with ids
   assigned here, so nothing is read back; sequences are moved past the new ids at the end.
 - ``incidents.rules.assess`` runs once per distinct combination of facts and policy.
-- The audit log's hash chain (``incidents.audit.event_hash``) is computed here, in id order,
-  continuing from the last existing event under the writers' advisory lock, so
-  ``verify_audit`` passes over the seeded rows as over any others. Events are written in time
-  order across incidents, as a live system writes them.
+- The audit log's hash chain is computed here with ``incidents.audit.event_hash`` over
+  ``audit.hashed_fields``, in id order, continuing from the last existing event under the
+  writers' advisory lock (``audit.CHAIN_LOCK_ID``), so ``verify_audit`` passes over the seeded
+  rows as over any others. Events are written in time order across incidents, as a live system
+  writes them.
+- A signature's digest is taken over the rows as they are planned (``PlannedContent``), laid
+  out as ``digest.content`` lays out the rows it reads back, so nothing is read back to sign.
 - Rows are only ever inserted: the audit log and approved records refuse updates.
 - Each record's history starts from the seeded rows: simple-history tables stay empty.
 
@@ -24,28 +43,81 @@ refuses to run unless ``DJANGO_DEBUG`` is true or ``--throwaway-database`` is gi
 refuses to run twice on one database.
 """
 
+from __future__ import annotations
+
+import argparse
 import heapq
 import io
 import json
+import os
 import queue
 import random
+import sys
 import threading
 import time
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any, NamedTuple
 
-from django.conf import settings
-from django.contrib.auth.hashers import make_password
-from django.contrib.auth.models import Permission
-from django.core.management.base import BaseCommand, CommandError
-from django.core.management.color import no_style
-from django.db import connection, transaction
-from django.db.models import Max
-from django_otp.plugins.otp_totp.models import TOTPDevice
+import django
+from django.apps import apps
 
-from incidents import rules
-from incidents.access import GRANT_CODENAME
-from incidents.audit import _CHAIN_LOCK_ID, GENESIS_HASH, event_hash
-from incidents.models import (
+# Run as ``python -m bench.seed_scale``, it sets Django up itself; imported (by the tests, where
+# Django is already set up), it leaves the settings alone.
+if not apps.ready:
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "safeguarding.settings")
+    django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.contrib.auth.hashers import make_password  # noqa: E402
+from django.contrib.auth.models import Permission  # noqa: E402
+from django.core.management.color import no_style  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
+from django.db.models import Max  # noqa: E402
+from django.utils import timezone  # noqa: E402
+from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
+
+from incidents import requirements, rules  # noqa: E402
+from incidents.access import GRANT_CODENAME  # noqa: E402
+from incidents.audit import (  # noqa: E402
+    CHAIN_LOCK_ID,
+    GENESIS_HASH,
+    AuditAction,
+    UnknownAction,
+    event_hash,
+    hashed_fields,
+)
+from incidents.digest import (  # noqa: E402
+    _LISTS,
+    _ONE_TO_ONE,
+    _WORKFLOW_FIELDS,
+    FORMAT,
+    _row,
+    addendum_entry,
+    digest_of,
+    serialise,
+)
+from incidents.emails import dsl_team  # noqa: E402
+from incidents.forms.concern import DisclosureForm  # noqa: E402
+from incidents.forms.steps import (  # noqa: E402
+    SUBTYPES_OF,
+    ActionForm,
+    AdultForm,
+    DecisionForm,
+    DeletionRequestForm,
+    DeviceSearchForm,
+    InitialReviewForm,
+    ParentContactForm,
+    ReferralForm,
+    ReviewForm,
+    RiskAssessmentForm,
+    ViewingForm,
+    YoungPersonForm,
+)
+from incidents.models import (  # noqa: E402
     FACT_FIELDS,
     RISK_FIELDS,
     Action,
@@ -53,8 +125,10 @@ from incidents.models import (
     Addendum,
     Adult,
     Agency,
+    AnswerChoice,
     AssessmentResult,
     AuditEvent,
+    ChildAction,
     ContactMethod,
     Decision,
     DecisionOutcome,
@@ -88,6 +162,8 @@ from incidents.models import (
     ViewingGround,
     YoungPerson,
 )
+from incidents.record import PARTS  # noqa: E402
+from incidents.services import MEANINGS  # noqa: E402
 
 SLUG_PREFIX = "scale-"
 FLUSH_ROWS = 20_000
@@ -235,7 +311,7 @@ SCHOOL_KINDS = {
     Phase.SPECIAL: ("Special School",),
 }
 
-A, N, U = "yes", "no", "unknown"
+A, N, U = AnswerChoice.YES, AnswerChoice.NO, AnswerChoice.UNKNOWN
 # Scenarios drawn from the policies' examples: the typology's branches, weighted roughly as
 # schools meet them. Each is a starting point; answers are then perturbed per incident.
 SCENARIOS = (
@@ -288,6 +364,32 @@ RISK_ANSWERS = (
 CHOICES = {
     kind: tuple(kind.values)
     for kind in (DisclosedBy, ImageKind, ImageryLocation, ViewingGround, ContactMethod, ActionKind)
+}
+
+
+def changed(form, *names: str) -> list[str]:
+    """What saving a wizard form logs as changed: its fields' names (``names``, or all of them),
+    sorted as ``services.save_step`` writes them; a name the form does not have is an error."""
+    unknown = set(names) - set(form.base_fields)
+    if unknown:
+        raise ValueError(f"{form.__name__} has no field {', '.join(sorted(unknown))}")
+    return sorted(names or form.base_fields)
+
+
+# The fields each seeded save of a part of the record changes, by the product's forms.
+FIELDS = {
+    "disclosure": changed(DisclosureForm, "platforms", "how_widely_shared"),
+    "young_people": changed(YoungPersonForm),
+    "adult": changed(AdultForm),
+    "initial_review": changed(InitialReviewForm, "meeting_date", "attendees", *FACT_FIELDS),
+    "risk_assessment": changed(RiskAssessmentForm, "rating", *RISK_FIELDS),
+    "viewing": changed(ViewingForm),
+    "device_search": changed(DeviceSearchForm),
+    "referral": changed(ReferralForm),
+    "parent_contact": changed(ParentContactForm),
+    "deletion": changed(DeletionRequestForm),
+    "action": changed(ActionForm),
+    "review": changed(ReviewForm, "reviewed_on", "outcome"),
 }
 
 
@@ -369,10 +471,11 @@ class Table:
     """Rows of one model, with ids assigned here, written in batches by COPY (or bulk_create).
 
     ``add`` takes field attnames (``incident_id``, not ``incident``); a field left out takes its
-    model default, and one with no default must be given.
+    model default, and one with no default must be given. Each row added is also appended, with
+    its table, to ``sink`` if one is given (the rows a signature's digest covers).
     """
 
-    def __init__(self, model, *, copier=None, defer=False):
+    def __init__(self, model, *, copier=None, defer=False, sink=None):
         self.model = model
         self.copier = copier
         self.fields = list(model._meta.concrete_fields)
@@ -391,17 +494,24 @@ class Table:
         self.count = 0
         # The incidents are written last, so each record's rows exist before its status does.
         self.defer = defer
+        self.sink = sink
+
+    def complete(self, values: dict[str, Any]) -> list:
+        """The row as it will be written: every column, a default for each one not given."""
+        defaults = self.defaults
+        try:
+            return [values[a] if a in values else defaults[a] for a in self.attnames]
+        except KeyError as exc:
+            raise ValueError(f"{self.model.__name__}: no value for {exc.args[0]}") from None
 
     def add(self, **values) -> int:
         pk = self.next_id
         self.next_id += 1
         values["id"] = pk
-        defaults = self.defaults
-        try:
-            row = [values[a] if a in values else defaults[a] for a in self.attnames]
-        except KeyError as exc:
-            raise ValueError(f"{self.model.__name__}: no value for {exc.args[0]}") from None
+        row = self.complete(values)
         self.rows.append(row)
+        if self.sink is not None:
+            self.sink.append((self, row))
         self.count += 1
         if not self.defer and len(self.rows) >= FLUSH_ROWS:
             self.flush()
@@ -425,12 +535,42 @@ class Table:
         self.rows = []
 
 
+# The action names log_action accepts, listed once (``Choices.values`` builds a list a call).
+ACTIONS = frozenset(AuditAction.values)
+
+
+class PlannedPerson(NamedTuple):
+    """What ``requirements.facts_for`` reads of a young person, before the row is written
+    (a model instance costs a hundred times as much to make)."""
+
+    date_of_birth: date | None
+    age_if_no_date_of_birth: int | None
+    known_to_social_care: str
+
+    age_at = YoungPerson.age_at  # the product's own reckoning of an age
+
+
+class EventRow(NamedTuple):
+    """An audit event's fields, as ``incidents.audit.hashed_fields`` reads them from a row."""
+
+    at: datetime
+    user_id: int | None
+    username: str
+    action: str
+    school_id: int | None
+    incident_id: int | None
+    ip_address: str | None
+    data: dict[str, Any]
+
+
 class AuditWriter:
     """Audit events in time order across incidents, each chained to the one before.
 
     Events of every incident are pushed as they are planned; ``release(before)`` writes, in
     time order, those earlier than ``before`` (the next incident's start), so the heap holds
-    only the events of incidents still in progress.
+    only the events of incidents still in progress. What ``log_action`` writes one row at a
+    time, in bulk: only an ``AuditAction`` is accepted, and each row's hash is
+    ``incidents.audit.event_hash`` over ``incidents.audit.hashed_fields``.
     """
 
     def __init__(self, last_hash: str, copier):
@@ -440,9 +580,12 @@ class AuditWriter:
         self.previous_hash = last_hash
 
     def push(self, at, action, user, *, school_id=None, incident_id=None, ip=None, data=None):
+        if action not in ACTIONS:
+            raise UnknownAction(f"{action!r} is not an audit action: add it to AuditAction first")
         self.counter += 1
         heapq.heappush(
-            self.heap, (at, self.counter, action, user, school_id, incident_id, ip, data or {})
+            self.heap,
+            (at, self.counter, str(action), user, school_id, incident_id, ip, data or {}),
         )
 
     def release(self, before=None) -> None:
@@ -450,64 +593,196 @@ class AuditWriter:
         while heap and (before is None or heap[0][0] < before):
             at, _n, action, user, school_id, incident_id, ip, data = heapq.heappop(heap)
             user_id, username = (user.pk, user.username) if user is not None else (None, "")
-            fields = {
-                "at": at.isoformat(),
-                "user_id": user_id,
-                "username": username,
-                "action": action,
-                "school_id": school_id,
-                "incident_id": incident_id,
-                "ip_address": ip,
-                "data": data,
-            }
-            digest = event_hash(self.previous_hash, fields)
-            self.table.add(
-                at=at,
-                user_id=user_id,
-                username=username,
-                action=action,
-                school_id=school_id,
-                incident_id=incident_id,
-                ip_address=ip,
-                data=data,
-                previous_hash=self.previous_hash,
-                hash=digest,
-            )
+            row = EventRow(at, user_id, username, action, school_id, incident_id, ip, data)
+            digest = event_hash(self.previous_hash, hashed_fields(row))
+            self.table.add(**row._asdict(), previous_hash=self.previous_hash, hash=digest)
             self.previous_hash = digest
 
 
 # --------------------------------------------------------------------------------------------
-# The command.
+# What a signature covers.
+# --------------------------------------------------------------------------------------------
+
+# Each model of the record's content, by the name ``incidents.digest`` gives it in the content.
+CONTENT_NAMES = {model: name for name, model in (_ONE_TO_ONE | _LISTS).items()}
+# When a row of the content was written (a rules' result is computed, not created).
+WRITTEN_AT = {AssessmentResult: "computed_at"}
+
+
+class PlannedContent:
+    """A record's canonical content (``incidents.digest``), from rows not yet written.
+
+    ``digest.content`` reads the record from the database; the seeder signs rows it has only
+    planned, so it lays them out here the same way, with ``digest``'s own names of the sections
+    and lists, its workflow fields, its row format, its addendum entry and its serialisation.
+    The digest at a moment covers the rows written by then, as the signing service's digest
+    covers the record as it stands when it signs. tests/test_seed_scale.py holds every signed
+    record to ``digest.verify``.
+    """
+
+    def __init__(self, head: dict[str, Any], rows: list[tuple[Table, list]]):
+        self.incident = _row({k: v for k, v in head.items() if k not in _WORKFLOW_FIELDS})
+        self.rows = []
+        for table, row in rows:
+            values = dict(zip(table.attnames, row, strict=True))
+            written = values[WRITTEN_AT.get(table.model, "created_at")]
+            self.rows.append((written, CONTENT_NAMES[table.model], _row(values)))
+        self.addenda = []
+        self.digests = {}
+
+    def add_addendum(self, author_id: int, at: datetime, text: str) -> None:
+        self.addenda.append(addendum_entry(author_id, at, text))
+
+    def digest_at(self, at: datetime) -> str:
+        """SHA-256 of the content as it stood at ``at``, as ``digest.record_digest`` takes it."""
+        included = tuple(i for i, row in enumerate(self.rows) if row[0] <= at)
+        key = (included, len(self.addenda))
+        if key not in self.digests:
+            data: dict[str, Any] = {"format": FORMAT, "incident": self.incident}
+            data.update(dict.fromkeys(_ONE_TO_ONE))
+            data.update({name: [] for name in _LISTS})
+            # Rows were planned in id order, as digest.content orders them.
+            for i in included:
+                _written, name, row = self.rows[i]
+                if name in _ONE_TO_ONE:
+                    data[name] = row
+                else:
+                    data[name].append(row)
+            data["addenda"] = sorted(self.addenda, key=lambda a: (a["created_at"], a["text"]))
+            self.digests[key] = digest_of(serialise(data))
+        return self.digests[key]
+
+
+# --------------------------------------------------------------------------------------------
+# One record as it is planned.
 # --------------------------------------------------------------------------------------------
 
 
-class Command(BaseCommand):
-    help = "Fill the database with many schools and a large history of records, for benchmarks."
+@dataclass
+class Signing:
+    """A signature to write once the record's content is known (``Seeder.finish``)."""
 
-    def add_arguments(self, parser):
-        parser.add_argument("--schools", type=int, default=300)
-        parser.add_argument("--incidents", type=int, default=100_000)
-        parser.add_argument("--seed", type=int, default=2026)
-        parser.add_argument(
-            "--throwaway-database",
-            action="store_true",
-            help="Allow invented records with DJANGO_DEBUG off (benchmarks on a scratch database).",
+    at: datetime
+    kind: str
+    user: User
+    role: str
+    reason: str = ""
+    decision_id: int | None = None  # the decision a non-referral sign-off signs off
+    addendum: str = ""  # the text an addendum signature signs
+
+
+@dataclass
+class Record:
+    """An incident being planned: its row, its audit events and what is signed on it.
+
+    ``events`` are the record's own (its school and incident named, from the DSL's address);
+    ``signins`` belong to no school or record. Each is ``(at, action, user, data)``.
+    """
+
+    incident_id: int
+    school: School
+    ip: str
+    values: dict[str, Any]
+    events: list[tuple] = field(default_factory=list)
+    signins: list[tuple] = field(default_factory=list)
+    signing: list[Signing] = field(default_factory=list)
+
+    def sign(self, at, kind, user, role, **details) -> None:
+        self.signing.append(Signing(at, kind, user, role, **details))
+
+
+def signing_event(kind, *, signature_id, digest, decision_id, addendum_id):
+    """The action and data the signing service of ``kind`` logs (incidents.services.signing)."""
+    if kind == SignatureKind.SIGNED:
+        return AuditAction.SIGNED, {"signature_id": signature_id, "digest": digest}
+    if kind == SignatureKind.APPROVED:
+        return AuditAction.APPROVED, {"signature_id": signature_id, "digest": digest}
+    if kind == SignatureKind.SENT_BACK:
+        return AuditAction.SENT_BACK, {"signature_id": signature_id}
+    if kind == SignatureKind.NON_REFERRAL_SIGNOFF:
+        data = {"signature_id": signature_id, "decision_id": decision_id}
+        return AuditAction.NON_REFERRAL_SIGNED_OFF, data
+    if kind == SignatureKind.ADDENDUM:
+        return AuditAction.ADDENDUM_ADDED, {
+            "addendum_id": addendum_id,
+            "signature_id": signature_id,
+        }
+    raise ValueError(f"no signing service writes a signature of kind {kind!r}")
+
+
+# --------------------------------------------------------------------------------------------
+# The seeder.
+# --------------------------------------------------------------------------------------------
+
+
+class SeedError(Exception):
+    """The seeder refused to run; nothing was written."""
+
+
+def run(
+    *,
+    schools: int = 300,
+    incidents: int = 100_000,
+    seed: int = 2026,
+    throwaway_database: bool = False,
+    verbosity: int = 1,
+    stdout=None,
+) -> Seeder:
+    """Fill the configured database; raise ``SeedError`` (writing nothing) when it refuses."""
+    seeder = Seeder(seed=seed, verbosity=verbosity, stdout=stdout or sys.stdout)
+    seeder.handle(schools, incidents, throwaway_database=throwaway_database)
+    return seeder
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.seed_scale",
+        description="Fill the database with many schools and a large history of records, "
+        "for benchmarks.",
+    )
+    parser.add_argument("--schools", type=int, default=300)
+    parser.add_argument("--incidents", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument(
+        "--throwaway-database",
+        action="store_true",
+        help="Allow invented records with DJANGO_DEBUG off (benchmarks on a scratch database).",
+    )
+    parser.add_argument(
+        "-v", "--verbosity", type=int, default=1, choices=(0, 1, 2, 3), help="2: progress"
+    )
+    options = parser.parse_args(argv)
+    try:
+        run(
+            schools=options.schools,
+            incidents=options.incidents,
+            seed=options.seed,
+            throwaway_database=options.throwaway_database,
+            verbosity=options.verbosity,
         )
+    except SeedError as exc:
+        print(f"seed_scale: {exc}", file=sys.stderr)
+        return 2
+    return 0
 
-    def handle(self, *args, **options):
-        if not (settings.DEBUG or options["throwaway_database"]):
-            raise CommandError(
+
+class Seeder:
+    def __init__(self, *, seed: int, verbosity: int, stdout):
+        self.rng = random.Random(seed)
+        self.verbosity = verbosity
+        self.stdout = stdout
+
+    def handle(self, schools: int, incidents: int, *, throwaway_database: bool) -> None:
+        if not (settings.DEBUG or throwaway_database):
+            raise SeedError(
                 "seed_scale invents children: it runs only with DJANGO_DEBUG=true or, on a "
                 "scratch database, with --throwaway-database."
             )
-        schools, incidents = options["schools"], options["incidents"]
         if schools < 1 or incidents < 0:
-            raise CommandError("--schools must be at least 1 and --incidents not negative.")
+            raise SeedError("--schools must be at least 1 and --incidents not negative.")
         if School.objects.filter(slug__startswith=SLUG_PREFIX).exists():
-            raise CommandError("Scale data is already loaded in this database: use a fresh one.")
+            raise SeedError("Scale data is already loaded in this database: use a fresh one.")
         started = time.monotonic()
-        self.verbosity = options["verbosity"]
-        self.rng = random.Random(options["seed"])
         # Every date is relative to the start of today, so a run is repeatable within a day and
         # nothing is dated after the moment it is written.
         self.anchor = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
@@ -517,7 +792,7 @@ class Command(BaseCommand):
             if connection.vendor == "postgresql":
                 with connection.cursor() as cursor:
                     # The whole seed is one writer of the audit chain, as log_action is.
-                    cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK_ID])
+                    cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK_ID])
                     # Every protective trigger still runs. pgtrigger's triggers first read this
                     # setting to learn which to skip; when it is unset, reading it raises an
                     # error that each row pays for with a subtransaction. An empty list skips
@@ -531,12 +806,13 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Seeded {schools} schools and {incidents} incidents "
             f"({self.audit.table.count} audit events, {len(self.assess_cache)} distinct "
-            f"assessments) in {time.monotonic() - started:.0f} s."
+            f"assessments) in {time.monotonic() - started:.0f} s.\n"
         )
 
     def progress(self, message: str) -> None:
         if self.verbosity > 1:
-            self.stdout.write(message)
+            self.stdout.write(message + "\n")
+            self.stdout.flush()
 
     # Schools and people ----------------------------------------------------------------------
 
@@ -557,7 +833,7 @@ class Command(BaseCommand):
             )[0]
             prefix = prefix_for(i)
             if prefix in taken:
-                raise CommandError(f"A school already uses the reference prefix {prefix}.")
+                raise SeedError(f"A school already uses the reference prefix {prefix}.")
             place = PLACES[i % len(PLACES)]
             schools.append(
                 School(
@@ -616,7 +892,7 @@ class Command(BaseCommand):
         Membership.objects.bulk_create(memberships)
         # Everyone who reads records has an authenticator (a second factor).
         readers = [m.user for m in memberships if m.role != Role.STAFF]
-        TOTPDevice.objects.bulk_create(
+        devices = TOTPDevice.objects.bulk_create(
             [
                 TOTPDevice(
                     user=user, name="Authenticator", confirmed=True, key=rng.randbytes(20).hex()
@@ -624,6 +900,12 @@ class Command(BaseCommand):
                 for user in readers
             ]
         )
+        # A sign-in names the authenticator that gave the second factor.
+        self.device_of = {device.user_id: device.pk for device in devices}
+        # Who the concern alert goes to, as the product chooses them (one query a school).
+        self.alert_recipients = {
+            school.pk: [user.pk for user in dsl_team(school)] for school in self.schools
+        }
         self.grant_permission_id = Permission.objects.get(
             codename=GRANT_CODENAME, content_type__app_label="incidents"
         ).pk
@@ -633,8 +915,15 @@ class Command(BaseCommand):
     def create_incidents(self, count: int) -> None:
         rng = self.rng
         copier = Copier() if connection.vendor == "postgresql" else None
+        # The rows of the record being planned that its signatures cover (incidents.digest).
+        self.planned = []
         self.tables = {
-            model: Table(model, copier=copier, defer=model is Incident)
+            model: Table(
+                model,
+                copier=copier,
+                defer=model is Incident,
+                sink=self.planned if model in CONTENT_NAMES else None,
+            )
             for model in (
                 Incident,
                 Disclosure,
@@ -713,26 +1002,31 @@ class Command(BaseCommand):
                 answers[name] = U
         return answers
 
-    def assess(self, answers, ages, social_care, rating, policy):
-        facts = rules.Facts(
-            ages=tuple(ages),
-            known_to_social_care=social_care,
-            high_risk_assessment=(U if rating is None else (A if rating == RiskRating.HIGH else N)),
-            **answers,
+    def assess(self, incident_date, people, policy, answers=None, rating=None):
+        """The rules' result and the facts it stores, for the record as written so far.
+
+        The facts are the product's (``requirements.facts_for``), read from the rows about to
+        be written: the young people, the initial review's ``answers`` and the risk assessment's
+        ``rating`` once there are any. The rules run once per distinct facts and policy.
+        """
+        planned = SimpleNamespace(
+            incident_date=incident_date,
+            young_people=SimpleNamespace(all=lambda: people),
+            initial_review=None if answers is None else SimpleNamespace(**answers),
+            risk_assessment=None if rating is None else SimpleNamespace(rating=rating),
         )
+        facts = requirements.facts_for(planned)
         key = (facts, policy)
         cached = self.assess_cache.get(key)
         if cached is None:
-            result = rules.assess(facts, policy=policy)
-            facts_json = {name: getattr(facts, name).value for name in rules.ANSWER_FIELDS}
-            facts_json["ages"] = list(facts.ages)
-            cached = (result, facts_json)
+            cached = (rules.assess(facts, policy=policy), requirements.facts_as_json(facts))
             self.assess_cache[key] = cached
         return cached
 
     def create_incident(self, school, disclosed_at, sequences) -> None:
         rng = self.rng
         t = self.tables
+        self.planned.clear()
         anchor = self.anchor
         people = self.staff[school.pk]
         dsl = people["dsl"][0]
@@ -776,12 +1070,33 @@ class Command(BaseCommand):
         else:
             status = Status.REPORTED
 
-        year = opened.year
+        # The year of the reference is the school's, when the incident was opened.
+        year = timezone.localdate(opened).year
         sequence = sequences.get((school_id, year), 0) + 1
         sequences[(school_id, year)] = sequence
         incident_date = (disclosed_at - timedelta(days=rng.choice((0, 0, 1, 2, 5, 14)))).date()
         incident_id = t[Incident].next_id
-        events = [(opened, "incident.opened", reporter, None)]
+        record = Record(
+            incident_id=incident_id,
+            school=school,
+            ip=ip,
+            values={
+                "school_id": school_id,
+                # As services.records.next_reference makes it.
+                "reference": f"{school.reference_prefix}-{year}-{sequence:04d}",
+                "year": year,
+                "sequence": sequence,
+                "status": status,
+                "incident_date": incident_date,
+                "disclosed_at": disclosed_at,
+                "reported_by_id": reporter.pk,
+                "created_at": opened,
+                "updated_at": opened,
+            },
+        )
+        events = record.events
+        sign = record.sign
+        events.append((opened, AuditAction.OPENED, reporter, None))
         version = 1
 
         def entry(user, at):
@@ -793,9 +1108,12 @@ class Command(BaseCommand):
             }
 
         def step(at, user, name, fields):
+            """A part of the record saved (``services.save_step``): a new version, an event."""
             nonlocal version
+            if name not in PARTS:
+                raise ValueError(f"{name!r} is not a part of the record (record.PARTS)")
             version += 1
-            events.append((at, "incident.step_saved", user, {"step": name, "fields": fields}))
+            events.append((at, AuditAction.STEP_SAVED, user, {"step": name, "fields": fields}))
 
         # Step 1: the concern as reported.
         t[Disclosure].add(
@@ -804,7 +1122,13 @@ class Command(BaseCommand):
             disclosed_by_name="",
             disclosed_to=rng.choice(DISCLOSED_TO),
             child_action=rng.choice(
-                ["receiving", "sending", "sharing", "not_applicable", "not_applicable"]
+                (
+                    ChildAction.RECEIVING,
+                    ChildAction.SENDING,
+                    ChildAction.SHARING,
+                    ChildAction.NOT_APPLICABLE,
+                    ChildAction.NOT_APPLICABLE,
+                )
             ),
             account=rng.choice(ACCOUNTS),
             image_kind=rng.choice(CHOICES[ImageKind]),
@@ -813,37 +1137,27 @@ class Command(BaseCommand):
             platforms=rng.choice(PLATFORMS),
             imagery_location=rng.choice(CHOICES[ImageryLocation]),
             other_young_people="",
-            needs_immediate_support=rng.choice(("no", "no", "no", "yes", "unknown")),
+            needs_immediate_support=rng.choice((N, N, N, A, U)),
             immediate_support_notes="",
             **entry(reporter, opened),
         )
-        events.append((opened, "concern.reported", reporter, None))
-        events.append((later(opened, 1, 5), "incident.alert_sent", None, None))
+        events.append((opened, AuditAction.CONCERN_REPORTED, reporter, None))
+        # The reporter's request sends the alert once the record is stored (services.records).
+        recipients = self.alert_recipients[school_id]
+        events.append(
+            (later(opened, 0, 1), AuditAction.ALERT_SENT, reporter, {"recipients": recipients})
+        )
 
         if "started" not in reached:
-            self.finish(
-                school,
-                incident_id,
-                incident_date,
-                disclosed_at,
-                opened,
-                reporter,
-                status,
-                year,
-                sequence,
-                version,
-                events,
-                ip,
-                opened,
-            )
+            self.finish(record)
             return
         started = moments["started"]
-        events.append((started, "incident.review_started", dsl, None))
-        step(started, dsl, "disclosure", ["platforms", "how_widely_shared"])
+        events.append((started, AuditAction.REVIEW_STARTED, dsl, None))
+        step(started, dsl, "disclosure", FIELDS["disclosure"])
 
         # The young people and, sometimes, an adult.
         primary = school.phase == Phase.PRIMARY
-        ages, social_care, yp_ids = [], [], []
+        people, yp_ids = [], []
         for _ in range(rng.choices((1, 2, 3, 4), weights=(30, 50, 15, 5))[0]):
             age = (
                 rng.randint(7, 11) if primary else rng.choice((11, 12, 13, 13, 14, 14, 15, 16, 17))
@@ -856,12 +1170,18 @@ class Command(BaseCommand):
                 dob = (birthday - timedelta(days=1)).replace(year=birthday.year - age)
             has_dob = rng.random() < 0.92
             at = moments["started"]
+            person = PlannedPerson(
+                date_of_birth=dob if has_dob else None,
+                age_if_no_date_of_birth=None if has_dob else age,
+                known_to_social_care=known,
+            )
+            people.append(person)
             yp_ids.append(
                 t[YoungPerson].add(
                     incident_id=incident_id,
                     name=f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}",
-                    date_of_birth=dob if has_dob else None,
-                    age_if_no_date_of_birth=None if has_dob else age,
+                    date_of_birth=person.date_of_birth,
+                    age_if_no_date_of_birth=person.age_if_no_date_of_birth,
                     year_group=f"Year {max(1, min(13, age - 4))}",
                     sex=rng.choice((Sex.FEMALE, Sex.MALE, Sex.FEMALE, Sex.MALE, Sex.NOT_KNOWN)),
                     vulnerability="",
@@ -873,13 +1193,13 @@ class Command(BaseCommand):
                     **entry(dsl, at),
                 )
             )
-            ages.append(age)
-            social_care.append(known)
-        # The real facts_for combines the young people's answers the same way.
-        combined = A if A in social_care else (U if U in social_care else N)
         answers = self.facts()
-        step(later(started, 5, 60), dsl, "people", ["young_people"])
-        if answers["adult_involved"] == A or rng.random() < 0.02:
+        people_at = later(started, 5, 60)
+        # An adult is recorded when one is involved, now and then when that is not known yet.
+        adult = answers["adult_involved"] == A or (
+            answers["adult_involved"] == U and rng.random() < 0.3
+        )
+        if adult:
             t[Adult].add(
                 incident_id=incident_id,
                 name="Not known: an account on a social network",
@@ -887,6 +1207,8 @@ class Command(BaseCommand):
                 involvement="Asked for the imagery.",
                 **entry(dsl, started),
             )
+        fields = FIELDS["young_people"] + (FIELDS["adult"] if adult else [])
+        step(people_at, dsl, "people", sorted(set(fields)))
 
         rating = None
         last_change = started
@@ -901,7 +1223,7 @@ class Command(BaseCommand):
                 **answers,
                 **entry(dsl, at),
             )
-            step(at, dsl, "initial-review", FACT_FIELDS[:4])
+            step(at, dsl, "initial-review", FIELDS["initial_review"])
             aggravated_like = A in (
                 answers["intent_to_harm"],
                 answers["adult_involved"],
@@ -917,13 +1239,14 @@ class Command(BaseCommand):
             t[RiskAssessment].add(
                 incident_id=incident_id, rating=rating, **risk, **entry(dsl, risk_at)
             )
-            step(risk_at, dsl, "risk-assessment", ["rating"])
-            # Sometimes the rules first ran on what was known before the meeting.
+            step(risk_at, dsl, "risk-assessment", FIELDS["risk_assessment"])
+            policy = school.policy_profile
+            # Sometimes the rules first ran when the people involved were saved, before the
+            # meeting (the product runs them on each save of the facts).
             if rng.random() < 0.15:
-                early = dict.fromkeys(FACT_FIELDS, U)
-                result, facts_json = self.assess(early, ages, combined, None, school.policy_profile)
-                self.result_row(incident_id, result, facts_json, later(started, 60, 120))
-            result, facts_json = self.assess(answers, ages, combined, rating, school.policy_profile)
+                result, facts_json = self.assess(incident_date, people, policy)
+                self.result_row(incident_id, result, facts_json, people_at)
+            result, facts_json = self.assess(incident_date, people, policy, answers, rating)
             assessed_at = later(risk_at, 1, 30)
             overridden = rng.random() < 0.03
             assessment_id = self.result_row(
@@ -934,7 +1257,9 @@ class Command(BaseCommand):
                 confirmed_by=dsl,
                 overridden=overridden,
             )
-            step(later(assessed_at, 1, 10), dsl, "assessment", ["confirmed"])
+            # As services.confirm_assessment logs it.
+            confirmed = ["confirmed", *(["overridden"] if overridden else [])]
+            step(later(assessed_at, 1, 10), dsl, "assessment", confirmed)
             last_change = assessed_at
             if rng.random() < 0.04:
                 viewed_at = later(assessed_at, 10, 600)
@@ -944,18 +1269,19 @@ class Command(BaseCommand):
                     viewed_at=viewed_at,
                     viewed_by="DSL",
                     viewer_is_dsl_or_delegated=True,
-                    headteacher_consulted=rng.random() < 0.9,
+                    # A record with a safeguard missing cannot be signed (missing_items).
+                    headteacher_consulted=rng.random() < 0.9 or "signed" in reached,
                     others_present="Deputy DSL",
                     second_staff_present=True,
                     location="DSL's office",
                     on_school_premises=True,
-                    same_sex_as_pictured=rng.random() < 0.8,
+                    same_sex_as_pictured=rng.random() < 0.8 or "signed" in reached,
                     reason="Needed to decide whether to involve the police.",
                     subsequent_actions="",
                     signed_by_viewer=True,
                     **entry(dsl, viewed_at),
                 )
-                step(viewed_at, dsl, "imagery-devices", ["viewing"])
+                step(viewed_at, dsl, "imagery-devices", FIELDS["viewing"])
             if rng.random() < 0.1:
                 searched_at = later(assessed_at, 10, 600)
                 t[DeviceSearch].add(
@@ -968,7 +1294,7 @@ class Command(BaseCommand):
                     searched_by="Headteacher",
                     searcher_authorised=True,
                     safeguarding_member_present=True,
-                    same_sex=rng.random() < 0.85,
+                    same_sex=rng.random() < 0.85 or "signed" in reached,
                     dsl_and_senior_told_before=True,
                     likely_to_distress=False,
                     distress_justification="",
@@ -977,21 +1303,18 @@ class Command(BaseCommand):
                     locked_away=True,
                     **entry(dsl, searched_at),
                 )
-                step(searched_at, dsl, "imagery-devices", ["device_search"])
+                step(searched_at, dsl, "imagery-devices", FIELDS["device_search"])
 
             if "decided" in reached:
                 at = moments["decided"]
-                refer = (
-                    result.mash_referral
-                    or result.police == "required"
-                    or result.social_care_contact
-                    or rng.random() < 0.1
-                )
+                # Referred whenever the rules' result asks for a referral, and now and then
+                # when it does not.
+                refer = bool(requirements.unmet_requirements(result, set())) or rng.random() < 0.1
                 signed_off = not refer and ("signed" in reached or rng.random() < 0.5)
                 signoff_at = later(at, 60, 2 * 1440) if signed_off else None
                 if signoff_at is not None and signoff_at >= anchor:
                     signoff_at = None
-                t[Decision].add(
+                decision_id = t[Decision].add(
                     incident_id=incident_id,
                     assessment_id=assessment_id,
                     outcome=(
@@ -1008,19 +1331,20 @@ class Command(BaseCommand):
                     headteacher_signoff_at=signoff_at,
                     **entry(dsl, at),
                 )
-                step(at, dsl, "decision", ["outcome", "reasons"])
+                decided = ["outcome", "decided_at", *([] if refer else ["reasons"])]
+                step(at, dsl, "decision", changed(DecisionForm, *decided))
                 if signoff_at is not None:
-                    self.signature(
-                        incident_id,
+                    sign(
+                        signoff_at,
                         SignatureKind.NON_REFERRAL_SIGNOFF,
                         head,
                         Role.HEADTEACHER,
-                        signoff_at,
+                        decision_id=decision_id,
                     )
-                    events.append((signoff_at, "decision.signed_off", head, None))
                 if refer:
+                    # The MASH, then the police if the result still asks for more.
                     agencies = [Agency.MASH]
-                    if result.police in ("required", "advised"):
+                    if requirements.unmet_requirements(result, set(agencies)):
                         agencies.append(
                             Agency.POLICE_999
                             if answers["immediate_risk_of_harm"] == A
@@ -1040,7 +1364,7 @@ class Command(BaseCommand):
                             outcome="Advice given; school to continue support.",
                             **entry(dsl, made),
                         )
-                        step(made, dsl, "decision", ["referral"])
+                        step(made, dsl, "decision", FIELDS["referral"])
                 for yp in yp_ids:
                     informed = rng.random() < 0.9
                     contact_at = later(at, 30, 1440)
@@ -1062,13 +1386,15 @@ class Command(BaseCommand):
                         decided_with="" if informed else NotInformedDecidedWith.MASH,
                         **entry(dsl, contact_at),
                     )
-                step(later(at, 30, 1440), dsl, "parents", ["contacts"])
+                step(later(at, 30, 1440), dsl, "parents", FIELDS["parent_contact"])
                 last_change = at
 
             if "followed_up" in reached:
                 at = moments["followed_up"]
+                followed = []
                 for yp in yp_ids:
                     if rng.random() < 0.6:
+                        followed += FIELDS["deletion"]
                         asked = at.date()
                         deadline = asked + timedelta(days=rng.randint(2, 7))
                         # Nearly all confirm; some open records still wait, some past the deadline.
@@ -1091,6 +1417,7 @@ class Command(BaseCommand):
                         )
                 for _ in range(rng.choices((0, 1, 2, 3), weights=(10, 40, 35, 15))[0]):
                     kind = rng.choice(CHOICES[ActionKind])
+                    followed += FIELDS["action"]
                     due = at.date() + timedelta(days=rng.randint(3, 60))
                     done = None
                     if due < self.today and rng.random() < (
@@ -1106,7 +1433,7 @@ class Command(BaseCommand):
                         done_on=done,
                         **entry(dsl, at),
                     )
-                step(at, dsl, "follow-up", ["deletions", "actions"])
+                step(at, dsl, "follow-up", sorted(set(followed)))
                 last_change = at
                 if rng.random() < 0.1:
                     self.tables[IncidentUserObjectPermission].add(
@@ -1114,7 +1441,7 @@ class Command(BaseCommand):
                         permission_id=self.grant_permission_id,
                         content_object_id=incident_id,
                     )
-                    events.append((at, "incident.access_granted", dsl, {"user": deputy.pk}))
+                    events.append((at, AuditAction.ACCESS_GRANTED, dsl, {"grantee_id": deputy.pk}))
 
             if "closed" in reached:
                 at = moments["closed"]
@@ -1126,50 +1453,38 @@ class Command(BaseCommand):
                     policies_to_update="",
                     **entry(dsl, at),
                 )
-                step(at, dsl, "review", ["outcome"])
+                step(at, dsl, "review", FIELDS["review"])
                 last_change = at
 
             if "signed" in reached:
                 at = moments["signed"]
-                self.signature(incident_id, SignatureKind.SIGNED, dsl, Role.DSL, at)
-                events.append((at, "incident.signed", dsl, None))
+                sign(at, SignatureKind.SIGNED, dsl, Role.DSL)
                 last_change = at
                 gap = moments["approved"] - at
                 if "approved" in reached and gap > timedelta(days=2) and rng.random() < 0.1:
                     back = at + gap / 3
-                    self.signature(
-                        incident_id,
+                    sign(
+                        back,
                         SignatureKind.SENT_BACK,
                         head,
                         Role.HEADTEACHER,
-                        back,
                         reason="Please add the parents' contact details.",
                     )
-                    events.append((back, "incident.sent_back", head, None))
-                    again = at + gap * 2 / 3
-                    self.signature(incident_id, SignatureKind.SIGNED, dsl, Role.DSL, again)
-                    events.append((again, "incident.signed", dsl, None))
+                    sign(at + gap * 2 / 3, SignatureKind.SIGNED, dsl, Role.DSL)
                 if "approved" in reached:
                     approved = moments["approved"]
-                    self.signature(
-                        incident_id, SignatureKind.APPROVED, head, Role.HEADTEACHER, approved
-                    )
-                    events.append((approved, "incident.approved", head, None))
+                    sign(approved, SignatureKind.APPROVED, head, Role.HEADTEACHER)
                     last_change = approved
                     if rng.random() < 0.02:
                         added = later(approved, 1440, 30 * 1440)
                         if added < anchor:
-                            sig = self.signature(
-                                incident_id, SignatureKind.ADDENDUM, dsl, Role.DSL, added
+                            sign(
+                                added,
+                                SignatureKind.ADDENDUM,
+                                dsl,
+                                Role.DSL,
+                                addendum="The police confirmed no further action.",
                             )
-                            t[Addendum].add(
-                                incident_id=incident_id,
-                                text="The police confirmed no further action.",
-                                author_id=dsl.pk,
-                                created_at=added,
-                                signature_id=sig,
-                            )
-                            events.append((added, "incident.addendum_added", dsl, None))
 
         # People read the record: the DSL most, the headteacher and trust lead now and then.
         horizon = min(anchor, last_change + timedelta(days=60))
@@ -1179,84 +1494,58 @@ class Command(BaseCommand):
                 reader = rng.choice((dsl, dsl, dsl, head))
                 at = started + timedelta(seconds=rng.uniform(0, window))
                 if rng.random() < 0.4:
-                    events.append((at, "auth.login_succeeded", reader, "login"))
-                events.append((later(at, 1, 10), "incident.viewed", reader, None))
+                    # A sign-in, then the second factor: they belong to no school or record.
+                    device = {"device_id": self.device_of[reader.pk]}
+                    record.signins.append((at, AuditAction.LOGIN_SUCCEEDED, reader, None))
+                    verified = later(at, 0.1, 1)
+                    record.signins.append(
+                        (verified, AuditAction.SECOND_FACTOR_VERIFIED, reader, device)
+                    )
+                events.append((later(at, 1, 10), AuditAction.VIEWED, reader, None))
             if status == Status.APPROVED and rng.random() < 0.3:
                 at = started + timedelta(seconds=rng.uniform(0, window))
-                events.append((at, "incident.exported", dsl, {"format": "pdf"}))
-        self.finish(
-            school,
-            incident_id,
-            incident_date,
-            disclosed_at,
-            opened,
-            reporter,
-            status,
-            year,
-            sequence,
-            version,
-            events,
-            ip,
-            last_change,
-        )
+                events.append((at, AuditAction.EXPORTED, dsl, {"format": "pdf"}))
+        record.values["version"] = version
+        record.values["updated_at"] = last_change
+        self.finish(record)
 
-    def finish(
-        self,
-        school,
-        incident_id,
-        incident_date,
-        disclosed_at,
-        opened,
-        reporter,
-        status,
-        year,
-        sequence,
-        version,
-        events,
-        ip,
-        updated_at,
-    ):
-        pk = self.tables[Incident].add(
-            school_id=school.pk,
-            reference=f"{school.reference_prefix}-{year}-{sequence:04d}",
-            year=year,
-            sequence=sequence,
-            status=status,
-            incident_date=incident_date,
-            disclosed_at=disclosed_at,
-            reported_by_id=reporter.pk,
-            created_at=opened,
-            updated_at=updated_at,
-            version=version,
-        )
-        assert pk == incident_id  # noqa: S101 - the rows above point at this id
-        for at, action, user, data in events:
-            if at >= self.anchor:
-                continue
-            if data == "login":
-                # A sign-in belongs to no school or record: it only says who came in, from where.
-                self.audit.push(at, action, user, ip=ip, data={})
-                continue
-            self.audit.push(
-                at,
-                action,
-                user,
-                school_id=school.pk,
-                incident_id=incident_id,
-                ip=ip if user is not None else None,
-                data=data,
-            )
+    def finish(self, record: Record) -> None:
+        """Sign what the record's signatures cover, write the incident, queue its events."""
+        table = self.tables[Incident]
+        if record.signing:
+            head = {**record.values, "id": record.incident_id}
+            head = dict(zip(table.attnames, table.complete(head), strict=True))
+            content = PlannedContent(head, self.planned)
+            for signing in record.signing:
+                self.sign(record, signing, content)
+        pk = table.add(**record.values)
+        assert pk == record.incident_id  # noqa: S101 - the rows above point at this id
+        for at, action, user, data in record.signins:
+            if at < self.anchor:
+                self.audit.push(at, action, user, ip=record.ip, data=data)
+        for at, action, user, data in record.events:
+            if at < self.anchor:
+                self.audit.push(
+                    at,
+                    action,
+                    user,
+                    school_id=record.school.pk,
+                    incident_id=record.incident_id,
+                    ip=record.ip,
+                    data=data,
+                )
 
     def result_row(
         self, incident_id, result, facts_json, at, *, confirmed_by=None, overridden=False
     ) -> int:
         override = {}
         if overridden:
-            flipped = "experimental" if result.category == "aggravated" else "aggravated"
+            # The other category, with a subtype of it, as the assessment form allows.
+            flipped = next(category for category in SUBTYPES_OF if category != result.category)
             override = {
                 "overridden": True,
                 "override_category": flipped,
-                "override_subtype": "other",
+                "override_subtype": SUBTYPES_OF[flipped][-1],
                 "override_reason": "The DSL and the MASH agreed a different reading of the facts.",
             }
         return self.tables[AssessmentResult].add(
@@ -1278,26 +1567,44 @@ class Command(BaseCommand):
             **override,
         )
 
-    def signature(self, incident_id, kind, user, role, at, reason="") -> int:
-        meaning = {
-            SignatureKind.SIGNED: "I confirm this record is complete and accurate.",
-            SignatureKind.APPROVED: "I approve this record; it is now locked.",
-            SignatureKind.SENT_BACK: "Sent back for changes.",
-            SignatureKind.NON_REFERRAL_SIGNOFF: "I agree this is handled in school.",
-            SignatureKind.ADDENDUM: "I add this fact to the approved record.",
-        }[kind]
-        return self.tables[Signature].add(
-            incident_id=incident_id,
+    def sign(self, record: Record, signing: Signing, content: PlannedContent) -> None:
+        """One signature, its addendum if it signs one, and the event its service logs.
+
+        The digest is of the record's content when it is signed, an addendum included in the
+        content its own signature covers (``services.add_addendum``).
+        """
+        kind, user, at = signing.kind, signing.user, signing.at
+        if kind == SignatureKind.ADDENDUM:
+            content.add_addendum(user.pk, at, signing.addendum)
+        digest = content.digest_at(at)
+        signature_id = self.tables[Signature].add(
+            incident_id=record.incident_id,
             kind=kind,
             signer_id=user.pk,
-            signer_name=user.get_full_name(),
-            role=role,
+            signer_name=user.get_full_name() or user.username,
+            role=signing.role,
             signed_at=at,
-            meaning=meaning,
-            # Scale data: a well-formed digest, not the digest of this record's content.
-            digest=f"{self.rng.getrandbits(256):064x}",
-            reason=reason,
+            meaning=MEANINGS[kind],
+            digest=digest,
+            reason=signing.reason,
         )
+        addendum_id = None
+        if kind == SignatureKind.ADDENDUM:
+            addendum_id = self.tables[Addendum].add(
+                incident_id=record.incident_id,
+                text=signing.addendum,
+                author_id=user.pk,
+                created_at=at,
+                signature_id=signature_id,
+            )
+        action, data = signing_event(
+            kind,
+            signature_id=signature_id,
+            digest=digest,
+            decision_id=signing.decision_id,
+            addendum_id=addendum_id,
+        )
+        record.events.append((at, action, user, data))
 
     def reset_sequences(self) -> None:
         models = [*self.tables, AuditEvent]
@@ -1306,3 +1613,7 @@ class Command(BaseCommand):
                 cursor.execute(sql)
             if connection.vendor == "postgresql":
                 cursor.execute("ANALYZE")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

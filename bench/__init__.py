@@ -1,0 +1,1 @@
+"""Benchmark tooling (``make bench``): never part of the application, never installed with it."""
