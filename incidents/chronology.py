@@ -1,29 +1,46 @@
 """The record's chronology: every dated entry, in the order it happened.
 
 Inspectors ask whether decisions and referrals were timely (Wolverhampton "Recording
-incidents"), so the chronology puts each thing the record knows the time of on one line. It is
-built from a record loaded by ``incidents.record.load`` and makes no query of its own.
+incidents"), so the chronology puts each thing the record knows the time of on one line. An
+entry keeps both when it happened (the time the DSL gave) and when it was recorded (the time the
+system saved it): schools often write a record up afterwards, and an entry recorded more than a
+day after it happened is marked as recorded late. It is built from a record loaded by
+``incidents.record.load`` and makes no query of its own.
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 from django.utils import timezone
 
 from incidents import rules
 from incidents.display import person_name
-from incidents.models import DecisionOutcome, Incident
+from incidents.models import Incident
 from incidents.record import section
+from incidents.requirements import outcome_of
+
+# An entry recorded more than this long after it happened is shown as recorded late.
+LATE = timedelta(days=1)
 
 
 @dataclass(frozen=True)
 class Entry:
-    at: datetime
+    at: datetime  # when it happened
     label: str
     by: str = ""
     # Some entries are known to the day only (a meeting date, a deadline): shown without a time.
     date_only: bool = False
     overdue: bool = False
+    # When the system saved it, for entries whose time was given by a person.
+    recorded_at: datetime | None = None
+
+    @property
+    def recorded_late(self) -> bool:
+        if self.recorded_at is None:
+            return False
+        # A day known to the day only is late once recorded after the end of the next day.
+        happened = self.at + timedelta(days=1) if self.date_only else self.at
+        return self.recorded_at - happened > LATE
 
 
 def _day(value: date) -> datetime:
@@ -35,13 +52,22 @@ def chronology(incident: Incident) -> list[Entry]:
     """Every timestamped entry of the record, earliest first; ties keep the record's order."""
     entries: list[Entry] = []
 
-    def add(at: date | datetime | None, label: str, by: str = "", *, overdue: bool = False) -> None:
+    def add(
+        at: date | datetime | None,
+        label: str,
+        by: str = "",
+        *,
+        overdue: bool = False,
+        recorded: datetime | None = None,
+    ) -> None:
         if at is None:
             return
         if isinstance(at, datetime):
-            entries.append(Entry(at, label, by, overdue=overdue))
+            entries.append(Entry(at, label, by, overdue=overdue, recorded_at=recorded))
         else:
-            entries.append(Entry(_day(at), label, by, date_only=True, overdue=overdue))
+            entries.append(
+                Entry(_day(at), label, by, date_only=True, overdue=overdue, recorded_at=recorded)
+            )
 
     today = timezone.localdate()
     add(incident.incident_date, "Incident happened (as far as is known)")
@@ -53,6 +79,7 @@ def chronology(incident: Incident) -> list[Entry]:
             incident.disclosed_at,
             f"Concern first disclosed to {disclosure.disclosed_to}",
             disclosure.get_disclosed_by_display(),
+            recorded=incident.created_at,
         )
     add(incident.created_at, "Incident opened", person_name(incident.reported_by))
     if disclosure is not None:
@@ -64,7 +91,12 @@ def chronology(incident: Incident) -> list[Entry]:
 
     review = section(incident, "initial_review")
     if review is not None:
-        add(review.meeting_date, "Initial review meeting", person_name(review.created_by))
+        add(
+            review.meeting_date,
+            "Initial review meeting",
+            person_name(review.created_by),
+            recorded=review.created_at,
+        )
     risk = section(incident, "risk_assessment")
     if risk is not None:
         add(
@@ -73,43 +105,65 @@ def chronology(incident: Incident) -> list[Entry]:
             person_name(risk.created_by),
         )
 
-    for result in incident.assessment_results.all():
-        outcome = (
-            f"{rules.CATEGORY_LABELS.get(result.category, result.category)}, "
-            f"{rules.SUBTYPE_LABELS.get(result.subtype, result.subtype)}"
-        )
-        add(
-            result.computed_at,
-            f"Rules' result computed: {outcome} ({result.policy} {result.policy_version})",
-        )
+    shown: tuple[object, ...] | None = None
+    for result in sorted(incident.assessment_results.all(), key=lambda r: (r.computed_at, r.pk)):
+        # A result is worked out at every save of the facts; the chronology shows one when its
+        # outcome is new, not each time the facts were saved.
+        if outcome_of(result) != shown:
+            shown = outcome_of(result)
+            outcome = (
+                f"{rules.CATEGORY_LABELS.get(result.category, result.category)}, "
+                f"{rules.SUBTYPE_LABELS.get(result.subtype, result.subtype)}"
+            )
+            add(
+                result.computed_at,
+                f"Rules' result worked out: {outcome} ({result.policy} {result.policy_version})",
+            )
         if result.confirmed_at is not None:
             verb = "overridden" if result.overridden else "confirmed"
             add(result.confirmed_at, f"Rules' result {verb}", person_name(result.confirmed_by))
 
     for viewing in incident.viewings.all():
-        add(viewing.viewed_at, "Imagery viewed", viewing.viewed_by)
+        add(
+            viewing.viewed_at,
+            "Imagery viewed" if viewing.is_deliberate else "Imagery seen unavoidably",
+            viewing.viewed_by,
+            recorded=viewing.created_at,
+        )
     for search in incident.device_searches.all():
-        add(search.searched_at, f"Device searched: {search.device_description}", search.searched_by)
+        add(
+            search.searched_at,
+            f"Device searched: {search.device_description}",
+            search.searched_by,
+            recorded=search.created_at,
+        )
         add(search.handed_to_police_at, "Device handed to the police", search.police_officer)
 
+    for advice in incident.advice.all():
+        add(
+            advice.sought_at,
+            f"Advice sought from {advice.get_agency_display()} ({advice.spoke_to}): not a referral",
+            advice.sought_by,
+            recorded=advice.created_at,
+        )
     decision = section(incident, "decision")
     if decision is not None:
         add(
             decision.decided_at,
             f"Decision: {decision.get_outcome_display()}",
             person_name(decision.created_by),
+            recorded=decision.created_at,
         )
-        if decision.outcome == DecisionOutcome.HANDLED_IN_SCHOOL:
-            add(
-                decision.headteacher_signoff_at,
-                "Non-referral decision signed off by the headteacher",
-                person_name(decision.headteacher_signoff_by),
-            )
+        add(
+            decision.headteacher_signoff_at,
+            "What is not referred signed off by the headteacher",
+            person_name(decision.headteacher_signoff_by),
+        )
     for referral in incident.referrals.all():
         label = f"Referral: {referral.get_agency_display()}"
         if referral.reference_number:
             label += f" (reference {referral.reference_number})"
-        add(referral.made_at, label, referral.made_by)
+        add(referral.made_at, label, referral.made_by, recorded=referral.created_at)
 
     for contact in incident.parent_contacts.all():
         child = contact.young_person.name
@@ -118,6 +172,7 @@ def chronology(incident: Incident) -> list[Entry]:
                 contact.informed_at,
                 f"Parent or carer of {child} informed ({contact.parent_name})",
                 contact.informed_by,
+                recorded=contact.created_at,
             )
         else:
             add(
@@ -128,7 +183,12 @@ def chronology(incident: Incident) -> list[Entry]:
 
     for deletion in incident.deletions.all():
         child = deletion.young_person.name
-        add(deletion.asked_on, f"{child} asked to delete the imagery", deletion.asked_by)
+        add(
+            deletion.asked_on,
+            f"{child} asked to delete the imagery",
+            deletion.asked_by,
+            recorded=deletion.created_at,
+        )
         add(
             deletion.deadline,
             f"Deadline for {child} to confirm deletion",
@@ -143,7 +203,12 @@ def chronology(incident: Incident) -> list[Entry]:
 
     final_review = section(incident, "review")
     if final_review is not None:
-        add(final_review.reviewed_on, "Outcome review", person_name(final_review.created_by))
+        add(
+            final_review.reviewed_on,
+            "Outcome review",
+            person_name(final_review.created_by),
+            recorded=final_review.created_at,
+        )
 
     for signature in incident.signatures.all():
         add(signature.signed_at, signature.get_kind_display(), signature.signer_name)

@@ -4,18 +4,20 @@ A signature stores a SHA-256 digest of the record's *canonical content*: UTF-8 b
 JSON object, keys sorted at every level, no whitespace (``separators=(",", ":")``),
 non-ASCII characters as themselves (``ensure_ascii=False``)::
 
-    {"format": "safeguarding-record/1",
+    {"format": "safeguarding-record/2",
      "incident": {...},                    # the incident row, without workflow fields
      "disclosure": {...} | null,           # each one-to-one section, or null
      "initial_review": ..., "risk_assessment": ..., "decision": ..., "review": ...,
      "young_people": [...], "adults": [...], "assessment_results": [...],
-     "viewings": [...], "device_searches": [...], "referrals": [...],
+     "viewings": [...], "device_searches": [...], "referrals": [...], "advice": [...],
      "parent_contacts": [...], "deletions": [...], "actions": [...],   # lists, by id
      "addenda": [{"author_id", "created_at", "text"}, ...]}            # by time, then text
 
-Every row is every concrete column under its column name (``created_by_id``, not the user's
-name); ids are integers; datetimes are UTC in ISO 8601 (``2026-10-02T08:30:00+00:00``);
-dates ISO 8601; JSON columns as stored. The incident leaves out ``status``, ``version`` and
+Each format covers a fixed list of columns (``COLUMNS``), under their column names
+(``created_by_id``, not the user's name), so a column added later never changes what an earlier
+signature covered: a signature stores its format and is verified in it. Ids are integers;
+datetimes are UTC in ISO 8601 (``2026-10-02T08:30:00+00:00``); dates ISO 8601; JSON columns as
+stored. The incident leaves out ``status``, ``version`` and
 ``updated_at``: they record where the record is in its workflow, which signing itself changes,
 not what it says. Signatures are not content: they attest it. An addendum is content once
 added (its signature's digest covers the record with the addendum); its id and signature are
@@ -30,6 +32,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -40,6 +43,7 @@ from incidents.models import (
     Action,
     Addendum,
     Adult,
+    AdviceSought,
     AssessmentResult,
     Decision,
     DeletionRequest,
@@ -57,32 +61,245 @@ from incidents.models import (
     YoungPerson,
 )
 
-FORMAT = "safeguarding-record/1"
+FORMAT_1 = "safeguarding-record/1"
+FORMAT_2 = "safeguarding-record/2"
+# What new signatures cover. Each signature stores the format it was made in, and is verified in
+# it: a column added later is never part of what an earlier signature covered.
+FORMAT = FORMAT_2
 
 # The stages a record can be signed from: being written, or sent back.
 SIGNABLE = (Status.REPORTED, Status.UNDER_REVIEW)
 
-# The incident's workflow fields: changed by signing, so not part of what is signed.
-_WORKFLOW_FIELDS = {"status", "version", "updated_at"}
-
-_ONE_TO_ONE: dict[str, type[Model]] = {
+ONE_TO_ONE: dict[str, type[Model]] = {
     "disclosure": Disclosure,
     "initial_review": InitialReview,
     "risk_assessment": RiskAssessment,
     "decision": Decision,
     "review": Review,
 }
-_LISTS: dict[str, type[Model]] = {
+LISTS: dict[str, type[Model]] = {
     "young_people": YoungPerson,
     "adults": Adult,
     "assessment_results": AssessmentResult,
     "viewings": ImageryViewing,
     "device_searches": DeviceSearch,
     "referrals": Referral,
+    "advice": AdviceSought,
     "parent_contacts": ParentContact,
     "deletions": DeletionRequest,
     "actions": Action,
 }
+_ENTRY = ("id", "created_at", "created_by_id", "updated_at", "updated_by_id", "incident_id")
+
+# The columns each format covers, by section. The incident leaves out its workflow fields
+# (status, version, updated_at): signing itself changes them.
+_COLUMNS_1: dict[str, tuple[str, ...]] = {
+    "incident": (
+        "id",
+        "school_id",
+        "reference",
+        "year",
+        "sequence",
+        "incident_date",
+        "disclosed_at",
+        "reported_by_id",
+        "created_at",
+    ),
+    "disclosure": (
+        *_ENTRY,
+        "disclosed_by",
+        "disclosed_by_name",
+        "disclosed_to",
+        "child_action",
+        "account",
+        "image_kind",
+        "imagery_description",
+        "how_widely_shared",
+        "platforms",
+        "imagery_location",
+        "other_young_people",
+        "needs_immediate_support",
+        "immediate_support_notes",
+    ),
+    "initial_review": (
+        *_ENTRY,
+        "meeting_date",
+        "attendees",
+        "adult_involved",
+        "coerced",
+        "capacity_concern",
+        "intent_to_harm",
+        "shared_without_consent",
+        "romantic_relationship",
+        "attention_seeking",
+        "sent_to_others",
+        "unusual_or_violent_content",
+        "immediate_risk_of_harm",
+        "depicts_sexual_acts",
+        "further_information",
+        "other_settings_to_contact",
+    ),
+    "risk_assessment": (
+        *_ENTRY,
+        *(
+            name
+            for question in (
+                "why_shared",
+                "coerced",
+                "who_shared",
+                "where_shared",
+                "knowledge_of_pictured",
+                "adults_involved",
+                "impact",
+                "vulnerabilities",
+                "understands_consent",
+                "previous_activity",
+            )
+            for name in (question, f"{question}_note")
+        ),
+        "rating",
+    ),
+    "decision": (
+        *_ENTRY,
+        "assessment_id",
+        "outcome",
+        "decided_at",
+        "reasons",
+        "headteacher_signoff_by_id",
+        "headteacher_signoff_at",
+    ),
+    "review": (*_ENTRY, "reviewed_on", "outcome", "lessons", "policies_to_update"),
+    "young_people": (
+        *_ENTRY,
+        "name",
+        "date_of_birth",
+        "age_if_no_date_of_birth",
+        "year_group",
+        "sex",
+        "vulnerability",
+        "is_pictured",
+        "is_sender",
+        "is_recipient",
+        "is_sharer",
+        "known_to_social_care",
+    ),
+    "adults": (*_ENTRY, "name", "relationship", "involvement"),
+    "assessment_results": (
+        "id",
+        "incident_id",
+        "computed_at",
+        "policy",
+        "policy_version",
+        "facts",
+        "category",
+        "subtype",
+        "mash_referral",
+        "mash_criteria",
+        "police",
+        "social_care_contact",
+        "seek_advice",
+        "reasons",
+        "confirmed_by_id",
+        "confirmed_at",
+        "overridden",
+        "override_category",
+        "override_subtype",
+        "override_reason",
+    ),
+    "viewings": (
+        *_ENTRY,
+        "ground",
+        "viewed_at",
+        "viewed_by",
+        "viewer_is_dsl_or_delegated",
+        "headteacher_consulted",
+        "others_present",
+        "second_staff_present",
+        "location",
+        "on_school_premises",
+        "same_sex_as_pictured",
+        "reason",
+        "subsequent_actions",
+        "signed_by_viewer",
+    ),
+    "device_searches": (
+        *_ENTRY,
+        "young_person_id",
+        "device_description",
+        "ownership",
+        "reason_to_believe",
+        "searched_at",
+        "searched_by",
+        "searcher_authorised",
+        "safeguarding_member_present",
+        "same_sex",
+        "dsl_and_senior_told_before",
+        "likely_to_distress",
+        "distress_justification",
+        "confiscated",
+        "switched_off",
+        "locked_away",
+        "handed_to_police_at",
+        "police_officer",
+    ),
+    "referrals": (
+        *_ENTRY,
+        "agency",
+        "made_at",
+        "made_by",
+        "contact_name",
+        "reference_number",
+        "outcome",
+    ),
+    "parent_contacts": (
+        *_ENTRY,
+        "young_person_id",
+        "informed",
+        "parent_name",
+        "informed_at",
+        "informed_by",
+        "method",
+        "reason_not_informed",
+        "decided_with",
+    ),
+    "deletions": (
+        *_ENTRY,
+        "young_person_id",
+        "asked_on",
+        "asked_by",
+        "deadline",
+        "told_possession_illegal",
+        "parents_told",
+        "confirmed_on",
+        "confirmation_note",
+    ),
+    "actions": (*_ENTRY, "kind", "description", "owner", "due_date", "done_on"),
+}
+# Format 2 adds advice sought, the DSL's reasons for each unmet requirement, the headteacher's
+# sign-off being required, the check of the disclosure, and what a viewing or search records
+# when a safeguard could not be kept.
+_COLUMNS_2 = _COLUMNS_1 | {
+    "disclosure": (*_COLUMNS_1["disclosure"], "checked_at"),
+    "decision": (*_COLUMNS_1["decision"], "unmet_reasons", "signoff_required"),
+    "viewings": (
+        *_COLUMNS_1["viewings"],
+        "safeguards_explanation",
+        "how_it_came_about",
+        "device_action",
+        "not_copied_or_shared",
+    ),
+    "device_searches": (*_COLUMNS_1["device_searches"], "safeguards_explanation"),
+    "advice": (
+        *_ENTRY,
+        "agency",
+        "sought_at",
+        "sought_by",
+        "spoke_to",
+        "advice",
+        "school_response",
+    ),
+}
+COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {FORMAT_1: _COLUMNS_1, FORMAT_2: _COLUMNS_2}
 
 
 def _value(value: Any) -> Any:
@@ -93,13 +310,8 @@ def _value(value: Any) -> Any:
     return value
 
 
-def _row(row: dict[str, Any]) -> dict[str, Any]:
-    return {key: _value(value) for key, value in row.items()}
-
-
-def _rows(model: type[Model], incident: Incident) -> list[dict[str, Any]]:
-    rows = model._default_manager.filter(incident=incident).order_by("pk").values()
-    return [_row(r) for r in rows]
+def _row(row: dict[str, Any], columns: tuple[str, ...]) -> dict[str, Any]:
+    return {key: _value(row[key]) for key in columns}
 
 
 def addendum_entry(author_id: int, created_at: datetime, text: str) -> dict[str, Any]:
@@ -107,18 +319,44 @@ def addendum_entry(author_id: int, created_at: datetime, text: str) -> dict[str,
     return {"author_id": author_id, "created_at": _value(created_at), "text": text}
 
 
-def content(incident: Incident, extra_addendum: dict[str, Any] | None = None) -> dict[str, Any]:
+def layout(
+    head: dict[str, Any],
+    rows: Iterable[tuple[str, dict[str, Any]]],
+    addenda: Iterable[dict[str, Any]],
+    form: str = FORMAT,
+) -> dict[str, Any]:
+    """The canonical content in format ``form``: from the incident's row, the rows of its sections
+    as ``(section name, row)`` in id order, and its addenda (``addendum_entry``). Rows may hold
+    more columns than the format covers. ``content`` reads them from the database; the scale
+    seeder lays out rows it has planned but not written."""
+    columns = COLUMNS[form]
+    data: dict[str, Any] = {"format": form, "incident": _row(head, columns["incident"])}
+    data.update(dict.fromkeys(name for name in ONE_TO_ONE if name in columns))
+    data.update({name: [] for name in LISTS if name in columns})
+    for name, row in rows:
+        if name not in columns:
+            continue
+        if name in ONE_TO_ONE:
+            data[name] = _row(row, columns[name])
+        else:
+            data[name].append(_row(row, columns[name]))
+    data["addenda"] = sorted(addenda, key=lambda a: (a["created_at"], a["text"]))
+    return data
+
+
+def content(
+    incident: Incident,
+    extra_addendum: dict[str, Any] | None = None,
+    form: str = FORMAT,
+) -> dict[str, Any]:
     """The record's content as plain data (the structure the module docstring describes)."""
     head = Incident.objects.filter(pk=incident.pk).values().get()
-    data: dict[str, Any] = {
-        "format": FORMAT,
-        "incident": _row({k: v for k, v in head.items() if k not in _WORKFLOW_FIELDS}),
-    }
-    for name, model in _ONE_TO_ONE.items():
-        rows = _rows(model, incident)
-        data[name] = rows[0] if rows else None
-    for name, model in _LISTS.items():
-        data[name] = _rows(model, incident)
+    rows = [
+        (name, row)
+        for name, model in (ONE_TO_ONE | LISTS).items()
+        if name in COLUMNS[form]
+        for row in model._default_manager.filter(incident=incident).order_by("pk").values()
+    ]
     addenda = [
         addendum_entry(a["author_id"], a["created_at"], a["text"])
         for a in Addendum.objects.filter(incident=incident).values(
@@ -127,26 +365,25 @@ def content(incident: Incident, extra_addendum: dict[str, Any] | None = None) ->
     ]
     if extra_addendum is not None:
         addenda.append(extra_addendum)
-    data["addenda"] = sorted(addenda, key=lambda a: (a["created_at"], a["text"]))
-    return data
+    return layout(dict(head), rows, addenda, form)
 
 
 def serialise(data: dict[str, Any]) -> bytes:
     return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def canonical_content(incident: Incident) -> bytes:
+def canonical_content(incident: Incident, form: str = FORMAT) -> bytes:
     """The bytes a signature's digest is taken over (format in the module docstring)."""
-    return serialise(content(incident))
+    return serialise(content(incident, form=form))
 
 
 def digest_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def record_digest(incident: Incident) -> str:
-    """SHA-256 (hex) of the record's canonical content."""
-    return digest_of(canonical_content(incident))
+def record_digest(incident: Incident, form: str = FORMAT) -> str:
+    """SHA-256 (hex) of the record's canonical content in format ``form``."""
+    return digest_of(canonical_content(incident, form))
 
 
 def latest_signature(incident: Incident) -> Signature | None:
@@ -183,7 +420,7 @@ class Verification:
 def verify(incident: Incident) -> Verification:
     """Recompute the digest and compare it with the latest signature's."""
     signature = latest_signature(incident)
-    digest = record_digest(incident)
+    digest = record_digest(incident, signature.content_format if signature else FORMAT)
     intact = None if signature is None else signature.digest == digest
     return Verification(
         intact=intact,

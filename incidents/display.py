@@ -39,13 +39,15 @@ def result_panel(result: AssessmentResult | rules.Assessment | None) -> dict[str
         "category": rules.CATEGORY_LABELS.get(result.category, result.category),
         "subtype": rules.SUBTYPE_LABELS.get(result.subtype, result.subtype),
         "mash_referral": result.mash_referral,
-        "criteria": [rules.CRITERION_LABELS.get(c, c) for c in result.mash_criteria],
+        "criteria": [_criterion(result.policy, c) for c in result.mash_criteria],
         "police": rules.POLICE_LABELS.get(result.police, result.police),
         "police_level": result.police,
         "social_care_contact": result.social_care_contact,
         "seek_advice": result.seek_advice,
         "reasons": list(result.reasons),
         "policy": f"{result.policy} ({result.policy_version})",
+        "referral_to": referral_to(result.policy),
+        "advice_from": advice_from(result.policy),
         "confirmed_at": getattr(result, "confirmed_at", None),
         "confirmed_by": getattr(result, "confirmed_by", None),
         "overridden": getattr(result, "overridden", False),
@@ -53,6 +55,30 @@ def result_panel(result: AssessmentResult | rules.Assessment | None) -> dict[str
         "override_subtype": rules.SUBTYPE_LABELS.get(getattr(result, "override_subtype", "")),
         "override_reason": getattr(result, "override_reason", ""),
     }
+
+
+def _criterion(policy: str, code: str) -> str:
+    """A criterion in the words of the profile the result was worked out under."""
+    try:
+        return rules.criterion_label(policy, code)
+    except ValueError:  # a profile since withdrawn: its code says what applied
+        return code
+
+
+def referral_to(policy: str) -> str:
+    """The agency of a profile's immediate referral, in its words ("the MASH")."""
+    try:
+        return rules.get_policy(policy).referral_to
+    except ValueError:
+        return "the immediate referral's agency"
+
+
+def advice_from(policy: str) -> str:
+    """Whom a profile tells the DSL to ask when in doubt, in its words ("the MASH")."""
+    try:
+        return rules.get_policy(policy).advice_from
+    except ValueError:
+        return "the local safeguarding front door"
 
 
 def effective_category(result: AssessmentResult | None) -> tuple[str, str]:

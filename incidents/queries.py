@@ -31,7 +31,6 @@ from incidents.models import (
     Action,
     AssessmentResult,
     Decision,
-    DecisionOutcome,
     DeletionRequest,
     Incident,
     Role,
@@ -127,10 +126,11 @@ def overdue_actions(scope: Q, today: date) -> QuerySet[Action]:
 
 
 def awaiting_signoff(scope: Q) -> QuerySet[Decision]:
-    """A decision not to refer waits for the headteacher's sign-off."""
+    """Decisions waiting for the headteacher's sign-off of what they do not refer (the flag is
+    ``requirements.of``'s answer, kept on the decision by the service that saves it)."""
     return Decision.objects.filter(
         scope,
-        outcome=DecisionOutcome.HANDLED_IN_SCHOOL,
+        signoff_required=True,
         headteacher_signoff_by__isnull=True,
     ).select_related("incident")
 

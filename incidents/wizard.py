@@ -18,6 +18,7 @@ from typing import Any
 
 from django.forms import BaseFormSet, BaseModelFormSet, ModelForm
 from django.http import HttpRequest
+from django.utils import timezone
 
 from incidents import requirements, services
 from incidents.display import result_panel
@@ -163,7 +164,10 @@ class DisclosureStep(Step):
     intro = "Policy Step 1: what was disclosed, by whom and when. Check what the reporter wrote."
 
     def is_completed(self, incident: Incident) -> bool:
-        return section(incident, "disclosure") is not None
+        # The reporter's account is where the disclosure starts; it is done once the
+        # safeguarding team has checked and completed it here.
+        disclosure = section(incident, "disclosure")
+        return disclosure is not None and disclosure.checked_at is not None
 
     def forms(self, incident: Incident, data: Any = None) -> Parts:
         return {
@@ -177,7 +181,7 @@ class DisclosureStep(Step):
 
     def changes(self, incident: Incident, parts: Parts) -> StepChanges:
         form = parts["disclosure"]
-        changes = form_changes(form)
+        changes = form_changes(form, checked_at=timezone.now())
         changes.incident = {
             "incident_date": form.cleaned_data["incident_date"],
             "disclosed_at": form.cleaned_data["disclosed_at"],
@@ -308,13 +312,12 @@ class AssessmentStep(Step):
         return stored
 
     def is_completed(self, incident: Incident) -> bool:
-        result = current_result(incident)
-        return result is not None and result.confirmed_at is not None
+        return requirements.confirmation(incident) is not None
 
     def forms(self, incident: Incident, data: Any = None) -> Parts:
-        result = current_result(incident)
+        result = requirements.confirmation(incident)
         initial = {}
-        if result is not None and result.confirmed_at:
+        if result is not None:
             initial = {
                 "choice": "override" if result.overridden else "confirm",
                 "override_category": result.override_category,
@@ -396,10 +399,7 @@ class ImageryDevicesStep(Step):
         }
 
     def context(self, incident: Incident) -> dict[str, Any]:
-        return {
-            "viewing_flags": [(v, v.missing_safeguards()) for v in incident.viewings.all()],
-            "search_flags": [(s, s.missing_safeguards()) for s in incident.device_searches.all()],
-        }
+        return {"flags": requirements.flags(incident)}
 
     def validate(self, incident: Incident, parts: Parts, adding: bool = False) -> None:
         viewed = parts["imagery"].cleaned_data.get("viewed")
@@ -421,6 +421,43 @@ class ImageryDevicesStep(Step):
         return formset_changes(parts["viewings"]) + formset_changes(parts["devices"])
 
 
+class AdviceStep(Step):
+    """Advice sought from the MASH, children's social care, the police, CEOP or the local
+    authority: recorded as advice, beside the requirement it bears on, and never as a referral."""
+
+    identifier = "advice"
+    prerequisites = ("disclosure",)
+    optional = True
+    adds_items = True
+    intro = (
+        "Wolverhampton, Initial review meeting: \u201cIf we have any doubts about whether to "
+        "involve other agencies, ... liaise with the MASH to seek further advice.\u201d Record "
+        "each time you asked an agency for advice: whom, when, what they advised and what the "
+        "school did. Advice is not a referral: record referrals on the decision step."
+    )
+    item_titles = {"advice": "Advice sought"}
+    item_labels = {"advice": "advice sought"}
+
+    def is_completed(self, incident: Incident) -> bool:
+        return self.identifier in saved_steps(incident) or bool(incident.advice.all())
+
+    def forms(self, incident: Incident, data: Any = None) -> Parts:
+        return {
+            "advice": forms.AdviceFormSet(
+                data,
+                prefix="advice",
+                queryset=incident.advice.all(),
+                form_kwargs={"incident": incident},
+            )
+        }
+
+    def titles(self, incident: Incident) -> dict[str, str]:
+        return {"advice": "Advice sought"}
+
+    def changes(self, incident: Incident, parts: Parts) -> StepChanges:
+        return formset_changes(parts["advice"])
+
+
 class DecisionStep(Step):
     identifier = "decision"
     prerequisites = ("disclosure", "people", "initial-review", "risk-assessment", "assessment")
@@ -428,8 +465,8 @@ class DecisionStep(Step):
     template_name = "incidents/wizard/decision.html"
     intro = (
         "Record each referral made (agency, when, by whom, the reference given) and your "
-        "decision. Not referring to the police or children's social care needs written reasons "
-        "and the headteacher's sign-off."
+        "decision. Each requirement of the policy that no referral meets needs your written "
+        "reasons, and most need the headteacher's sign-off."
     )
     item_titles = {"referrals": "Referral or report"}
     item_labels = {"referrals": "a referral or report"}
@@ -450,6 +487,7 @@ class DecisionStep(Step):
                 prefix="decision",
                 instance=section(incident, "decision") or Decision(),
                 incident=incident,
+                requirements=requirements.of(incident, agencies=set()),
             ),
         }
 
@@ -457,10 +495,9 @@ class DecisionStep(Step):
         return {"referrals": "Referrals and reports", "decision": "Decision"}
 
     def context(self, incident: Incident) -> dict[str, Any]:
-        result = current_result(incident)
         return {
-            "panel": result_panel(result),
-            "requirements": requirements.referral_requirements(result),
+            "panel": result_panel(current_result(incident)),
+            "requirements": requirements.of(incident),
             "decision_stale": section(incident, "decision") is not None
             and not requirements.decision_is_current(incident),
         }
@@ -468,12 +505,7 @@ class DecisionStep(Step):
     def validate(self, incident: Incident, parts: Parts, adding: bool = False) -> None:
         decision = parts["decision"]
         outcome = decision.cleaned_data.get("outcome")
-        reasons = (decision.cleaned_data.get("reasons") or "").strip()
-        agencies: set[str] = {
-            agency
-            for f in live_forms(parts["referrals"])
-            if (agency := f.cleaned_data.get("agency"))
-        }
+        agencies = typed_agencies(parts["referrals"])
         involved = agencies & requirements.AGENCY_REFERRALS
         if outcome == DecisionOutcome.HANDLED_IN_SCHOOL and involved:
             named = ", ".join(sorted(Agency(a).label for a in involved))
@@ -486,19 +518,47 @@ class DecisionStep(Step):
             decision.add_error(
                 "outcome", "You chose referred: record the referral below (agency, when, who)."
             )
-        unmet = requirements.unmet_requirements(current_result(incident), agencies)
         # While referrals are still being added, the missing ones may be next; check answers
         # still lists them until they are recorded or the reasons are written.
-        if outcome and unmet and not reasons and not adding:
-            decision.add_error(
-                "reasons",
-                "Write your reasons for not making this referral: " + "; ".join(unmet) + ".",
-            )
+        if adding or not outcome:
+            return
+        asked = requirements.of(incident, agencies=agencies, reasons=decision.unmet_reasons())
+        for requirement in asked:
+            if requirement.reasons_missing:
+                decision.add_error(
+                    forms.reason_field(requirement.code),
+                    f"No referral above meets this ({requirement.why}): record the referral, "
+                    "or write why you are not making it.",
+                )
 
     def changes(self, incident: Incident, parts: Parts) -> StepChanges:
-        return formset_changes(parts["referrals"]) + form_changes(
-            parts["decision"], assessment=current_result(incident)
+        decision = parts["decision"]
+        agencies = typed_agencies(parts["referrals"])
+        reasons = decision.unmet_reasons()
+        asked = requirements.of(incident, agencies=agencies, reasons=reasons)
+        changes = formset_changes(parts["referrals"]) + form_changes(
+            decision,
+            assessment=current_result(incident),
+            unmet_reasons=reasons,
+            signoff_required=asked.signoff_needed,
         )
+        saved = section(incident, "decision")
+        if saved is not None and reasons != (saved.unmet_reasons or {}):
+            changes.fields.append("unmet_reasons")
+        if changes.fields and saved is not None and saved.headteacher_signoff_at is not None:
+            # The headteacher signed off the decision as it was; a changed one needs it again.
+            row = changes.saves[-1]
+            row.headteacher_signoff_by = None  # type: ignore[attr-defined]
+            row.headteacher_signoff_at = None  # type: ignore[attr-defined]
+            changes.fields.append("headteacher_signoff")
+        return changes
+
+
+def typed_agencies(formset: BaseModelFormSet[Any, Any]) -> set[str]:
+    """The agencies of the referrals a decision step's form holds (saved or typed)."""
+    return {
+        str(f.cleaned_data["agency"]) for f in live_forms(formset) if f.cleaned_data.get("agency")
+    }
 
 
 class ParentsStep(Step):
@@ -615,11 +675,13 @@ class CheckStep(Step):
     read_only = True
 
     def is_completed(self, incident: Incident) -> bool:
-        return not requirements.missing_items(incident)
+        return not requirements.blocking(requirements.missing_items(incident))
 
     def context(self, incident: Incident) -> dict[str, Any]:
+        missing = requirements.missing_items(incident)
         return {
-            "missing": requirements.missing_items(incident),
+            "missing": requirements.blocking(missing),
+            "for_headteacher": [item for item in missing if not item.blocks_signing],
             "locked": incident.is_locked or incident.status == Status.AWAITING_APPROVAL,
         }
 
@@ -631,6 +693,7 @@ STEPS: tuple[Step, ...] = (
     RiskAssessmentStep(),
     AssessmentStep(),
     ImageryDevicesStep(),
+    AdviceStep(),
     DecisionStep(),
     ParentsStep(),
     FollowUpStep(),

@@ -21,7 +21,7 @@ from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from incidents import record, rules
+from incidents import record, requirements, rules
 from incidents.audit import AuditAction, label, log_action
 from incidents.chronology import chronology
 from incidents.digest import verify
@@ -151,13 +151,13 @@ def record_context(incident: Incident, *, exported_by: Exporter = None) -> dict[
     decision = section(incident, "decision")
     current = current_result(incident)
     # The result the decision was made against is the one that matters to an inspector
-    # (docs/policy.md#decision-and-referrals); a later result, if the facts changed after the
-    # decision, is shown beside it.
+    # (docs/policy.md#decision-and-referrals); a later result, if the facts changed the outcome
+    # after the decision, is shown beside it.
     decided_on = decision.assessment if decision is not None else None
     result = decided_on or current
     later_result = (
         current
-        if decided_on is not None and current is not None and current.pk != decided_on.pk
+        if decided_on is not None and not requirements.decision_is_current(incident)
         else None
     )
     return {
@@ -176,8 +176,7 @@ def record_context(incident: Incident, *, exported_by: Exporter = None) -> dict[
         "decision": decision,
         "review": section(incident, "review"),
         "chronology": chronology(incident),
-        "viewings": [(v, v.missing_safeguards()) for v in incident.viewings.all()],
-        "searches": [(s, s.missing_safeguards()) for s in incident.device_searches.all()],
+        "requirements": requirements.of(incident),
         "today": timezone.localdate(),
         "access_history": access_history(incident),
         # Whoever holds the paper can see whether the record still matched its latest

@@ -59,9 +59,16 @@ def check_past(form: forms.BaseForm, field: str, what: str) -> None:
 def check_not_before(
     form: forms.BaseForm, field: str, earliest: date | datetime | None, message: str
 ) -> None:
-    """Add ``message`` to ``field`` when its day is before ``earliest`` (a date or datetime)."""
+    """Add ``message`` to ``field`` when it is before ``earliest``.
+
+    Two moments are compared to the minute, so times out of order on the same day are caught; a
+    day against a moment (or a day) is compared by the day.
+    """
     value = form.cleaned_data.get(field)
     if value is None or earliest is None or field in form.errors:
         return
-    if day_of(value) < day_of(earliest):
+    if isinstance(value, datetime) and isinstance(earliest, datetime):
+        if value.replace(second=0, microsecond=0) < earliest.replace(second=0, microsecond=0):
+            form.add_error(field, message)
+    elif day_of(value) < day_of(earliest):
         form.add_error(field, message)

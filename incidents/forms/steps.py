@@ -6,6 +6,8 @@ necessary); checks across items of a step live in the step (``incidents.wizard``
 
 from typing import Any, cast
 
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import HTML, Fieldset, Layout
 from django import forms
 
 from incidents import rules
@@ -23,6 +25,7 @@ from incidents.models import (
     RISK_FIELDS,
     Action,
     Adult,
+    AdviceSought,
     AssessmentResult,
     Decision,
     DeletionRequest,
@@ -168,7 +171,13 @@ class InitialReviewForm(RecordItemForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for name in FACT_FIELDS:
-            self.fields[name].label = FACT_LABELS.get(name, self.fields[name].label)
+            field = self.fields[name]
+            field.label = FACT_LABELS.get(name, field.label)
+            field.error_messages["required"] = "Answer yes, no or not known."
+            # A new meeting's questions start unanswered: "not known" is an answer the DSL
+            # gives, never one the form gives for them.
+            if self.instance.pk is None:
+                self.initial[name] = None
         _no_blank(self, *FACT_FIELDS)
 
     def clean(self) -> dict[str, Any]:
@@ -315,6 +324,20 @@ class ImageryForm(forms.Form):
     )
 
 
+# What a viewing log's safeguards are worked out from (``ImageryViewing.safeguards``).
+VIEWING_CHECKS = (
+    "ground",
+    "viewer_is_dsl_or_delegated",
+    "headteacher_consulted",
+    "others_present",
+    "second_staff_present",
+    "on_school_premises",
+    "same_sex_as_pictured",
+    "subsequent_actions",
+    "signed_by_viewer",
+)
+
+
 class ViewingForm(RecordItemForm):
     class Meta:
         model = ImageryViewing
@@ -332,18 +355,67 @@ class ViewingForm(RecordItemForm):
             "reason",
             "subsequent_actions",
             "signed_by_viewer",
+            "safeguards_explanation",
+            "how_it_came_about",
+            "device_action",
+            "not_copied_or_shared",
         ]
-        labels = {"ground": "On which ground was it viewed?"}
+        labels = {
+            "ground": "On which ground was it viewed?",
+            "reason": "Why it was viewed, or how the viewing came about",
+        }
         widgets = {
             "ground": radios(),
             "viewed_at": DateTimeInput,
             "reason": forms.Textarea(attrs={"rows": 2}),
             "subsequent_actions": forms.Textarea(attrs={"rows": 2}),
+            "safeguards_explanation": forms.Textarea(attrs={"rows": 2}),
+            "how_it_came_about": forms.Textarea(attrs={"rows": 2}),
+            "device_action": forms.Textarea(attrs={"rows": 2}),
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _no_blank(self, "ground")
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+        self.helper.layout = Layout(
+            "ground",
+            "viewed_at",
+            "viewed_by",
+            "location",
+            "reason",
+            Fieldset(
+                "A deliberate viewing (the first two grounds): the safeguards",
+                HTML(
+                    '<p class="form-text">Tick each safeguard that was kept. One that was not '
+                    "is shown on the record as not kept, with your reason: it does not stop "
+                    "the record being signed.</p>"
+                ),
+                "viewer_is_dsl_or_delegated",
+                "headteacher_consulted",
+                "second_staff_present",
+                "others_present",
+                "on_school_premises",
+                "same_sex_as_pictured",
+                "signed_by_viewer",
+                "safeguards_explanation",
+            ),
+            Fieldset(
+                "An unavoidable viewing (the third ground): what happened",
+                HTML(
+                    '<p class="form-text">A young person showed it, or it was found on a school '
+                    "device or network. The member of staff who saw it is offered support.</p>"
+                ),
+                "how_it_came_about",
+                "device_action",
+                "not_copied_or_shared",
+            ),
+            "subsequent_actions",
+        )
+        # The formset's own fields (the row's id, "remove") come after the layout.
+        self.helper.render_unmentioned_fields = True
 
     def clean(self) -> dict[str, Any]:
         super().clean()
@@ -356,7 +428,48 @@ class ViewingForm(RecordItemForm):
                 self.incident.incident_date,
                 "The imagery cannot have been viewed before the incident.",
             )
+        ground = data.get("ground")
+        if not ground:
+            return data
+        log = ImageryViewing(**{name: data.get(name) for name in VIEWING_CHECKS})
+        if not log.is_deliberate:
+            # Wolverhampton, Viewing the imagery: unavoidable viewing "either following a
+            # disclosure from a young person or as a result of a member of staff undertaking
+            # their daily role": record what happened, not the deliberate-viewing checklist.
+            if not (data.get("how_it_came_about") or "").strip():
+                self.add_error(
+                    "how_it_came_about",
+                    "Say how the viewing came about: who showed it, or where it was found.",
+                )
+            if not (data.get("device_action") or "").strip():
+                self.add_error(
+                    "device_action",
+                    "Say what was done with the device (for example switched off and locked "
+                    "away), or that no device was kept.",
+                )
+            if not data.get("not_copied_or_shared"):
+                self.add_error(
+                    "not_copied_or_shared",
+                    "Confirm the imagery was not copied, printed or shared: doing so is an "
+                    "offence. If it was, record what happened and tell the police.",
+                )
+        elif log.missing_safeguards() and not (data.get("safeguards_explanation") or "").strip():
+            self.add_error(
+                "safeguards_explanation",
+                "Say why these safeguards could not be kept: "
+                + "; ".join(log.missing_safeguards())
+                + ". The record will show them as not kept, with your reason.",
+            )
         return data
+
+
+# The conditions of a device search (Evergreen policy, Step 2), as the model names them.
+SEARCH_SAFEGUARDS = (
+    "searcher_authorised",
+    "safeguarding_member_present",
+    "same_sex",
+    "dsl_and_senior_told_before",
+)
 
 
 class DeviceSearchForm(RecordItemForm):
@@ -380,6 +493,7 @@ class DeviceSearchForm(RecordItemForm):
             "locked_away",
             "handed_to_police_at",
             "police_officer",
+            "safeguards_explanation",
         ]
         labels = {"young_person": "Whose device (the young person)"}
         widgets = {
@@ -388,6 +502,7 @@ class DeviceSearchForm(RecordItemForm):
             "distress_justification": forms.Textarea(attrs={"rows": 2}),
             "searched_at": DateTimeInput,
             "handed_to_police_at": DateTimeInput,
+            "safeguards_explanation": forms.Textarea(attrs={"rows": 2}),
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -430,6 +545,17 @@ class DeviceSearchForm(RecordItemForm):
             self.add_error(
                 "handed_to_police_at", "Give when the device was handed to this officer."
             )
+        search = DeviceSearch(
+            **{k: v for k, v in data.items() if k in SEARCH_SAFEGUARDS and v is not None}
+        )
+        gaps = search.missing_safeguards()
+        if gaps and not (data.get("safeguards_explanation") or "").strip():
+            self.add_error(
+                "safeguards_explanation",
+                "Say why these conditions of the Evergreen policy could not be met: "
+                + "; ".join(gaps)
+                + ". The record will show them as not met, with your reason.",
+            )
         return data
 
 
@@ -450,26 +576,84 @@ class ReferralForm(RecordItemForm):
             check_not_before(
                 self,
                 "made_at",
-                self.incident.incident_date,
-                "The referral cannot be before the incident.",
+                self.incident.disclosed_at,
+                "The referral cannot be before the school knew of the incident (disclosed "
+                f"{date_text(self.incident.disclosed_at)}).",
             )
         return data
 
 
+class AdviceForm(RecordItemForm):
+    """Advice sought from an agency: what was asked, of whom, and what the school did."""
+
+    class Meta:
+        model = AdviceSought
+        fields = ["agency", "sought_at", "sought_by", "spoke_to", "advice", "school_response"]
+        widgets = {
+            "agency": radios(),
+            "sought_at": DateTimeInput,
+            "advice": forms.Textarea(attrs={"rows": 2}),
+            "school_response": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _no_blank(self, "agency")
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        check_past(self, "sought_at", "When the advice was sought")
+        if self.incident is not None:
+            check_not_before(
+                self,
+                "sought_at",
+                self.incident.disclosed_at,
+                "Advice cannot have been sought before the school knew of the incident "
+                f"(disclosed {date_text(self.incident.disclosed_at)}).",
+            )
+        return self.cleaned_data
+
+
 class DecisionForm(RecordItemForm):
+    """The DSL's decision, with a box of written reasons for each requirement of the policy
+    that a referral should meet (``requirements``: what ``incidents.requirements.of`` says)."""
+
     class Meta:
         model = Decision
         fields = ["outcome", "decided_at", "reasons"]
-        labels = {"outcome": "Your decision"}
+        labels = {
+            "outcome": "Your decision",
+            "reasons": "Your reasons for the decision, in your own words",
+        }
         widgets = {
             "outcome": radios(),
             "decided_at": DateTimeInput,
             "reasons": forms.Textarea(attrs={"rows": 4}),
         }
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, requirements: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _no_blank(self, "outcome")
+        saved = self.instance.unmet_reasons or {}
+        for requirement in requirements.asking_reasons if requirements is not None else ():
+            name = reason_field(requirement.code)
+            self.fields[name] = forms.CharField(
+                label=f"{requirement.what} ({requirement.level_words}): if no referral above "
+                "meets it, why not?",
+                help_text=f"Why the policy asks it: {requirement.why}.",
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 2}),
+            )
+            self.initial.setdefault(name, saved.get(requirement.code, ""))
+
+    def unmet_reasons(self) -> dict[str, str]:
+        """The reasons written, by requirement code (only those with words in them)."""
+        prefix = reason_field("")
+        return {
+            name.removeprefix(prefix): str(value).strip()
+            for name, value in self.cleaned_data.items()
+            if name.startswith(prefix) and str(value or "").strip()
+        }
 
     def clean(self) -> dict[str, Any]:
         super().clean()
@@ -489,6 +673,11 @@ class DecisionForm(RecordItemForm):
                 "Write your reasons for not referring (Wolverhampton, Recording incidents).",
             )
         return data
+
+
+def reason_field(code: str) -> str:
+    """The decision form's field for the reasons of one requirement."""
+    return f"reason_{code}"
 
 
 # Parents and carers ------------------------------------------------------------------------
@@ -691,5 +880,6 @@ AdultFormSet = item_formset(AdultForm)
 ViewingFormSet = item_formset(ViewingForm)
 DeviceSearchFormSet = item_formset(DeviceSearchForm)
 ReferralFormSet = item_formset(ReferralForm)
+AdviceFormSet = item_formset(AdviceForm)
 DeletionFormSet = item_formset(DeletionRequestForm)
 ActionFormSet = item_formset(ActionForm)

@@ -1,6 +1,7 @@
 from incidents.models.audit import AuditEvent
 from incidents.models.choices import (
     ActionKind,
+    AdviceAgency,
     Agency,
     AnswerChoice,
     ChildAction,
@@ -28,6 +29,7 @@ from incidents.models.record import (
     FACT_FIELDS,
     RISK_FIELDS,
     Action,
+    AdviceSought,
     AssessmentResult,
     Decision,
     DeletionRequest,
@@ -48,6 +50,8 @@ __all__ = [
     "Action",
     "ActionKind",
     "Addendum",
+    "AdviceAgency",
+    "AdviceSought",
     "Adult",
     "Agency",
     "AnswerChoice",

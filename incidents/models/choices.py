@@ -116,6 +116,20 @@ class Agency(models.TextChoices):
     HOSTING_SITE = "hosting_site", "Report to the hosting site or app"
 
 
+class AdviceAgency(models.TextChoices):
+    """Whom a DSL may ask for advice (Wolverhampton, Initial review meeting: "liaise with the
+    MASH to seek further advice"; Evergreen, Case study 1). Advice is not a referral."""
+
+    MASH = "mash", "The MASH"
+    SOCIAL_CARE = "social_care", "Children's social care"
+    POLICE_101 = "police_101", "Police (101)"
+    CEOP = "ceop", "CEOP"
+    LOCAL_AUTHORITY = (
+        "local_authority",
+        "The local authority (LADO or education safeguarding team)",
+    )
+
+
 class DecisionOutcome(models.TextChoices):
     REFERRED = "referred", "Referred to other agencies"
     HANDLED_IN_SCHOOL = "handled_in_school", "Handled in school without referral"

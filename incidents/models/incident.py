@@ -128,6 +128,9 @@ class Disclosure(RecordEntry):
         choices=AnswerChoice.choices,
     )
     immediate_support_notes = models.TextField("Support or protection given", blank=True)
+    # When the safeguarding team last saved the disclosure in the wizard: until then it is the
+    # reporter's account, not yet checked and completed by the DSL.
+    checked_at = models.DateTimeField(null=True, blank=True)
 
     history = AppendOnlyHistoricalRecords()
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from incidents.models.choices import (
     ActionKind,
+    AdviceAgency,
     Agency,
     AnswerChoice,
     ContactMethod,
@@ -220,6 +221,23 @@ class ImageryViewing(RecordEntry):
     signed_by_viewer = models.BooleanField(
         "The viewer confirms this log is accurate (signed and dated)", default=False
     )
+    safeguards_explanation = models.TextField(
+        "Why a safeguard could not be kept",
+        blank=True,
+        db_default="",
+        help_text="Needed when any safeguard above is not ticked.",
+    )
+    # An unavoidable viewing (ground 3) records what happened instead of the checklist.
+    how_it_came_about = models.TextField(
+        "How it came about",
+        blank=True,
+        db_default="",
+        help_text="Who showed it, or where it was found.",
+    )
+    device_action = models.TextField("What was done with the device", blank=True, db_default="")
+    not_copied_or_shared = models.BooleanField(
+        "The imagery was not copied, printed or shared", default=False, db_default=False
+    )
 
     history = AppendOnlyHistoricalRecords()
 
@@ -232,17 +250,38 @@ class ImageryViewing(RecordEntry):
             )
         ]
 
-    def missing_safeguards(self) -> list[str]:
-        """The safeguards of the Wolverhampton viewing protocol this log does not show."""
-        checks = [
-            (self.viewer_is_dsl_or_delegated, "viewer was not the DSL or a delegated team member"),
-            (self.headteacher_consulted, "headteacher not consulted"),
-            (self.second_staff_present, "no second member of staff present"),
-            (self.on_school_premises, "not viewed on school premises"),
-            (self.same_sex_as_pictured, "viewer not the same sex as the young person pictured"),
-            (self.signed_by_viewer, "log not signed by the viewer"),
+    @property
+    def is_deliberate(self) -> bool:
+        """Grounds 1 and 2 are decisions to view; ground 3 is a viewing that could not be
+        avoided (Wolverhampton, Viewing the imagery)."""
+        return self.ground != ViewingGround.UNAVOIDABLE
+
+    def safeguards(self) -> list[tuple[str, bool]]:
+        """Each safeguard of a deliberate viewing, and whether this log shows it kept.
+
+        None for an unavoidable viewing: the deliberate-viewing checklist does not apply to it.
+        """
+        if not self.is_deliberate:
+            return []
+        return [
+            (
+                "viewed by the DSL or a safeguarding team member with the headteacher's "
+                "delegated authority",
+                self.viewer_is_dsl_or_delegated,
+            ),
+            ("the headteacher consulted beforehand", self.headteacher_consulted),
+            ("a second member of staff present", self.second_staff_present),
+            ("on school premises", self.on_school_premises),
+            ("viewed by someone of the same sex as the young person", self.same_sex_as_pictured),
+            ("who else was present named", bool(self.others_present.strip())),
+            ("what followed recorded", bool(self.subsequent_actions.strip())),
+            ("signed and dated by the viewer", self.signed_by_viewer),
         ]
-        return [message for ok, message in checks if not ok]
+
+    def missing_safeguards(self) -> list[str]:
+        """The safeguards of a deliberate viewing this log does not show (flagged, never a bar
+        to signing a true record: docs/policy.md#viewing-the-imagery)."""
+        return [name for name, kept in self.safeguards() if not kept]
 
 
 class DeviceSearch(RecordEntry):
@@ -282,6 +321,12 @@ class DeviceSearch(RecordEntry):
     locked_away = models.BooleanField(default=False)
     handed_to_police_at = models.DateTimeField(null=True, blank=True)
     police_officer = models.CharField(max_length=200, blank=True)
+    safeguards_explanation = models.TextField(
+        "Why a safeguard could not be kept",
+        blank=True,
+        db_default="",
+        help_text="Needed when any safeguard above is not ticked.",
+    )
 
     history = AppendOnlyHistoricalRecords()
 
@@ -304,14 +349,19 @@ class DeviceSearch(RecordEntry):
             ),
         ]
 
-    def missing_safeguards(self) -> list[str]:
-        checks = [
-            (self.searcher_authorised, "searcher not the headteacher or authorised by them"),
-            (self.safeguarding_member_present, "no safeguarding team member present"),
-            (self.same_sex, "searcher not the same sex as the young person"),
-            (self.dsl_and_senior_told_before, "DSL and senior staff not told before the search"),
+    def safeguards(self) -> list[tuple[str, bool]]:
+        """Each condition of the Evergreen policy (Step 2) for searching a device, and whether
+        this log shows it kept."""
+        return [
+            ("searched by the headteacher or a person they authorised", self.searcher_authorised),
+            ("a member of the safeguarding team present", self.safeguarding_member_present),
+            ("searched by someone of the same sex as the young person", self.same_sex),
+            ("the DSL and senior staff told before the search", self.dsl_and_senior_told_before),
         ]
-        return [message for ok, message in checks if not ok]
+
+    def missing_safeguards(self) -> list[str]:
+        """Flagged on the record, never a bar to signing it."""
+        return [name for name, kept in self.safeguards() if not kept]
 
 
 class Decision(RecordEntry):
@@ -332,17 +382,24 @@ class Decision(RecordEntry):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     headteacher_signoff_at = models.DateTimeField(null=True, blank=True)
+    # The DSL's written reasons for each requirement of the policy not met by a referral, by
+    # requirement code (``incidents.requirements``).
+    unmet_reasons = models.JSONField(default=dict, db_default={}, blank=True)
+    # Whether the headteacher must sign the decision off, as ``requirements.of`` worked it out
+    # when the decision or the facts under it were last saved: the dashboard and the
+    # headteacher's queue find the waiting decisions by it without loading every record.
+    signoff_required = models.BooleanField(default=False, db_default=False)
 
     history = AppendOnlyHistoricalRecords()
 
     class Meta:
         triggers = [section_locked()]
-        # Non-referral decisions waiting for the headteacher: few at any time, found without
+        # Decisions waiting for the headteacher's sign-off: few at any time, found without
         # reading every decision ever made (dashboard, headteacher's queue).
         indexes = [
             models.Index(
                 fields=["incident", "decided_at"],
-                condition=Q(outcome="handled_in_school", headteacher_signoff_by__isnull=True),
+                condition=Q(signoff_required=True, headteacher_signoff_by__isnull=True),
                 name="decision_awaiting_signoff",
             )
         ]
@@ -382,6 +439,35 @@ class Referral(RecordEntry):
         constraints = [
             models.CheckConstraint(
                 condition=Q(agency__in=Agency.values), name="referral_agency_valid"
+            )
+        ]
+
+
+class AdviceSought(RecordEntry):
+    """Advice the school sought from an agency: not a referral, and never counted as one.
+
+    Wolverhampton, Initial review meeting: "If we have any doubts about whether to involve other
+    agencies, establishments should liaise with the MASH to seek further advice"; Evergreen,
+    Case study 1: the police and children's social care consulted, the incident handled in school.
+    """
+
+    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="advice")
+    agency = models.CharField("Asked", max_length=20, choices=AdviceAgency.choices)
+    sought_at = models.DateTimeField("When")
+    sought_by = models.CharField("Who asked (name and role)", max_length=200)
+    spoke_to = models.CharField("Who gave the advice (name and role)", max_length=200)
+    advice = models.TextField("What was advised")
+    school_response = models.TextField("What the school did with the advice")
+
+    history = AppendOnlyHistoricalRecords()
+
+    class Meta:
+        triggers = [section_locked()]
+        ordering = ["sought_at", "pk"]
+        verbose_name_plural = "advice sought"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(agency__in=AdviceAgency.values), name="advice_agency_valid"
             )
         ]
 

@@ -25,6 +25,11 @@ class Signature(models.Model):
     meaning = models.TextField(help_text="What the signer declares, in words.")
     digest = models.CharField(max_length=64, help_text="SHA-256 of the record's canonical content.")
     reason = models.TextField(blank=True, help_text="Why the record was sent back.")
+    # The layout of the canonical content the digest was taken over (``incidents.digest``):
+    # signatures made before a format existed keep the one they were made in.
+    content_format = models.CharField(
+        max_length=40, default="safeguarding-record/2", db_default="safeguarding-record/1"
+    )
 
     class Meta:
         triggers = [append_only("signatures_append_only")]

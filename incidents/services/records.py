@@ -16,13 +16,14 @@ from django.db.models import Max, Model
 from django.http import HttpRequest
 from django.utils import timezone
 
-from incidents import requirements
+from incidents import record, requirements
 from incidents.audit import AuditAction, log_action
 from incidents.emails import send_concern_alert
 from incidents.models import (
     Action,
     ActionKind,
     AssessmentResult,
+    Decision,
     Disclosure,
     ImageryViewing,
     Incident,
@@ -207,25 +208,47 @@ def _stamp(row: Model, user: User) -> None:
 
 
 def _add_staff_support(incident: Incident, user: User) -> None:
-    """Staff who saw imagery unavoidably get a support action (Wolverhampton, Viewing the
-    imagery: "DSLs should ensure that the staff member is provided with appropriate support")."""
-    unavoidable = ImageryViewing.objects.filter(incident=incident, ground=ViewingGround.UNAVOIDABLE)
-    if not unavoidable.exists():
-        return
-    if Action.objects.filter(incident=incident, kind=ActionKind.STAFF_SUPPORT).exists():
-        return
-    Action.objects.create(
-        incident=incident,
-        kind=ActionKind.STAFF_SUPPORT,
-        description=(
-            "Offer support to the member(s) of staff who saw the imagery unavoidably "
-            "(Wolverhampton, Viewing the imagery)."
-        ),
-        owner=user.get_full_name() or user.username,
-        due_date=timezone.localdate() + STAFF_SUPPORT_DUE,
-        created_by=user,
-        updated_by=user,
+    """Each member of staff who saw imagery unavoidably is offered support, once (Wolverhampton,
+    Viewing the imagery: "DSLs should ensure that the staff member is provided with appropriate
+    support")."""
+    offered = Action.objects.filter(incident=incident, kind=ActionKind.STAFF_SUPPORT)
+    described = {action.description for action in offered}
+    for viewing in ImageryViewing.objects.filter(
+        incident=incident, ground=ViewingGround.UNAVOIDABLE
+    ):
+        description = staff_support_description(viewing)
+        if description in described:
+            continue
+        Action.objects.create(
+            incident=incident,
+            kind=ActionKind.STAFF_SUPPORT,
+            description=description,
+            owner=user.get_full_name() or user.username,
+            due_date=timezone.localdate() + STAFF_SUPPORT_DUE,
+            created_by=user,
+            updated_by=user,
+        )
+        described.add(description)
+
+
+def staff_support_description(viewing: ImageryViewing) -> str:
+    return (
+        f"Offer support to {viewing.viewed_by}, who saw the imagery unavoidably "
+        "(Wolverhampton, Viewing the imagery)."
     )
+
+
+def _refresh_signoff(incident: Incident) -> None:
+    """Keep the decision's ``signoff_required`` what ``requirements.of`` says of the record as
+    saved (the facts under a decision can change on another step)."""
+    decision = Decision.objects.filter(incident=incident).first()
+    if decision is None:
+        return
+    loaded = record.load(record.incidents().get(pk=incident.pk), whole=False)
+    needed = requirements.of(loaded).signoff_needed
+    if decision.signoff_required != needed:
+        decision.signoff_required = needed
+        decision.save(update_fields=["signoff_required", "updated_at"])
 
 
 def save_step(
@@ -263,6 +286,7 @@ def save_step(
         _start_review(incident, user, request)
         if updates_facts:
             _record_assessment(incident)
+            _refresh_signoff(incident)
         log_action(
             AuditAction.STEP_SAVED,
             request=request,

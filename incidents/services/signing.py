@@ -20,6 +20,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from incidents import access, record, requirements
 from incidents.audit import AuditAction, log_action
 from incidents.digest import (
+    FORMAT,
     SIGNABLE,
     Verification,
     addendum_entry,
@@ -68,8 +69,9 @@ MEANINGS = {
         "Lead for the reason given."
     ),
     SignatureKind.NON_REFERRAL_SIGNOFF: (
-        "I agree with the decision not to refer this incident to the police or children's "
-        "social care, for the written reasons recorded in the decision."
+        "I have read each requirement of the policy that this record does not meet by a "
+        "referral, with the DSL's written reasons for it, and I agree with the decision not to "
+        "make those referrals."
     ),
     SignatureKind.ADDENDUM: (
         "I confirm this addendum is accurate to the best of my knowledge. It adds to the "
@@ -180,6 +182,7 @@ def _sign(
         signed_at=timezone.now(),
         meaning=MEANINGS[kind],
         digest=digest or record_digest(incident),
+        content_format=FORMAT,
         reason=reason,
     )
 
@@ -191,7 +194,9 @@ def _set_status(incident: Incident, status: str) -> None:
 
 def _require_intact(incident: Incident) -> None:
     signature = latest_signature(incident)
-    if signature is not None and signature.digest != record_digest(incident):
+    if signature is not None and signature.digest != record_digest(
+        incident, signature.content_format
+    ):
         raise ChangedSinceSigned(incident.reference)
 
 
@@ -201,10 +206,10 @@ def _writer_role(permitted: access.RecordAccess) -> str:
 
 
 def needs_non_referral_signoff(incident: Incident) -> bool:
-    """Whether the incident's decision, as stored now, waits for the headteacher's sign-off."""
-    return requirements.needs_non_referral_signoff(
-        Decision.objects.filter(incident=incident).first()
-    )
+    """Whether the record, as stored now, waits for the headteacher's sign-off of what it does
+    not refer (``requirements.of``: nothing else decides)."""
+    loaded = record.load(record.incidents().get(pk=incident.pk), whole=False)
+    return requirements.of(loaded).signoff_pending
 
 
 # The transitions ---------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.http import RFC3986_SUBDELIMS
 from django_stubs_ext import StrOrPromise
 
-from incidents import display, record, rules
+from incidents import display, record, requirements, rules
 from incidents.models import AssessmentResult, Incident
 
 register = template.Library()
@@ -52,11 +52,19 @@ def police_label(code: str) -> str:
 
 
 @register.filter
-def criterion_label(code: str) -> str:
-    return rules.CRITERION_LABELS.get(code, code)
+def criterion_label(code: str, policy: str = rules.DEFAULT_POLICY) -> str:
+    """A criterion in the words of the profile it was worked out under:
+    ``{{ code|criterion_label:result.policy }}``."""
+    try:
+        return rules.criterion_label(policy, code)
+    except ValueError:
+        return code
 
 
 register.filter("person_name", display.person_name)
+# A profile's own words: ``{{ result.policy|referral_to }}``, ``{{ result.policy|advice_from }}``.
+register.filter("referral_to", display.referral_to)
+register.filter("advice_from", display.advice_from)
 
 
 @register.simple_tag
@@ -78,3 +86,15 @@ def risk_rows(incident: Incident) -> list[tuple[str, str, str]]:
 def verbose(instance: Model, field_name: str) -> StrOrPromise:
     """A model field's label, so the page asks the question the form asked."""
     return cast("Field[Any, Any]", instance._meta.get_field(field_name)).verbose_name
+
+
+@register.simple_tag
+def requirements_of(incident: Any) -> requirements.Requirements:
+    """``{% requirements_of incident as asked %}``: what the policy requires, and what was done."""
+    return requirements.of(incident)
+
+
+@register.simple_tag
+def flags_of(incident: Any) -> list[requirements.Flag]:
+    """``{% flags_of incident as flags %}``: safeguards not kept, each with its explanation."""
+    return requirements.flags(incident)

@@ -107,16 +107,29 @@ def incident_sign(request: AuthenticatedRequest, reference: str) -> HttpResponse
         "sign.html",
         incident,
         form,
-        missing=requirements.missing_items(incident) if incident.status in SIGNABLE else [],
+        missing=(
+            requirements.blocking(requirements.missing_items(incident))
+            if incident.status in SIGNABLE
+            else []
+        ),
         meaning=services.MEANINGS[SignatureKind.SIGNED],
+    )
+
+
+def _for_headteacher(request: AuthenticatedRequest, reference: str) -> Incident:
+    """The record as the headteacher weighs it: what the policy requires and the DSL's reasons."""
+    return record.load(
+        get_incident_for_user(request, reference, Need.APPROVE, queryset=record.incidents()),
+        whole=False,
     )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def incident_approve(request: AuthenticatedRequest, reference: str) -> HttpResponse:
-    incident = get_incident_for_user(request, reference, Need.APPROVE, queryset=record.incidents())
-    needs_signoff = requirements.needs_non_referral_signoff(record.section(incident, "decision"))
+    incident = _for_headteacher(request, reference)
+    asked = requirements.of(incident)
+    needs_signoff = asked.signoff_pending
     form = ApproveForm(_data(request), needs_signoff=needs_signoff)
     done = _carry_out(
         request,
@@ -142,6 +155,8 @@ def incident_approve(request: AuthenticatedRequest, reference: str) -> HttpRespo
         meaning=services.MEANINGS[SignatureKind.APPROVED],
         signoff_meaning=services.MEANINGS[SignatureKind.NON_REFERRAL_SIGNOFF],
         needs_signoff=needs_signoff,
+        requirements=asked,
+        flags=requirements.flags(incident),
         signed=latest_signature(incident),
     )
 
@@ -166,8 +181,9 @@ def incident_send_back(request: AuthenticatedRequest, reference: str) -> HttpRes
 @login_required
 @require_http_methods(["GET", "POST"])
 def incident_non_referral_signoff(request: AuthenticatedRequest, reference: str) -> HttpResponse:
-    incident = get_incident_for_user(request, reference, Need.APPROVE, queryset=record.incidents())
+    incident = _for_headteacher(request, reference)
     decision = record.section(incident, "decision")
+    asked = requirements.of(incident)
     form = ReauthenticateForm(_data(request))
     done = _carry_out(
         request,
@@ -190,7 +206,8 @@ def incident_non_referral_signoff(request: AuthenticatedRequest, reference: str)
         incident,
         form,
         meaning=services.MEANINGS[SignatureKind.NON_REFERRAL_SIGNOFF],
-        needed=requirements.needs_non_referral_signoff(decision),
+        needed=asked.signoff_pending,
+        requirements=asked,
         decision=decision,
     )
 
