@@ -24,11 +24,11 @@ from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import HttpRequest
 from django.utils import timezone
 
-from incidents import record
+from incidents import record, requirements
 from incidents.audit import AuditAction, log_action
 from incidents.display import effective_category
 from incidents.export.pdf import PDF_CONTENT_TYPE, render_pdf
-from incidents.models import AuditEvent, DecisionOutcome, Incident, School, Status, User
+from incidents.models import AuditEvent, Incident, School, Status, User
 from incidents.record import current_result, section
 from incidents.requirements import AGENCY_REFERRALS, missing_items
 
@@ -59,7 +59,11 @@ class PackRow:
     referrals: int
     referrals_with_reference: int
     referrals_with_outcome: int
-    non_referral_signed_off: bool | None  # None: the decision was not a non-referral
+    non_referral_signed_off: bool | None  # None: nothing needs the headteacher's sign-off
+    # What the rules require of the incident and what was done, one line each (prompts left out).
+    required_done: list[str]
+    unmet: int  # requirements that no referral meets
+    advice_sought: int
     missing: list[str]
     actions_open: int
     actions_overdue: int
@@ -121,6 +125,8 @@ class Pack:
             "referred": self.count(lambda r: r.referrals),
             "non_referrals": self.count(lambda r: r.non_referral_signed_off is not None),
             "non_referrals_signed_off": self.count(lambda r: r.non_referral_signed_off),
+            "with_unmet": self.count(lambda r: r.unmet),
+            "advice_sought": sum(r.advice_sought for r in self.rows),
             "actions_open": sum(r.actions_open for r in self.rows),
             "actions_overdue": sum(r.actions_overdue for r in self.rows),
             "deletions_overdue": sum(r.deletions_overdue for r in self.rows),
@@ -186,12 +192,11 @@ def pack_row(incident: Incident, today: date) -> PackRow:
     review = section(incident, "initial_review")
     category, subtype = effective_category(result)
     actions = list(incident.actions.all())
-    signed_off = None
-    if decision is not None and decision.outcome == DecisionOutcome.HANDLED_IN_SCHOOL:
-        signed_off = decision.headteacher_signoff_at is not None
+    asked = requirements.of(incident)
+    signed_off = asked.signoff_at is not None if asked.signoff_needed else None
     steps = []
     for item in missing_items(incident):
-        label = record.PARTS[item.step]
+        label = record.PARTS[item.step] if item.blocks_signing else "Headteacher's sign-off"
         if label not in steps:
             steps.append(label)
     return PackRow(
@@ -217,6 +222,9 @@ def pack_row(incident: Incident, today: date) -> PackRow:
         referrals_with_reference=sum(1 for r in referrals if r.reference_number.strip()),
         referrals_with_outcome=sum(1 for r in referrals if r.outcome.strip()),
         non_referral_signed_off=signed_off,
+        required_done=[required_done(r) for r in asked if r.level != requirements.CONSIDER],
+        unmet=len(asked.unmet),
+        advice_sought=len(incident.advice.all()),
         # Step names only: the messages themselves may name a child.
         missing=steps,
         actions_open=sum(1 for a in actions if a.done_on is None),
@@ -224,6 +232,21 @@ def pack_row(incident: Incident, today: date) -> PackRow:
         deletions_overdue=sum(1 for d in incident.deletions.all() if d.is_overdue(today)),
         last_updated=incident.updated_at,
     )
+
+
+def required_done(requirement: requirements.Requirement) -> str:
+    """One line of the pack's "required by the rules / done" column: no child is named."""
+    if requirement.met:
+        done = (
+            "done " + ", ".join(f"{r.made_at:%-d %b %Y}" for r in requirement.referrals)
+            if requirement.referrals
+            else "done"
+        )
+    elif requirement.reasons_with or requirement.reasons.strip():
+        done = "not done, reasons written"
+    else:
+        done = "NOT DONE, no reasons"
+    return f"{requirement.what} ({requirement.level}): {done}"
 
 
 def pack_incidents(school: School, start: date, end: date) -> QuerySet[Incident]:
@@ -291,6 +314,9 @@ CSV_COLUMNS = [
     "referrals_with_reference",
     "referrals_with_outcome",
     "non_referral_signed_off",
+    "required_by_the_rules_done",
+    "unmet_requirements",
+    "advice_sought",
     "complete",
     "missing",
     "actions_open",
@@ -344,6 +370,9 @@ def csv_values(row: PackRow) -> list[str]:
         str(row.referrals_with_reference),
         str(row.referrals_with_outcome),
         _yes_no(row.non_referral_signed_off),
+        "; ".join(row.required_done),
+        str(row.unmet),
+        str(row.advice_sought),
         _yes_no(row.complete),
         "; ".join(row.missing),
         str(row.actions_open),
