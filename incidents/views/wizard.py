@@ -94,7 +94,7 @@ def incident_step(request, reference, step):
             expected = None
         if valid and expected is not None:
             try:
-                current.submit(request, incident, parts, expected)
+                current.submit(incident, parts, expected, user=request.user, request=request)
             except StaleVersion:
                 conflict = theirs(request, incident, current, parts)
                 version = conflict["version"]
