@@ -47,7 +47,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
-    # Before anything reads the body: a request carrying a file is refused unstored: the product never holds imagery.
+    # Before anything reads the body: a request carrying a file is refused unstored: the product
+    # never holds imagery.
     "incidents.security.RefuseFilesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
