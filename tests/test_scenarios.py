@@ -20,7 +20,7 @@ from incidents.management.commands.seed_demo import (
 )
 from incidents.models import AuditEvent, Incident, School, SignatureKind, Status, User, age_on
 from incidents.scenarios import ScenarioError, parse_birth, parse_day, parse_moment
-from tests.conftest import PASSWORD, fresh_totp_code, totp_device
+from tests.conftest import PASSWORD, client_login, fresh_totp_code, totp_device
 from tests.factories import full_record
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
@@ -130,7 +130,7 @@ def seed():
     return out.getvalue()
 
 
-def test_seed_demo_loads_every_fixture_and_says_so_once(db, settings):
+def test_seed_demo_loads_every_fixture_and_says_so_once(client, db, settings):
     settings.DEBUG = True
     first = seed()
     assert "Demo data loaded." in first
@@ -157,6 +157,10 @@ def test_seed_demo_loads_every_fixture_and_says_so_once(db, settings):
     roles = set(User.objects.values_list("memberships__role", flat=True))
     assert roles >= {"staff", "deputy_dsl", "dsl", "headteacher", "trust_lead", None}
     assert User.objects.get(username="sysadmin").is_staff
+    # Each demo record opens for its school's DSL.
+    for incident in Incident.objects.select_related("school"):
+        client_login(client, User.objects.get(username=f"{incident.school.slug}-dsl"))
+        assert client.get(f"/incidents/{incident.reference}/").status_code == 200
 
 
 def test_seed_demo_refuses_without_debug(db, settings):
