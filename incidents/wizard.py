@@ -143,13 +143,19 @@ class Step:
         raise NotImplementedError
 
     def submit(
-        self, request: HttpRequest, incident: Incident, parts: Parts, expected_version: int
+        self,
+        incident: Incident,
+        parts: Parts,
+        expected_version: int,
+        *,
+        user: User,
+        request: HttpRequest | None = None,
     ) -> list[str]:
-        """Save the step through its one service; the names of the fields that changed."""
-        assert isinstance(request.user, User)
+        """Save the step through its one service, as ``user``; the names of the fields that
+        changed. ``request`` is the page's, when there is one (the audit log takes its address)."""
         return services.save_step(
             incident=incident,
-            user=request.user,
+            user=user,
             step=self.identifier,
             expected_version=expected_version,
             changes=self.changes(incident, parts),
@@ -339,13 +345,18 @@ class AssessmentStep(Step):
         return {"panel": result_panel(self.result(incident)), "earlier_confirmed": earlier}
 
     def submit(
-        self, request: HttpRequest, incident: Incident, parts: Parts, expected_version: int
+        self,
+        incident: Incident,
+        parts: Parts,
+        expected_version: int,
+        *,
+        user: User,
+        request: HttpRequest | None = None,
     ) -> list[str]:
-        assert isinstance(request.user, User)
         data = parts["assessment"].cleaned_data
         return services.confirm_assessment(
             incident=incident,
-            user=request.user,
+            user=user,
             expected_version=expected_version,
             overridden=data["choice"] == "override",
             category=data["override_category"],

@@ -100,8 +100,12 @@ def test_it_runs_the_same_queries_with_5_and_50_incidents(client, world, django_
     client.get(URL)
     with CaptureQueriesContext(connection) as at_five:
         assert client.get(URL).status_code == 200
+    at_five = len(at_five)  # counted now: the next request empties the connection's query log
     add(45)
-    with django_assert_num_queries(len(at_five)):
+    # Writing 45 records takes over a minute, after which the next request renews the session
+    # (a write made once a minute): make that request first, then count.
+    client.get(URL)
+    with django_assert_num_queries(at_five):
         response = client.get(URL)
     assert len(response.context["awaiting_signoff"]) == 50
 

@@ -85,25 +85,39 @@ def test_it_lists_every_step():
     assert set(STEP_CEILINGS) == set(STEP_IDS)
 
 
-@pytest.mark.parametrize(("name", "page"), DSL_PAGES.items())
-def test_it_keeps_the_dsls_pages_within_their_ceilings(client, world, records, name, page):
-    which, ceiling = page
+# Each table is checked in one test on one set of records: the records are written through the
+# wizard, so they are built once per table, not once per page. Every page over its ceiling is
+# named.
+
+
+def over_ceiling(client, pages, records) -> dict:
+    over = {}
+    for name, (which, ceiling) in pages.items():
+        count = queries_for(client, url_of(name, records.get(which)))
+        if count > ceiling:
+            over[name] = f"{count} queries, ceiling {ceiling}"
+    return over
+
+
+def test_it_keeps_the_dsls_pages_within_their_ceilings(client, world, records):
     client_login(client, world.oak_dsl)
-    count = queries_for(client, url_of(name, records.get(which)))
-    assert count <= ceiling, f"{name}: {count} queries, ceiling {ceiling}"
+    assert over_ceiling(client, DSL_PAGES, records) == {}
 
 
-@pytest.mark.parametrize(("step", "ceiling"), STEP_CEILINGS.items())
-def test_it_keeps_each_step_within_its_ceiling(client, world, records, step, ceiling):
+def test_it_keeps_each_step_within_its_ceiling(client, world, records):
     client_login(client, world.oak_dsl)
-    url = reverse("incident_step", args=[records["record"].reference, step])
-    count = queries_for(client, url)
-    assert count <= ceiling, f"{step}: {count} queries, ceiling {ceiling}"
+    steps = {
+        step: (reverse("incident_step", args=[records["record"].reference, step]), ceiling)
+        for step, ceiling in STEP_CEILINGS.items()
+    }
+    over = {}
+    for step, (url, ceiling) in steps.items():
+        count = queries_for(client, url)
+        if count > ceiling:
+            over[step] = f"{count} queries, ceiling {ceiling}"
+    assert over == {}
 
 
-@pytest.mark.parametrize(("name", "page"), HEAD_PAGES.items())
-def test_it_keeps_the_headteachers_pages_within_their_ceilings(client, world, records, name, page):
-    which, ceiling = page
+def test_it_keeps_the_headteachers_pages_within_their_ceilings(client, world, records):
     client_login(client, world.oak_head)
-    count = queries_for(client, url_of(name, records.get(which)))
-    assert count <= ceiling, f"{name}: {count} queries, ceiling {ceiling}"
+    assert over_ceiling(client, HEAD_PAGES, records) == {}

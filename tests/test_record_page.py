@@ -20,7 +20,7 @@ from incidents.models import (
 )
 from incidents.record import load_reference
 from tests.conftest import client_login
-from tests.factories import full_record
+from tests.factories import full_record, reported_concern
 
 pytestmark = pytest.mark.django_db
 
@@ -147,15 +147,15 @@ def test_it_shows_the_rules_reasons_and_the_dsls_confirmation(client, world, rec
 
 
 def test_it_shows_an_override_with_its_reason(client, world):
-    record = full_record(world.oak, world.oak_dsl, confirm_result=False)
-    result = record.assessment_results.get()
-    result.overridden = True
-    result.override_category = "aggravated"
-    result.override_subtype = "youth_intent_to_harm"
-    result.override_reason = "Messages show the image was used to threaten her."
-    result.confirmed_by = world.oak_dsl
-    result.confirmed_at = timezone.now()
-    result.save()
+    record = full_record(
+        world.oak,
+        world.oak_dsl,
+        override=(
+            "aggravated",
+            "youth_intent_to_harm",
+            "Messages show the image was used to threaten her.",
+        ),
+    )
     client_login(client, world.oak_dsl)
     body = client.get(url(record)).content.decode()
     assert "Overridden by Oak Dsl" in body
@@ -218,8 +218,9 @@ def test_it_runs_the_same_queries_however_large_the_record_and_the_school(
     client, world, django_assert_num_queries
 ):
     record = full_record(world.oak, world.oak_dsl)
+    # The page shows one record: the school's other incidents are concerns just reported.
     for _index in range(4):
-        full_record(world.oak, world.oak_dsl)
+        reported_concern(world.oak, world.oak_staff)
     client_login(client, world.oak_dsl)
     client.get(url(record))
     with CaptureQueriesContext(connection) as small:
@@ -245,7 +246,7 @@ def test_it_runs_the_same_queries_however_large_the_record_and_the_school(
             updated_by=world.oak_dsl,
         )
     for _index in range(45):
-        full_record(world.oak, world.oak_dsl)
+        reported_concern(world.oak, world.oak_staff)
     with django_assert_num_queries(len(small)):
         assert client.get(url(record)).status_code == 200
 

@@ -98,7 +98,7 @@ def incident_step(request: AuthenticatedRequest, reference: str, step: str) -> H
             expected = None
         if valid and expected is not None:
             try:
-                current.submit(request, incident, parts, expected)
+                current.submit(incident, parts, expected, user=request.user, request=request)
             except StaleVersion:
                 conflict = theirs(request, incident, current, parts)
                 version = conflict["version"]
