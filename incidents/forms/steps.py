@@ -667,11 +667,8 @@ class DecisionForm(RecordItemForm):
                 "The decision cannot be before the disclosure "
                 f"({date_text(self.incident.disclosed_at)}).",
             )
-        if data.get("outcome") == "handled_in_school" and not (data.get("reasons") or "").strip():
-            self.add_error(
-                "reasons",
-                "Write your reasons for not referring (Wolverhampton, Recording incidents).",
-            )
+        if not (data.get("reasons") or "").strip():
+            self.add_error("reasons", "Write your reasons for the decision.")
         return data
 
 

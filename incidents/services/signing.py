@@ -232,7 +232,8 @@ def sign_record(
                 f"{incident.reference} is {incident.get_status_display().lower()}: "
                 "only a record being written can be signed."
             )
-        missing = requirements.missing_items(record.load(incident))
+        # The headteacher's sign-off, if the decision needs one, comes with approval.
+        missing = requirements.blocking(requirements.missing_items(record.load(incident)))
         if missing:
             raise RecordIncomplete(missing)
         signature = _sign(incident, user, SignatureKind.SIGNED, _writer_role(permitted))
