@@ -209,8 +209,9 @@ class Requirements:
 
     @property
     def asking_reasons(self) -> list[Requirement]:
-        """Everything the DSL writes reasons for, met or not (the decision step's boxes)."""
-        return [r for r in self.items if r.level in _NEEDS_REASONS and not r.reasons_with]
+        """Everything the DSL may write reasons for, met or not (the decision step's boxes):
+        whichever referrals the DSL then records, each unmet one has its box."""
+        return [r for r in self.items if r.level in _NEEDS_REASONS]
 
     @property
     def signoff_needed(self) -> bool:
@@ -400,11 +401,12 @@ def of(
             rules.CEOP_REPORT.cite(),
             {_CEOP},
         )
-    # Where nothing is referred, one set of reasons covers the police at its discretion too.
+    # Where nothing is referred, the reasons for not referring cover the police at its
+    # discretion too, unless the DSL wrote reasons of their own for it.
     if any(r.code == NOT_REFERRED for r in items):
         items = [
             replace(r, reasons_with=NOT_REFERRED)
-            if r.code == POLICE and r.level == DISCRETIONARY
+            if r.code == POLICE and r.level == DISCRETIONARY and not r.reasons.strip()
             else r
             for r in items
         ]

@@ -116,10 +116,10 @@ def full_record(
     """An incident of ``school`` with every part filled, written by ``dsl``; ages are at the
     incident date.
 
-    ``viewing_complete=False`` leaves one viewing safeguard (a second member of staff) and one
-    search safeguard (same sex) unrecorded, so the record flags them; by default they are
-    recorded when ``status`` needs a signature (signing refuses an incomplete record), and left
-    out otherwise. ``outcome`` is "referred" (a MASH referral) or "handled_in_school" (written
+    The viewing is an unavoidable one (the pupil showed it). ``viewing_complete=False`` leaves
+    one condition of the device search (same sex) unmet, with the DSL's explanation, so the
+    record flags it; by default it is met when ``status`` needs a signature, and left unmet
+    otherwise. ``outcome`` is "referred" (a MASH referral) or "handled_in_school" (written
     reasons and a report to the hosting site; ``signed_off_by`` is the headteacher who signs
     it off, if any). The DSL confirms the rules' result, or overrides it with
     ``override=(category, subtype, reason)``. ``confirm_result=False``: the DSL confirmed and
@@ -180,6 +180,17 @@ def full_record(
                 "Experimental, romantic; no adult; no coercion; both pupils and parents engaged."
                 if handled
                 else "Referred for advice: one pupil has SEN support."
+            ),
+            **(
+                {
+                    "reason_not_referred": "No adult, no coercion, no intent to harm; the "
+                    "school can manage the risks with both families."
+                }
+                if handled
+                else {
+                    "reason_police": "The MASH duty social worker takes the referral and "
+                    "will involve the police if they need to."
+                }
             ),
         },
     }
@@ -249,6 +260,9 @@ def full_record(
                     "on_school_premises": True,
                     "same_sex_as_pictured": True,
                     "reason": "The pupil showed it on her phone before she could be stopped.",
+                    "how_it_came_about": "The pupil held her phone up to show what was sent.",
+                    "device_action": "Phone switched off and locked away.",
+                    "not_copied_or_shared": True,
                     "subsequent_actions": "Phone switched off and locked away.",
                     "signed_by_viewer": True,
                 }
@@ -268,6 +282,9 @@ def full_record(
                     "confiscated": True,
                     "switched_off": True,
                     "locked_away": True,
+                    "safeguards_explanation": ""
+                    if viewing_complete
+                    else "No male member of staff was in school to search it.",
                 }
             ],
         },

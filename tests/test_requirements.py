@@ -15,7 +15,7 @@ from incidents.models import (
     Review,
 )
 from incidents.record import load_reference
-from incidents.requirements import MissingItem, missing_items
+from incidents.requirements import MissingItem, flags, missing_items
 from incidents.services.records import _record_assessment as record_assessment
 from tests.conftest import new_incident
 from tests.factories import full_record
@@ -38,21 +38,35 @@ def test_it_finds_nothing_missing_in_a_complete_record(world):
     assert missing_items(incident) == []
 
 
-def test_it_flags_missing_safeguards(world):
+def test_safeguards_not_kept_are_flagged_with_the_reason_and_do_not_block(world):
     incident = full_record(world.oak, world.oak_dsl, viewing_complete=False)
-    messages = [i.message for i in missing_items(incident) if i.step == "imagery-devices"]
-    assert any("no second member of staff present" in m for m in messages)
-    assert any("searcher not the same sex" in m for m in messages)
+    loaded = load_reference(incident.reference)
+    assert [i for i in missing_items(loaded) if i.step == "imagery-devices"] == []
+    (flag,) = flags(loaded)
+    assert "searched by someone of the same sex" in flag.message
+    assert flag.explanation == "No male member of staff was in school to search it."
+
+
+def test_safeguards_not_kept_and_not_explained_block_signing(world):
+    # A log written before the product asked for explanations.
+    incident = full_record(world.oak, world.oak_dsl, viewing_complete=False)
+    incident.device_searches.update(safeguards_explanation="")
+    messages = [i.message for i in missing_items(load_reference(incident.reference))]
+    assert any("does not show every safeguard and does not say why" in m for m in messages)
 
 
 def test_it_requires_reasons_when_a_required_referral_is_not_made(world):
     incident = full_record(world.oak, world.oak_dsl, viewing_complete=True, with_adult=True)
     Referral.objects.filter(incident=incident).delete()
     decision = incident.decision
-    decision.reasons = ""
+    decision.unmet_reasons = {}
     decision.save()
-    messages = [i.message for i in missing_items(incident) if i.step == "decision"]
-    assert any("no written reasons" in m for m in messages)
+    messages = [i.message for i in missing_items(load_reference(incident.reference))]
+    assert any(
+        m.startswith("A referral to the police is required (an adult is involved)")
+        and "write your reasons" in m
+        for m in messages
+    )
     assert any("no referral is recorded" in m for m in messages)
 
 
