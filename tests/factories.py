@@ -370,7 +370,8 @@ def full_record(
             {
                 "id": "approve",
                 "by": head.username,
-                "sign_off_non_referral": handled and signed_off_by is None,
+                # Given with approval whenever the decision needs it and has not had it.
+                "sign_off_non_referral": signed_off_by is None,
             }
         )
 
