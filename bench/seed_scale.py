@@ -5,8 +5,9 @@ the repository's root (it sets Django up with ``safeguarding.settings`` and the 
 ``DATABASE_URL``), fills the database with what a local authority's deployment holds after a
 few years: schools of every phase and size, their staff in every role (with an authenticator
 each for those who read records), and incidents at every stage of the record, each with the
-people involved, the facts, the rules' results, decisions, referrals, parents' contacts,
-deletion requests, actions, reviews, signatures and about twenty audit events.
+people involved, the facts, the rules' results, now and then a viewing or a device search and
+advice sought, decisions with their reasons, referrals, parents' contacts, deletion requests,
+actions, reviews, signatures and about twenty audit events.
 
 It is benchmark tooling (``make bench`` runs it through ``bench/run.py``), kept out of the
 application and its management commands.
@@ -14,14 +15,20 @@ application and its management commands.
 What it writes is what the product would have written, in the product's own terms rather than
 copies of them: the audit actions are ``incidents.audit.AuditAction`` members with the data
 each service or page logs; the facts given to the rules are ``requirements.facts_for``'s, stored
-as ``requirements.facts_as_json`` stores them; referrals answer ``requirements``'
-``unmet_requirements``; a signature's meaning is ``services.MEANINGS``' and its digest is that
-of the record's canonical content (``incidents.digest``); parts of the record are
-``record.PARTS``, the fields a save changes and the overrides allowed are the wizard's forms';
-the concern alert goes to ``emails.dsl_team``. A record it signs lacks nothing
+as ``requirements.facts_as_json`` stores them; what a decision must answer is
+``requirements.of``'s, read from the rows planned so far (``PlannedRecord``): the referrals meet
+its requirements, the DSL's reasons are stored by requirement code for each one they leave
+unmet, and the decision's ``signoff_required`` is its ``signoff_needed``, as the decision step
+saves them; a signature's meaning is ``services.MEANINGS``' and its digest is that of the
+record's canonical content in the current format (``digest.layout``, ``digest.FORMAT``, stored
+as the signature's ``content_format``); parts of the record are ``record.PARTS``, the fields a
+save changes and the overrides allowed are the wizard's forms'; a viewing or search keeps the
+safeguards ``missing_safeguards`` names or says why not, as its form requires, and an
+unavoidable viewing brings the staff-support action ``services.records`` adds for it; the
+concern alert goes to ``emails.dsl_team``. A record it signs lacks nothing
 ``requirements.missing_items`` asks for. tests/test_seed_scale.py holds the seeded data to the
-product's own checks (``audit.verify_chain``, ``digest.verify``, ``missing_items``) and to the
-events the product's services write for a record.
+product's own checks (``audit.verify_chain``, ``digest.verify``, ``missing_items``,
+``requirements.of``) and to the events the product's services write for a record.
 
 How it stays fast (minutes for 100,000 incidents on two cores):
 
@@ -34,7 +41,8 @@ How it stays fast (minutes for 100,000 incidents on two cores):
   rows as over any others. Events are written in time order across incidents, as a live system
   writes them.
 - A signature's digest is taken over the rows as they are planned (``PlannedContent``), laid
-  out as ``digest.content`` lays out the rows it reads back, so nothing is read back to sign.
+  out by ``digest.layout`` as ``digest.content`` lays out the rows it reads back, so nothing is
+  read back to sign.
 - Rows are only ever inserted: the audit log and approved records refuse updates.
 - Each record's history starts from the seeded rows: simple-history tables stay empty.
 
@@ -91,13 +99,12 @@ from incidents.audit import (  # noqa: E402
     hashed_fields,
 )
 from incidents.digest import (  # noqa: E402
-    _LISTS,
-    _ONE_TO_ONE,
-    _WORKFLOW_FIELDS,
     FORMAT,
-    _row,
+    LISTS,
+    ONE_TO_ONE,
     addendum_entry,
     digest_of,
+    layout,
     serialise,
 )
 from incidents.emails import dsl_team  # noqa: E402
@@ -106,6 +113,7 @@ from incidents.forms.steps import (  # noqa: E402
     SUBTYPES_OF,
     ActionForm,
     AdultForm,
+    AdviceForm,
     DecisionForm,
     DeletionRequestForm,
     DeviceSearchForm,
@@ -116,6 +124,7 @@ from incidents.forms.steps import (  # noqa: E402
     RiskAssessmentForm,
     ViewingForm,
     YoungPersonForm,
+    reason_field,
 )
 from incidents.models import (  # noqa: E402
     FACT_FIELDS,
@@ -124,6 +133,8 @@ from incidents.models import (  # noqa: E402
     ActionKind,
     Addendum,
     Adult,
+    AdviceAgency,
+    AdviceSought,
     Agency,
     AnswerChoice,
     AssessmentResult,
@@ -164,6 +175,10 @@ from incidents.models import (  # noqa: E402
 )
 from incidents.record import PARTS  # noqa: E402
 from incidents.services import MEANINGS  # noqa: E402
+from incidents.services.records import (  # noqa: E402
+    STAFF_SUPPORT_DUE,
+    staff_support_description,
+)
 
 SLUG_PREFIX = "scale-"
 FLUSH_ROWS = 20_000
@@ -358,6 +373,33 @@ RISK_ANSWERS = (
     "Shared in a group chat of about ten pupils.",
     "No sign of pressure; both describe it the same way.",
 )
+# Every decision states its reasons (the decision form requires them).
+DECISION_REASONS = {
+    DecisionOutcome.REFERRED: "Referred as the policy asks; the school supports the young people "
+    "alongside the agencies involved.",
+    DecisionOutcome.HANDLED_IN_SCHOOL: "Experimental, no criteria met: handled in school with "
+    "the parents' knowledge.",
+}
+# The DSL's written reasons for a requirement no referral meets, by requirement code
+# (``requirements.of``; the decision form has a box for each).
+UNMET_REASONS = {
+    requirements.NOT_REFERRED: "No adult, no coercion, no intent to harm: the school can manage "
+    "the risks with the families.",
+    requirements.POLICE: "The MASH takes the referral and will involve the police if they need to.",
+}
+# Advice sought before deciding (never a referral): whom the DSL spoke to, and what came of it.
+ADVICE = {
+    AdviceAgency.MASH: ("Duty social worker, the MASH", "Handle it in school with the parents."),
+    AdviceAgency.POLICE_101: (
+        "Local police officer (101)",
+        "Police action is not necessary; the school to speak to the parents.",
+    ),
+    AdviceAgency.LOCAL_AUTHORITY: (
+        "Education safeguarding team",
+        "Follow the policy's initial review; no referral needed on these facts.",
+    ),
+}
+ADVICE_AGENCIES = tuple(ADVICE)
 
 
 # Choice values, listed once: ``Choices.values`` builds a new list on every call.
@@ -386,6 +428,7 @@ FIELDS = {
     "viewing": changed(ViewingForm),
     "device_search": changed(DeviceSearchForm),
     "referral": changed(ReferralForm),
+    "advice": changed(AdviceForm),
     "parent_contact": changed(ParentContactForm),
     "deletion": changed(DeletionRequestForm),
     "action": changed(ActionForm),
@@ -400,6 +443,36 @@ def prefix_for(index: int) -> str:
         index, digit = divmod(index, 26)
         letters.append(chr(ord("A") + digit))
     return "S" + "".join(reversed(letters))
+
+
+# What a decision answers (``requirements.of``'s requirements): a referral should meet these.
+REFERRAL_LEVELS = (requirements.REQUIRED, requirements.ADVISED)
+
+
+def referrals_asked(asked: requirements.Requirements) -> list[requirements.Requirement]:
+    """The requirements a referral should meet and none does."""
+    return [r for r in asked.unmet if r.level in REFERRAL_LEVELS]
+
+
+def unmet_reasons(asked: requirements.Requirements) -> dict[str, str]:
+    """The DSL's written reasons, by requirement code, for each requirement that needs them."""
+    reasons = {}
+    for requirement in asked:
+        if requirement.needs_reasons:
+            if requirement.code not in UNMET_REASONS:
+                raise ValueError(f"no reasons to write for {requirement.code!r}: add them")
+            reasons[requirement.code] = UNMET_REASONS[requirement.code]
+    return reasons
+
+
+def decision_fields(boxes: list[requirements.Requirement], reasons: dict[str, str]) -> list[str]:
+    """What saving a new decision logs as changed: the form's outcome, date and reasons, and
+    the reasons box of each requirement written in (``boxes``: those its form has)."""
+    unknown = set(reasons) - {r.code for r in boxes}
+    if unknown:
+        raise ValueError(f"the decision form has no reasons box for {', '.join(sorted(unknown))}")
+    written = [reason_field(code) for code in reasons]
+    return sorted([*changed(DecisionForm, "outcome", "decided_at", "reasons"), *written])
 
 
 # --------------------------------------------------------------------------------------------
@@ -603,8 +676,9 @@ class AuditWriter:
 # What a signature covers.
 # --------------------------------------------------------------------------------------------
 
-# Each model of the record's content, by the name ``incidents.digest`` gives it in the content.
-CONTENT_NAMES = {model: name for name, model in (_ONE_TO_ONE | _LISTS).items()}
+# Each model of the record's content, by the name ``incidents.digest`` gives it in the content
+# (the names a loaded record's sections and lists have too).
+CONTENT_NAMES = {model: name for name, model in (ONE_TO_ONE | LISTS).items()}
 # When a row of the content was written (a rules' result is computed, not created).
 WRITTEN_AT = {AssessmentResult: "computed_at"}
 
@@ -613,20 +687,20 @@ class PlannedContent:
     """A record's canonical content (``incidents.digest``), from rows not yet written.
 
     ``digest.content`` reads the record from the database; the seeder signs rows it has only
-    planned, so it lays them out here the same way, with ``digest``'s own names of the sections
-    and lists, its workflow fields, its row format, its addendum entry and its serialisation.
-    The digest at a moment covers the rows written by then, as the signing service's digest
-    covers the record as it stands when it signs. tests/test_seed_scale.py holds every signed
-    record to ``digest.verify``.
+    planned, so it gives them to ``digest.layout`` (which ``digest.content`` uses for the rows
+    it reads) in the current format, with ``digest``'s addendum entry and serialisation. The
+    digest at a moment covers the rows written by then, as the signing service's digest covers
+    the record as it stands when it signs. tests/test_seed_scale.py holds every signed record
+    to ``digest.verify``.
     """
 
     def __init__(self, head: dict[str, Any], rows: list[tuple[Table, list]]):
-        self.incident = _row({k: v for k, v in head.items() if k not in _WORKFLOW_FIELDS})
+        self.head = head
         self.rows = []
         for table, row in rows:
             values = dict(zip(table.attnames, row, strict=True))
             written = values[WRITTEN_AT.get(table.model, "created_at")]
-            self.rows.append((written, CONTENT_NAMES[table.model], _row(values)))
+            self.rows.append((written, CONTENT_NAMES[table.model], values))
         self.addenda = []
         self.digests = {}
 
@@ -638,19 +712,52 @@ class PlannedContent:
         included = tuple(i for i, row in enumerate(self.rows) if row[0] <= at)
         key = (included, len(self.addenda))
         if key not in self.digests:
-            data: dict[str, Any] = {"format": FORMAT, "incident": self.incident}
-            data.update(dict.fromkeys(_ONE_TO_ONE))
-            data.update({name: [] for name in _LISTS})
-            # Rows were planned in id order, as digest.content orders them.
-            for i in included:
-                _written, name, row = self.rows[i]
-                if name in _ONE_TO_ONE:
-                    data[name] = row
-                else:
-                    data[name].append(row)
-            data["addenda"] = sorted(self.addenda, key=lambda a: (a["created_at"], a["text"]))
+            # Rows were planned in id order, as digest.content reads them.
+            rows = [self.rows[i][1:] for i in included]
+            data = layout(self.head, rows, list(self.addenda), FORMAT)
             self.digests[key] = digest_of(serialise(data))
         return self.digests[key]
+
+
+class PlannedList(list):
+    """Planned rows, read as a loaded record's list is (``.all()``)."""
+
+    def all(self) -> PlannedList:
+        return self
+
+
+class PlannedRecord:
+    """The record as ``incidents.record.load`` gives it, from the rows planned so far, for the
+    product's own reading of it (``requirements.of``) before anything is written.
+
+    Each section is under its name (None until planned), each list a ``PlannedList``, each row
+    a namespace of its columns (attnames, with ``pk``): a model instance costs a hundred times as
+    much to make. Related objects are not attached (``decision.headteacher_signoff_by``), so it
+    is read before the decision is planned, as the decision step reads the record it saves.
+    """
+
+    def __init__(self, rows: list[tuple[Table, list]]):
+        for name in ONE_TO_ONE:
+            setattr(self, name, None)
+        for name in LISTS:
+            setattr(self, name, PlannedList())
+        for table, planned in rows:
+            values = dict(zip(table.attnames, planned, strict=True))
+            row = SimpleNamespace(pk=values["id"], **values)
+            name = CONTENT_NAMES[table.model]
+            if name in ONE_TO_ONE:
+                setattr(self, name, row)
+            else:
+                getattr(self, name).append(row)
+        self._asked = {}
+
+    def asks(self, agencies, reasons=None) -> requirements.Requirements:
+        """``requirements.of`` this record, with referrals to ``agencies`` typed and ``reasons``
+        written, as the decision step asks it of the record it saves (each answer kept)."""
+        key = (frozenset(agencies), tuple(sorted((reasons or {}).items())))
+        if key not in self._asked:
+            self._asked[key] = requirements.of(self, agencies=set(agencies), reasons=reasons)
+        return self._asked[key]
 
 
 # --------------------------------------------------------------------------------------------
@@ -936,6 +1043,7 @@ class Seeder:
                 DeviceSearch,
                 Decision,
                 Referral,
+                AdviceSought,
                 ParentContact,
                 DeletionRequest,
                 Action,
@@ -1051,7 +1159,9 @@ class Seeder:
         moments = {}
         moments["started"] = later(opened, 10, 1440)
         moments["reviewed"] = later(moments["started"], 60, 3 * 1440)
-        moments["decided"] = later(moments["reviewed"], 60, 3 * 1440)
+        # The decision follows the rules' result and any viewing or search (at most 21 hours
+        # after the meeting), as the decision step follows the assessment step.
+        moments["decided"] = later(moments["reviewed"], 21 * 60, 3 * 1440)
         moments["followed_up"] = later(moments["decided"], 60, 3 * 1440)
         moments["closed"] = later(moments["followed_up"], 7 * 1440, 30 * 1440)
         moments["signed"] = later(moments["closed"], 60, 3 * 1440)
@@ -1099,13 +1209,20 @@ class Seeder:
         events.append((opened, AuditAction.OPENED, reporter, None))
         version = 1
 
-        def entry(user, at):
+        def entry(user, at, updated_by=None, updated_at=None):
+            """Who wrote a row and when; who last saved it and when, if someone later did."""
             return {
                 "created_by_id": user.pk,
-                "updated_by_id": user.pk,
+                "updated_by_id": (updated_by or user).pk,
                 "created_at": at,
-                "updated_at": at,
+                "updated_at": updated_at or at,
             }
+
+        def done_on(due):
+            """When an action due on ``due`` was done: nearly all on closed records, by then."""
+            if due < self.today and rng.random() < (0.97 if status == Status.APPROVED else 0.5):
+                return due - timedelta(days=rng.randint(0, 2))
+            return None
 
         def step(at, user, name, fields):
             """A part of the record saved (``services.save_step``): a new version, an event."""
@@ -1115,7 +1232,9 @@ class Seeder:
             version += 1
             events.append((at, AuditAction.STEP_SAVED, user, {"step": name, "fields": fields}))
 
-        # Step 1: the concern as reported.
+        # Step 1: the concern as reported, then checked and completed by the DSL, who saves it
+        # when the review starts (the disclosure step stamps ``checked_at``).
+        checked_at = moments["started"] if "started" in reached else None
         t[Disclosure].add(
             incident_id=incident_id,
             disclosed_by=rng.choice(CHOICES[DisclosedBy]),
@@ -1139,7 +1258,8 @@ class Seeder:
             other_young_people="",
             needs_immediate_support=rng.choice((N, N, N, A, U)),
             immediate_support_notes="",
-            **entry(reporter, opened),
+            checked_at=checked_at,
+            **entry(reporter, opened, dsl if checked_at else None, checked_at),
         )
         events.append((opened, AuditAction.CONCERN_REPORTED, reporter, None))
         # The reporter's request sends the alert once the record is stored (services.records).
@@ -1263,27 +1383,88 @@ class Seeder:
             last_change = assessed_at
             if rng.random() < 0.04:
                 viewed_at = later(assessed_at, 10, 600)
+                ground = rng.choice(CHOICES[ViewingGround])
+                if ground == ViewingGround.UNAVOIDABLE:
+                    # Seen before anyone could stop it: what happened is recorded, not the
+                    # checklist of a deliberate viewing (the viewing form asks for these).
+                    viewing = {
+                        "viewed_by": rng.choice(("Form tutor", "Teaching assistant")),
+                        "viewer_is_dsl_or_delegated": False,
+                        "headteacher_consulted": False,
+                        "others_present": "",
+                        "second_staff_present": False,
+                        "location": "Classroom",
+                        "on_school_premises": True,
+                        "same_sex_as_pictured": rng.random() < 0.5,
+                        "reason": "A pupil showed it on their phone before they could be stopped.",
+                        "subsequent_actions": "Phone handed to the DSL.",
+                        "signed_by_viewer": True,
+                        "how_it_came_about": "A pupil held up their phone to show what had been "
+                        "sent.",
+                        "device_action": "Phone switched off, locked away and handed to the DSL.",
+                        "not_copied_or_shared": True,
+                    }
+                else:
+                    viewing = {
+                        "viewed_by": "DSL",
+                        "viewer_is_dsl_or_delegated": True,
+                        "headteacher_consulted": rng.random() < 0.9,
+                        "others_present": "Deputy DSL",
+                        "second_staff_present": True,
+                        "location": "DSL's office",
+                        "on_school_premises": True,
+                        "same_sex_as_pictured": rng.random() < 0.8,
+                        "reason": "Needed to decide whether to involve the police.",
+                        "subsequent_actions": "Device switched off and locked away.",
+                        "signed_by_viewer": True,
+                    }
+                # A safeguard not kept is flagged on the record with the DSL's reason, which the
+                # viewing form requires (never a bar to signing).
+                log = ImageryViewing(ground=ground, **viewing)
+                if log.missing_safeguards():
+                    why = {
+                        "headteacher_consulted": "The headteacher could not be reached, and the "
+                        "decision could not wait.",
+                        "same_sex_as_pictured": "No one of the young person's sex able to view "
+                        "it was in school.",
+                    }
+                    viewing["safeguards_explanation"] = " ".join(
+                        text for name, text in why.items() if not viewing[name]
+                    )
                 t[ImageryViewing].add(
                     incident_id=incident_id,
-                    ground=rng.choice(CHOICES[ViewingGround]),
+                    ground=ground,
                     viewed_at=viewed_at,
-                    viewed_by="DSL",
-                    viewer_is_dsl_or_delegated=True,
-                    # A record with a safeguard missing cannot be signed (missing_items).
-                    headteacher_consulted=rng.random() < 0.9 or "signed" in reached,
-                    others_present="Deputy DSL",
-                    second_staff_present=True,
-                    location="DSL's office",
-                    on_school_premises=True,
-                    same_sex_as_pictured=rng.random() < 0.8 or "signed" in reached,
-                    reason="Needed to decide whether to involve the police.",
-                    subsequent_actions="",
-                    signed_by_viewer=True,
+                    **viewing,
                     **entry(dsl, viewed_at),
                 )
+                if not log.is_deliberate:
+                    # Saving it offers the member of staff support (services.records).
+                    due = timezone.localdate(viewed_at) + STAFF_SUPPORT_DUE
+                    t[Action].add(
+                        incident_id=incident_id,
+                        kind=ActionKind.STAFF_SUPPORT,
+                        description=staff_support_description(log),
+                        owner=dsl.get_full_name() or dsl.username,
+                        due_date=due,
+                        done_on=done_on(due),
+                        **entry(dsl, viewed_at),
+                    )
                 step(viewed_at, dsl, "imagery-devices", FIELDS["viewing"])
             if rng.random() < 0.1:
                 searched_at = later(assessed_at, 10, 600)
+                search = {
+                    "searcher_authorised": True,
+                    "safeguarding_member_present": True,
+                    "same_sex": rng.random() < 0.85,
+                    "dsl_and_senior_told_before": True,
+                }
+                if DeviceSearch(**search).missing_safeguards():
+                    # As the search form requires: the conditions not met, and why.
+                    search["safeguards_explanation"] = (
+                        "No member of staff of the young person's sex was in school, and the "
+                        "picture was being shared."
+                    )
                 t[DeviceSearch].add(
                     incident_id=incident_id,
                     young_person_id=yp_ids[0],
@@ -1292,47 +1473,83 @@ class Seeder:
                     reason_to_believe="The young person said the picture was on it.",
                     searched_at=searched_at,
                     searched_by="Headteacher",
-                    searcher_authorised=True,
-                    safeguarding_member_present=True,
-                    same_sex=rng.random() < 0.85 or "signed" in reached,
-                    dsl_and_senior_told_before=True,
                     likely_to_distress=False,
                     distress_justification="",
                     confiscated=True,
                     switched_off=True,
                     locked_away=True,
+                    **search,
                     **entry(dsl, searched_at),
                 )
                 step(searched_at, dsl, "imagery-devices", FIELDS["device_search"])
 
             if "decided" in reached:
                 at = moments["decided"]
-                # Referred whenever the rules' result asks for a referral, and now and then
-                # when it does not.
-                refer = bool(requirements.unmet_requirements(result, set())) or rng.random() < 0.1
-                signed_off = not refer and ("signed" in reached or rng.random() < 0.5)
-                signoff_at = later(at, 60, 2 * 1440) if signed_off else None
+                # Now and then the DSL seeks advice before deciding: recorded as advice, never
+                # as a referral (the advice step).
+                if rng.random() < 0.08:
+                    agency = rng.choice(ADVICE_AGENCIES)
+                    spoke_to, advised = ADVICE[agency]
+                    sought_at = assessed_at + (at - assessed_at) * rng.uniform(0.3, 0.9)
+                    t[AdviceSought].add(
+                        incident_id=incident_id,
+                        agency=agency,
+                        sought_at=sought_at,
+                        sought_by="DSL",
+                        spoke_to=spoke_to,
+                        advice=advised,
+                        school_response="Followed, as the decision records.",
+                        **entry(dsl, sought_at),
+                    )
+                    step(sought_at, dsl, "advice", FIELDS["advice"])
+                # What the policy asks of the decision, as the decision step reads the record
+                # it saves (``requirements.of`` with the referrals typed and the reasons
+                # written): its form has a reasons box for each requirement asking for them.
+                planned = PlannedRecord(self.planned)
+                asking = planned.asks(set())
+                boxes = asking.asking_reasons
+                # Referred whenever a referral is required or advised, and now and then when
+                # none is.
+                refer = bool(referrals_asked(asking)) or rng.random() < 0.1
+                agencies = []
+                if refer:
+                    # The MASH, then the police if the policy still asks for more. Where the
+                    # police are only advised, the DSL now and then leaves it to the MASH, with
+                    # reasons, for the headteacher to sign off.
+                    agencies.append(Agency.MASH)
+                    left = referrals_asked(planned.asks(agencies))
+                    leave = all(r.level == requirements.ADVISED for r in left)
+                    if left and not (leave and rng.random() < 0.15):
+                        agencies.append(
+                            Agency.POLICE_999
+                            if answers["immediate_risk_of_harm"] == A
+                            else Agency.POLICE_101
+                        )
+                if rng.random() < 0.1:
+                    agencies.append(Agency.HOSTING_SITE)
+                reasons = unmet_reasons(planned.asks(agencies))
+                asked = planned.asks(agencies, reasons)
+                made = [later(at, 5, 240) for _ in agencies]
+                # The headteacher signs off what is not referred once the referrals are in (a
+                # later change to the decision would undo the sign-off).
+                signed_off = asked.signoff_needed and ("signed" in reached or rng.random() < 0.5)
+                signoff_at = later(max([at, *made]), 60, 2 * 1440) if signed_off else None
                 if signoff_at is not None and signoff_at >= anchor:
                     signoff_at = None
+                outcome = DecisionOutcome.REFERRED if refer else DecisionOutcome.HANDLED_IN_SCHOOL
                 decision_id = t[Decision].add(
                     incident_id=incident_id,
                     assessment_id=assessment_id,
-                    outcome=(
-                        DecisionOutcome.REFERRED if refer else DecisionOutcome.HANDLED_IN_SCHOOL
-                    ),
+                    outcome=outcome,
                     decided_at=at,
-                    reasons=(
-                        ""
-                        if refer
-                        else "Experimental, no criteria met: handled in school with "
-                        "the parents' knowledge."
-                    ),
+                    reasons=DECISION_REASONS[outcome],
+                    unmet_reasons=reasons,
+                    signoff_required=asked.signoff_needed,
                     headteacher_signoff_by_id=head.pk if signoff_at else None,
                     headteacher_signoff_at=signoff_at,
                     **entry(dsl, at),
                 )
-                decided = ["outcome", "decided_at", *([] if refer else ["reasons"])]
-                step(at, dsl, "decision", changed(DecisionForm, *decided))
+                step(at, dsl, "decision", decision_fields(boxes, reasons))
                 if signoff_at is not None:
                     sign(
                         signoff_at,
@@ -1341,30 +1558,18 @@ class Seeder:
                         Role.HEADTEACHER,
                         decision_id=decision_id,
                     )
-                if refer:
-                    # The MASH, then the police if the result still asks for more.
-                    agencies = [Agency.MASH]
-                    if requirements.unmet_requirements(result, set(agencies)):
-                        agencies.append(
-                            Agency.POLICE_999
-                            if answers["immediate_risk_of_harm"] == A
-                            else Agency.POLICE_101
-                        )
-                    if rng.random() < 0.1:
-                        agencies.append(Agency.HOSTING_SITE)
-                    for agency in agencies:
-                        made = later(at, 5, 240)
-                        t[Referral].add(
-                            incident_id=incident_id,
-                            agency=agency,
-                            made_at=made,
-                            made_by="DSL",
-                            contact_name="Duty social worker" if agency == Agency.MASH else "",
-                            reference_number=f"R{rng.randrange(10**6):06d}",
-                            outcome="Advice given; school to continue support.",
-                            **entry(dsl, made),
-                        )
-                        step(made, dsl, "decision", FIELDS["referral"])
+                for agency, made_at in zip(agencies, made, strict=True):
+                    t[Referral].add(
+                        incident_id=incident_id,
+                        agency=agency,
+                        made_at=made_at,
+                        made_by="DSL",
+                        contact_name="Duty social worker" if agency == Agency.MASH else "",
+                        reference_number=f"R{rng.randrange(10**6):06d}",
+                        outcome="Advice given; school to continue support.",
+                        **entry(dsl, made_at),
+                    )
+                    step(made_at, dsl, "decision", FIELDS["referral"])
                 for yp in yp_ids:
                     informed = rng.random() < 0.9
                     contact_at = later(at, 30, 1440)
@@ -1419,11 +1624,7 @@ class Seeder:
                     kind = rng.choice(CHOICES[ActionKind])
                     followed += FIELDS["action"]
                     due = at.date() + timedelta(days=rng.randint(3, 60))
-                    done = None
-                    if due < self.today and rng.random() < (
-                        0.97 if status == Status.APPROVED else 0.5
-                    ):
-                        done = due - timedelta(days=rng.randint(0, 2))
+                    done = done_on(due)
                     t[Action].add(
                         incident_id=incident_id,
                         kind=kind,
@@ -1570,8 +1771,9 @@ class Seeder:
     def sign(self, record: Record, signing: Signing, content: PlannedContent) -> None:
         """One signature, its addendum if it signs one, and the event its service logs.
 
-        The digest is of the record's content when it is signed, an addendum included in the
-        content its own signature covers (``services.add_addendum``).
+        The digest is of the record's content in the current format when it is signed, an
+        addendum included in the content its own signature covers (``services.add_addendum``);
+        the signature records the format, as the signing service's does.
         """
         kind, user, at = signing.kind, signing.user, signing.at
         if kind == SignatureKind.ADDENDUM:
@@ -1586,6 +1788,7 @@ class Seeder:
             signed_at=at,
             meaning=MEANINGS[kind],
             digest=digest,
+            content_format=FORMAT,
             reason=signing.reason,
         )
         addendum_id = None

@@ -193,6 +193,8 @@ class Requirements:
     """What the policy asks of one record (``of``), in the order a DSL meets them."""
 
     items: tuple[Requirement, ...]
+    # Whether a decision is saved (before it is, a sign-off cannot be awaited yet).
+    decided: bool = False
     signoff_at: datetime | None = None
     signoff_by: Any = None
 
@@ -241,6 +243,7 @@ def of(
     *,
     agencies: set[str] | None = None,
     reasons: dict[str, str] | None = None,
+    deciding: bool = False,
 ) -> Requirements:
     """What the policy requires of this record and what the record shows against each: the one
     answer the decision step, check answers, signing, approval, the PDF and the pack use.
@@ -253,11 +256,12 @@ def of(
     sought that bears on it (never counted as a referral) and the DSL's reasons.
 
     ``agencies`` (``Agency`` values) and ``reasons`` stand for what the decision step's form
-    holds before it is saved.
+    holds before it is saved; ``deciding`` asks what a decision would need before one is saved
+    (the decision step's table).
     """
     result = current_result(incident)
     decision = section(incident, "decision")
-    deciding = decision is not None or agencies is not None
+    deciding = deciding or decision is not None or agencies is not None
     if agencies is None:
         referrals = list(incident.referrals.all())
         agencies = {r.agency for r in referrals}
@@ -412,6 +416,7 @@ def of(
         ]
     return Requirements(
         items=tuple(items),
+        decided=decision is not None,
         signoff_at=decision.headteacher_signoff_at if decision is not None else None,
         signoff_by=decision.headteacher_signoff_by if decision is not None else None,
     )
@@ -582,7 +587,7 @@ def missing_items(incident: Incident) -> list[MissingItem]:
             need(
                 "decision",
                 "The headteacher has not yet signed off what is not referred: "
-                + "; ".join(r.what.lower() for r in asked.unmet if r.needs_signoff)
+                + "; ".join(r.what[:1].lower() + r.what[1:] for r in asked.unmet if r.needs_signoff)
                 + ".",
                 HEADTEACHER,
             )

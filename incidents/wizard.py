@@ -91,7 +91,9 @@ def formset_changes(formset: BaseModelFormSet[Any, Any]) -> StepChanges:
 
 class Step:
     identifier = ""
-    # Steps that must be complete before this one is shown (each is reached first).
+    # Steps that must be complete before this one is shown (each is reached first). The
+    # disclosure is no step's prerequisite: it is written with the concern; the DSL's check of it
+    # is where "Continue the record" starts, and check answers lists it until it is done.
     prerequisites: tuple[str, ...] = ()
     # Optional steps never hold the record up and are not where a user is sent next.
     optional = False
@@ -197,7 +199,7 @@ class DisclosureStep(Step):
 
 class PeopleStep(Step):
     identifier = "people"
-    prerequisites = ("disclosure",)
+    prerequisites = ()
     updates_facts = True
     adds_items = True
     intro = (
@@ -239,7 +241,7 @@ class PeopleStep(Step):
 
 class InitialReviewStep(Step):
     identifier = "initial-review"
-    prerequisites = ("disclosure", "people")
+    prerequisites = ("people",)
     updates_facts = True
     template_name = "incidents/wizard/initial_review.html"
     intro = (
@@ -269,7 +271,7 @@ class InitialReviewStep(Step):
 
 class RiskAssessmentStep(Step):
     identifier = "risk-assessment"
-    prerequisites = ("disclosure", "people")
+    prerequisites = ("people",)
     updates_facts = True
     intro = (
         "Wolverhampton, Assessing the risks: answer each of the ten questions, add a note where "
@@ -301,7 +303,7 @@ class RiskAssessmentStep(Step):
 
 class AssessmentStep(Step):
     identifier = "assessment"
-    prerequisites = ("disclosure", "people", "initial-review", "risk-assessment")
+    prerequisites = ("people", "initial-review", "risk-assessment")
     template_name = "incidents/wizard/assessment.html"
     intro = (
         "The rules' result from the facts recorded so far, with the policy clause behind each "
@@ -368,7 +370,7 @@ class AssessmentStep(Step):
 
 class ImageryDevicesStep(Step):
     identifier = "imagery-devices"
-    prerequisites = ("disclosure",)
+    prerequisites = ()
     optional = True
     adds_items = True
     template_name = "incidents/wizard/imagery_devices.html"
@@ -437,7 +439,7 @@ class AdviceStep(Step):
     authority: recorded as advice, beside the requirement it bears on, and never as a referral."""
 
     identifier = "advice"
-    prerequisites = ("disclosure",)
+    prerequisites = ()
     optional = True
     adds_items = True
     intro = (
@@ -471,7 +473,7 @@ class AdviceStep(Step):
 
 class DecisionStep(Step):
     identifier = "decision"
-    prerequisites = ("disclosure", "people", "initial-review", "risk-assessment", "assessment")
+    prerequisites = ("people", "initial-review", "risk-assessment", "assessment")
     adds_items = True
     template_name = "incidents/wizard/decision.html"
     intro = (
@@ -508,7 +510,7 @@ class DecisionStep(Step):
     def context(self, incident: Incident) -> dict[str, Any]:
         return {
             "panel": result_panel(current_result(incident)),
-            "requirements": requirements.of(incident),
+            "requirements": requirements.of(incident, deciding=True),
             "decision_stale": section(incident, "decision") is not None
             and not requirements.decision_is_current(incident),
         }
@@ -545,8 +547,9 @@ class DecisionStep(Step):
     def changes(self, incident: Incident, parts: Parts) -> StepChanges:
         decision = parts["decision"]
         agencies = typed_agencies(parts["referrals"])
-        reasons = decision.unmet_reasons()
-        asked = requirements.of(incident, agencies=agencies, reasons=reasons)
+        asked = requirements.of(incident, agencies=agencies, reasons=decision.unmet_reasons())
+        # Only the reasons for what the policy asks of the referrals as recorded are kept.
+        reasons = {r.code: r.reasons for r in asked.asking_reasons if r.reasons.strip()}
         changes = formset_changes(parts["referrals"]) + form_changes(
             decision,
             assessment=current_result(incident),
@@ -574,7 +577,7 @@ def typed_agencies(formset: BaseModelFormSet[Any, Any]) -> set[str]:
 
 class ParentsStep(Step):
     identifier = "parents"
-    prerequisites = ("disclosure", "people")
+    prerequisites = ("people",)
     intro = (
         "For each young person: who informed their parents or carers, when and how; or why "
         "informing them would put the child at risk, and with whom that was decided."
@@ -610,7 +613,7 @@ class ParentsStep(Step):
 
 class FollowUpStep(Step):
     identifier = "follow-up"
-    prerequisites = ("disclosure", "people")
+    prerequisites = ("people",)
     optional = True
     adds_items = True
     template_name = "incidents/wizard/follow_up.html"
@@ -658,7 +661,7 @@ class FollowUpStep(Step):
 
 class ReviewStep(Step):
     identifier = "review"
-    prerequisites = ("disclosure", "people", "initial-review", "risk-assessment", "assessment")
+    prerequisites = ("people", "initial-review", "risk-assessment", "assessment")
     intro = "Policy Step 8: how the incident was resolved, what the school learned, and policies."
 
     def is_completed(self, incident: Incident) -> bool:

@@ -108,6 +108,7 @@ def full_record(
     viewing_complete: bool | None = None,
     outcome: str = DecisionOutcome.REFERRED,
     decided_at: datetime | None = None,
+    unmet_reasons: dict[str, str] | None = None,
     signed_off_by=None,
     deletion_overdue: bool = False,
     action_overdue: bool = False,
@@ -121,7 +122,9 @@ def full_record(
     record flags it; by default it is met when ``status`` needs a signature, and left unmet
     otherwise. ``outcome`` is "referred" (a MASH referral) or "handled_in_school" (written
     reasons and a report to the hosting site; ``signed_off_by`` is the headteacher who signs
-    it off, if any). The DSL confirms the rules' result, or overrides it with
+    it off, if any). ``unmet_reasons`` adds the DSL's reasons for requirements no referral
+    meets, by requirement code (``{"police": "..."}``), to those the outcome already writes.
+    The DSL confirms the rules' result, or overrides it with
     ``override=(category, subtype, reason)``. ``confirm_result=False``: the DSL confirmed and
     decided, then changed a fact at the initial review, so the latest result is unconfirmed
     and the decision was made on an earlier one. ``status`` "awaiting_approval": the DSL signs;
@@ -192,6 +195,7 @@ def full_record(
                     "will involve the police if they need to."
                 }
             ),
+            **{f"reason_{code}": text for code, text in (unmet_reasons or {}).items()},
         },
     }
     asked_on = today - timedelta(days=10) if deletion_overdue else today

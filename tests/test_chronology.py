@@ -6,7 +6,13 @@ import pytest
 from django.utils import timezone
 
 from incidents.chronology import chronology
-from incidents.models import Addendum, Signature, SignatureKind
+from incidents.models import (
+    Addendum,
+    AdviceAgency,
+    AdviceSought,
+    Signature,
+    SignatureKind,
+)
 from incidents.record import load_reference
 from tests.conftest import client_login
 from tests.factories import full_record
@@ -24,6 +30,17 @@ def position(entries, start):
 
 def test_it_lists_every_dated_entry_in_order(world):
     incident = full_record(world.oak, world.oak_dsl, with_adult=True, deletion_overdue=True)
+    AdviceSought.objects.create(
+        incident=incident,
+        agency=AdviceAgency.POLICE_101,
+        sought_at=incident.disclosed_at + timedelta(hours=30),
+        sought_by="Ms Patel, DSL",
+        spoke_to="PC Dawson",
+        advice="Refer to the MASH; the police will follow up the adult.",
+        school_response="Referred to the MASH.",
+        created_by=world.oak_dsl,
+        updated_by=world.oak_dsl,
+    )
     entries = chronology(load_reference(incident.reference))
     assert [e.at for e in entries] == sorted(e.at for e in entries)
     expected = [
@@ -36,10 +53,11 @@ def test_it_lists_every_dated_entry_in_order(world):
         "Adult added",
         "Initial review meeting",
         "Risk assessment recorded",
-        "Rules' result computed",
+        "Rules' result worked out",
         "Rules' result confirmed",
-        "Imagery viewed",
+        "Imagery seen unavoidably",
         "Device searched",
+        "Advice sought from Police (101) (PC Dawson): not a referral",
         "Decision: Referred to other agencies",
         "Referral: MASH",
         "Parent or carer of Amelia Hart informed",
@@ -61,7 +79,7 @@ def test_it_puts_what_happened_before_what_followed(world):
         "Incident happened",
         "Concern first disclosed",
         "Initial review meeting",
-        "Imagery viewed",
+        "Imagery seen unavoidably",
         "Device searched",
         "Decision:",
         "Referral:",
@@ -76,13 +94,43 @@ def test_it_marks_day_only_entries_and_overdue_ones(world):
     entries = chronology(load_reference(incident.reference))
     meeting = entries[position(entries, "Initial review meeting")]
     assert meeting.date_only
-    assert not entries[position(entries, "Imagery viewed")].date_only
+    assert not entries[position(entries, "Imagery seen unavoidably")].date_only
     overdue = sorted(e.label for e in entries if e.overdue)
     assert overdue == [
         "Action due: Pastoral support",
         "Deadline for Amelia Hart to confirm deletion",
         "Deadline for Ben Cole to confirm deletion",
     ]
+
+
+def test_it_lists_a_result_only_when_its_outcome_changes(world):
+    # The rules run at every save of the facts; the risk assessment's rating, and the fact
+    # changed after the decision, leave the outcome as it was.
+    incident = load_reference(full_record(world.oak, world.oak_dsl, confirm_result=False).reference)
+    worked_out = [
+        label for label in labels(chronology(incident)) if label.startswith("Rules' result worked")
+    ]
+    assert worked_out == [
+        "Rules' result worked out: Experimental, Other (wolverhampton-2016 2016.1)",
+        "Rules' result worked out: Experimental, Romantic (wolverhampton-2016 2016.1)",
+    ]
+    assert len(incident.assessment_results.all()) > len(worked_out)
+
+
+def test_it_marks_entries_recorded_more_than_a_day_after_they_happened(world):
+    # The factory's record happened over the past five days and is written up now.
+    incident = load_reference(full_record(world.oak, world.oak_dsl).reference)
+    entries = chronology(incident)
+    disclosed = entries[position(entries, "Concern first disclosed")]
+    assert disclosed.recorded_late and disclosed.recorded_at == incident.created_at
+    assert entries[position(entries, "Initial review meeting")].recorded_late  # a day only
+    assert entries[position(entries, "Imagery seen unavoidably")].recorded_late
+    assert entries[position(entries, "Device searched")].recorded_late
+    # The decision three hours ago, and the review today, were recorded in time.
+    assert not entries[position(entries, "Decision:")].recorded_late
+    assert not entries[position(entries, "Outcome review")].recorded_late
+    # What the system timed itself is never late.
+    assert not entries[position(entries, "Incident opened")].recorded_late
 
 
 def test_it_includes_signoff_signatures_and_addenda(world):
@@ -105,7 +153,8 @@ def test_it_includes_signoff_signatures_and_addenda(world):
         incident=incident, text="Later fact.", author=world.oak_dsl, created_at=later
     )
     entries = chronology(load_reference(incident.reference))
-    assert "Non-referral decision signed off by the headteacher" in labels(entries)
+    signoff = entries[position(entries, "What is not referred signed off by the headteacher")]
+    assert signoff.by == world.oak_head.get_full_name()
     assert labels(entries)[-2:] == ["Signed by the DSL", "Addendum added"]
     assert entries[-1].by == "Oak Dsl"
 

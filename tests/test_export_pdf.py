@@ -15,12 +15,15 @@ from incidents.digest import record_digest
 from incidents.export import render_record_pdf, renderer
 from incidents.export.pdf import DRAFT_MARK, STATIC_DIR, ResourceRefused, StaticOnlyFetcher
 from incidents.models import (
+    AdviceAgency,
+    AdviceSought,
     AuditEvent,
     Review,
     Role,
     Signature,
     SignatureKind,
     Status,
+    ViewingGround,
 )
 from incidents.services import add_addendum
 from tests.conftest import client_login, fresh_totp_code, new_incident, totp_device
@@ -148,12 +151,32 @@ def test_it_marks_a_record_not_yet_approved_as_a_draft_on_every_page(world):
         assert DRAFT_MARK in page
 
 
-def test_it_flags_a_missing_safeguard(world):
+def test_it_flags_a_safeguard_not_kept_with_its_explanation(world):
     incident = full_record(world.oak, world.oak_dsl, viewing_complete=False)
-    text = "\n".join(pages_of(render_record_pdf(incident)[2]))
-    assert "Missing safeguards" in text
-    assert "no second member of staff present" in text
-    assert "searcher not the same sex as the young person" in text
+    # The factory's viewing was unavoidable; make it a deliberate one, with no second member
+    # of staff present, and the DSL's explanation.
+    incident.viewings.update(
+        ground=ViewingGround.ONLY_WAY_TO_DECIDE,
+        safeguards_explanation="No second member of staff was free that afternoon.",
+    )
+    text = flat("\n".join(pages_of(render_record_pdf(incident)[2])))
+    assert flat("Not kept: a second member of staff present") in text
+    assert flat("Kept: on school premises") in text
+    assert flat("Why a safeguard could not be kept: No second member of staff was free") in text
+    # The device search's condition, not met and explained (full_record's viewing_complete).
+    assert flat("Not met: searched by someone of the same sex as the young person") in text
+    assert flat("Met: a member of the safeguarding team present") in text
+    assert flat("Why a condition could not be met: No male member of staff was in school") in text
+
+
+def test_it_records_an_unavoidable_viewing_without_the_checklist(world):
+    incident = full_record(world.oak, world.oak_dsl, viewing_complete=True)
+    text = flat("\n".join(pages_of(render_record_pdf(incident)[2])))
+    assert flat("Imagery seen unavoidably") in text
+    assert flat("How it came about The pupil held her phone up to show what was sent.") in text
+    assert flat("Not copied, printed or shared Confirmed") in text
+    assert flat("the deliberate-viewing checklist does not apply") in text
+    assert flat("Not kept") not in text and flat("Not met") not in text
 
 
 def test_it_flags_a_record_changed_since_it_was_signed(world):
@@ -254,13 +277,27 @@ def test_it_loads_the_record_in_the_same_number_of_queries_however_large(world):
         names=("A One", "B Two", "C Three", "D Four"),
         ages=(13, 14, 15, 16),
     )
+    # Advice sought is one more list of the record: the large one has three, the small none.
+    for agency in (AdviceAgency.MASH, AdviceAgency.POLICE_101, AdviceAgency.SOCIAL_CARE):
+        AdviceSought.objects.create(
+            incident=large,
+            agency=agency,
+            sought_at=large.disclosed_at + timedelta(hours=1),
+            sought_by="Ms Patel, DSL",
+            spoke_to="Duty officer",
+            advice="Refer to the MASH.",
+            school_response="Referred to the MASH.",
+            created_by=world.oak_dsl,
+            updated_by=world.oak_dsl,
+        )
     counts = []
     for incident in (small, large):
         with CaptureQueriesContext(connection) as queries:
             render_record_pdf(incident)
         counts.append(len(queries))
-    # The record (load_record), the access history and the digest's verification: a fixed set.
-    assert counts[0] == counts[1] <= 32
+    # The record (load_record, with its advice sought), the access history and the digest's
+    # verification: a fixed set.
+    assert counts[0] == counts[1] <= 33
 
 
 # The export from the record page -------------------------------------------------------------

@@ -70,10 +70,16 @@ def test_it_warns_when_the_rules_called_for_a_referral(client, world):
         outcome="handled_in_school",
         with_adult=True,
         facts={"romantic_relationship": "no"},
+        # An adult is involved: the decision step asks why each required referral is not made.
+        unmet_reasons={
+            "immediate_referral": "The family asked for a day first; reviewed tomorrow.",
+            "police": "Not yet: the family first.",
+        },
     )
     client_login(client, world.oak_head)
-    body = client.get(URL).content.decode()
-    assert "The policy calls for an immediate referral to the MASH" in body
+    response = client.get(URL)
+    assert len(response.context["awaiting_signoff"]) == 1
+    assert "The policy calls for an immediate referral to the MASH" in response.content.decode()
 
 
 def test_it_shows_an_empty_queue(client, world):

@@ -108,17 +108,25 @@ def test_a_record_is_written_by_the_people_the_scenario_names(demo_accounts):
     assert loaded.decision.headteacher_signoff_by.username == "oakfield-head"
 
 
-def test_evergreen_case_study_1_saves_the_decision_again_after_the_risk_assessment(demo_accounts):
+def test_evergreen_case_study_1_records_the_advice_and_keeps_the_decision(demo_accounts):
     incident = scenarios.write(
         scenarios.read(FIXTURES / "5-evergreen-case-study-1.toml"), password=DEMO_PASSWORD
     )
     loaded = record.load_reference(incident.reference)
-    assert loaded.decision.assessment == record.current_result(loaded)
+    # The risk assessment after the decision left the outcome as it was: the decision and its
+    # confirmation stand on the earlier result, and nothing was saved again.
+    assert requirements.decision_is_current(loaded)
+    assert requirements.outcome_of(loaded.decision.assessment) == requirements.outcome_of(
+        record.current_result(loaded)
+    )
     assert record.current_result(loaded).subtype == "other"
-    # Confirmed before the decision, and again on the result the risk assessment gave.
-    assert loaded.assessment_results.filter(confirmed_at__isnull=False).count() == 2
+    assert loaded.assessment_results.filter(confirmed_at__isnull=False).count() == 1
+    # The police officer and social services were consulted, not referred to.
     assert loaded.referrals.count() == 0
-    assert "police officer" in loaded.decision.reasons
+    assert sorted(a.agency for a in loaded.advice.all()) == ["police_101", "social_care"]
+    asked = requirements.of(loaded)
+    assert len(asked.get(requirements.NOT_REFERRED).advice) == 2
+    assert asked.signoff_at is not None
 
 
 # seed_demo ---------------------------------------------------------------------------------

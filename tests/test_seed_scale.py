@@ -1,7 +1,9 @@
 """`bench/seed_scale.py`: realistic scale data, a verifiable audit chain, never twice.
 
 The seeded records are what the product would have written: the same audit actions with the
-same data, signatures whose digests verify, and nothing missing from a record it signed.
+same data, signatures whose digests verify in the current format, decisions as the decision
+step saves them (reasons for what no referral meets, the sign-off ``requirements.of`` asks),
+viewings and searches as their forms accept them, and nothing missing from a record it signed.
 """
 
 from collections import defaultdict
@@ -24,17 +26,22 @@ from incidents.audit import (
     verify_chain,
 )
 from incidents.export.pdf import export_record
+from incidents.forms.steps import DecisionForm, ReferralForm
 from incidents.models import (
+    ActionKind,
+    AdviceSought,
     AnswerChoice,
     AssessmentResult,
     AuditEvent,
     ChildAction,
     Decision,
     DecisionOutcome,
+    DeviceSearch,
     DisclosedBy,
     Disclosure,
     ImageKind,
     ImageryLocation,
+    ImageryViewing,
     Incident,
     Membership,
     Role,
@@ -42,8 +49,10 @@ from incidents.models import (
     Signature,
     SignatureKind,
     Status,
+    ViewingGround,
     YoungPerson,
 )
+from incidents.services.records import staff_support_description
 from tests.conftest import LONDON, fresh_totp_code, totp_device
 from tests.factories import full_record
 
@@ -306,9 +315,115 @@ def test_every_record_it_signed_still_matches_its_signature():
         assert digest.verify(incident).intact is True, incident.reference
     for signature in Signature.objects.all():
         assert signature.meaning == services.MEANINGS[signature.kind]
+        # New signatures are made in the current format, as the signing service makes them.
+        assert signature.content_format == digest.FORMAT
 
 
 def test_a_record_it_signed_lacks_nothing_the_product_asks_before_signing():
     seed()
     for incident in record.incidents().filter(status__in=SIGNED_STATUSES):
-        assert requirements.missing_items(record.load(incident)) == [], incident.reference
+        loaded = record.load(incident)
+        assert requirements.missing_items(loaded) == [], incident.reference
+        asked = requirements.of(loaded)
+        assert loaded.decision.signoff_required == asked.signoff_needed, incident.reference
+        assert not asked.signoff_pending, incident.reference
+
+
+def test_its_decisions_are_what_the_decision_step_saves():
+    seed(incidents=300)
+    decisions = Decision.objects.all()
+    assert decisions.count() > 150
+    kinds = set()
+    for incident in record.incidents().filter(decision__isnull=False):
+        loaded = record.load(incident)
+        decision = loaded.decision
+        asked = requirements.of(loaded)
+        where = incident.reference
+        assert decision.reasons.strip(), where
+        # The flag the dashboard and the headteacher's queue read is requirements.of's answer.
+        assert decision.signoff_required == asked.signoff_needed, where
+        assert not [r.code for r in asked if r.reasons_missing], where
+        # Reasons are kept by requirement code, each for a requirement the form asks them for.
+        assert set(decision.unmet_reasons) <= {r.code for r in asked.asking_reasons}, where
+        assert all(text.strip() for text in decision.unmet_reasons.values()), where
+        # A sign-off is a signature of the headteacher's, given only where it is needed.
+        signoffs = incident.signatures.filter(kind=SignatureKind.NON_REFERRAL_SIGNOFF)
+        assert signoffs.count() == (decision.headteacher_signoff_at is not None), where
+        if decision.headteacher_signoff_at is not None:
+            assert decision.signoff_required, where
+            signoff = signoffs.get()
+            assert signoff.signed_at == decision.headteacher_signoff_at, where
+            assert signoff.signer_id == decision.headteacher_signoff_by_id, where
+            assert decision.headteacher_signoff_by.memberships.filter(
+                school=incident.school, role=Role.HEADTEACHER
+            ).exists(), where
+        kinds.add((decision.outcome, decision.signoff_required))
+        # What saving the decision logged: fields of the decision step's forms, the reasons
+        # boxes among them as the step builds them (for the requirements with no referral).
+        form = DecisionForm(incident=loaded, requirements=requirements.of(loaded, agencies=set()))
+        known = set(form.fields) | set(ReferralForm.base_fields)
+        saves = AuditEvent.objects.filter(
+            incident=incident, action=AuditAction.STEP_SAVED, data__step="decision"
+        )
+        logged = {name for event in saves for name in event.data["fields"]}
+        assert logged <= known, (where, logged - known)
+        assert {f"reason_{code}" for code in decision.unmet_reasons} <= logged, where
+    # Handled in school (signed off), referred, and referred with an advised referral left to
+    # the MASH (signed off too) all occur.
+    assert {
+        (DecisionOutcome.HANDLED_IN_SCHOOL, True),
+        (DecisionOutcome.REFERRED, False),
+        (DecisionOutcome.REFERRED, True),
+    } <= kinds
+
+
+def test_a_disclosure_is_checked_when_the_dsl_starts_the_review():
+    seed()
+    for incident in Incident.objects.select_related("disclosure"):
+        started = AuditEvent.objects.filter(
+            incident=incident, action=AuditAction.STEP_SAVED, data__step="disclosure"
+        ).first()
+        if incident.status == Status.REPORTED:
+            assert incident.disclosure.checked_at is None, incident.reference
+            assert started is None, incident.reference
+        else:
+            # The disclosure step stamps checked_at when the DSL saves it.
+            assert incident.disclosure.checked_at == started.at, incident.reference
+            assert incident.disclosure.updated_at == started.at, incident.reference
+            assert incident.disclosure.updated_by_id == started.user_id, incident.reference
+
+
+def test_its_viewings_searches_and_advice_are_as_their_forms_take_them():
+    seed(schools=3, incidents=600)
+    viewings = list(ImageryViewing.objects.all())
+    grounds = {v.ground for v in viewings}
+    assert ViewingGround.UNAVOIDABLE in grounds and len(grounds) > 1
+    explained = 0
+    for viewing in viewings:
+        if viewing.missing_safeguards():
+            # The viewing form requires the reason a safeguard could not be kept.
+            assert viewing.safeguards_explanation.strip(), viewing.pk
+            explained += 1
+        if not viewing.is_deliberate:
+            assert viewing.how_it_came_about.strip(), viewing.pk
+            assert viewing.device_action.strip(), viewing.pk
+            assert viewing.not_copied_or_shared, viewing.pk
+            # Saving it offers the member of staff support (services.records).
+            assert viewing.incident.actions.filter(
+                kind=ActionKind.STAFF_SUPPORT, description=staff_support_description(viewing)
+            ).exists(), viewing.pk
+    assert explained
+    searches = list(DeviceSearch.objects.all())
+    assert any(s.missing_safeguards() for s in searches)
+    for search in searches:
+        if search.missing_safeguards():
+            assert search.safeguards_explanation.strip(), search.pk
+    # Advice is recorded as advice before the decision, on the advice step, never as a referral.
+    advice = list(AdviceSought.objects.select_related("incident__decision"))
+    assert advice
+    for sought in advice:
+        incident = sought.incident
+        assert incident.disclosed_at <= sought.sought_at <= incident.decision.decided_at
+        assert AuditEvent.objects.filter(
+            incident=incident, action=AuditAction.STEP_SAVED, data__step="advice"
+        ).exists()

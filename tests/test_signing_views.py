@@ -43,11 +43,12 @@ def test_it_shows_the_meaning_of_the_signature_before_signing(client, world, rec
 
 
 def test_it_lists_what_is_missing_instead_of_the_form(client, world):
-    incomplete = full_record(world.oak, world.oak_dsl, viewing_complete=False)
+    incomplete = full_record(world.oak, world.oak_dsl)
+    incomplete.parent_contacts.all().delete()
     client_login(client, world.oak_dsl)
     body = client.get(url("incident_sign", incomplete)).content.decode()
     assert "cannot be signed yet" in body
-    assert "missing safeguards" in body
+    assert "parents or carers not recorded" in body
     assert "Sign the record</button>" not in body
 
 
@@ -98,7 +99,7 @@ def test_it_asks_the_headteacher_to_sign_off_a_non_referral_with_approval(client
     services.sign_record(record, world.oak_dsl, world.password, **_code(world.oak_dsl))
     client_login(client, world.oak_head)
     response = client.post(url("incident_approve", record), creds(world.oak_head, world.password))
-    assert "tick this box to sign it off" in response.content.decode()
+    assert "tick this box to give it with your approval" in response.content.decode()
     record.refresh_from_db()
     assert record.status == Status.AWAITING_APPROVAL
     response = client.post(

@@ -56,7 +56,11 @@ def assert_error(response, message):
 # Getting there ---------------------------------------------------------------------------------
 
 
-def test_it_starts_at_the_first_incomplete_step(client, reported):
+def test_it_starts_with_the_dsls_check_of_the_disclosure(client, reported):
+    # The concern as reported is not the DSL's disclosure: "Continue" never skips it.
+    response = client.get(reverse("incident_wizard", args=[reported.reference]))
+    assert response["Location"] == d.step_url(reported, "disclosure")
+    post(client, reported, "disclosure", d.disclosure_data(version(reported)))
     response = client.get(reverse("incident_wizard", args=[reported.reference]))
     assert response["Location"] == d.step_url(reported, "people")
 
@@ -122,7 +126,8 @@ def test_it_adds_young_people_and_adults(client, reported):
         version(reported),
         adults=[{"name": "Unknown man", "relationship": "Online contact", "involvement": "Asked"}],
     )
-    assert_saved(post(client, reported, "people", data), reported, "initial-review")
+    # The disclosure is still to be checked: the DSL is sent back to it first.
+    assert_saved(post(client, reported, "people", data), reported, "disclosure")
     assert YoungPerson.objects.get().age == 14
     assert reported.adults.count() == 1
 
@@ -356,7 +361,8 @@ def test_it_asks_to_confirm_again_when_the_facts_change(client, reported):
 def test_it_records_no_viewing(client, reported):
     confirmed(client, reported)
     response = post(client, reported, "imagery-devices", d.imagery_data(version(reported)))
-    assert_saved(response, reported, "decision")
+    # Next, the (optional) record of advice sought, before the decision.
+    assert_saved(response, reported, "advice")
 
 
 def test_it_records_an_unavoidable_viewing_with_staff_support(client, reported):
@@ -367,13 +373,20 @@ def test_it_records_an_unavoidable_viewing_with_staff_support(client, reported):
     assert Action.objects.filter(kind=ActionKind.STAFF_SUPPORT).count() == 1
 
 
-def test_it_flags_missing_viewing_safeguards(client, reported):
+def test_a_deliberate_viewing_without_a_safeguard_needs_its_explanation(client, reported):
     confirmed(client, reported)
     row = d.viewing(ground="only_way_to_decide", headteacher_consulted="")
     data = d.imagery_data(version(reported), viewed="yes", viewings=[row])
-    post(client, reported, "imagery-devices", data)
+    assert_error(
+        post(client, reported, "imagery-devices", data),
+        "Say why these safeguards could not be kept: the headteacher consulted beforehand",
+    )
+    row["safeguards_explanation"] = "The headteacher was off site; the deputy head was told."
+    data = d.imagery_data(version(reported), viewed="yes", viewings=[row])
+    assert post(client, reported, "imagery-devices", data).status_code == 302
     page = client.get(d.step_url(reported, "imagery-devices")).content.decode()
-    assert "headteacher not consulted" in page
+    assert "the headteacher consulted beforehand" in page
+    assert "The headteacher was off site; the deputy head was told." in page
     assert not Action.objects.exists()
 
 
@@ -399,12 +412,18 @@ def test_it_rejects_bad_imagery_and_device_input(client, reported, kwargs, messa
     assert_error(response, message)
 
 
-def test_it_flags_missing_search_safeguards(client, reported):
+def test_a_search_without_a_condition_needs_its_explanation(client, reported):
     confirmed(client, reported)
     data = d.imagery_data(version(reported), devices=[d.device(same_sex="")])
+    assert_error(
+        post(client, reported, "imagery-devices", data),
+        "Say why these conditions of the Evergreen policy could not be met",
+    )
+    row = d.device(same_sex="", safeguards_explanation="No female member of staff was free.")
+    data = d.imagery_data(version(reported), devices=[row])
     assert post(client, reported, "imagery-devices", data).status_code == 302
     page = client.get(d.step_url(reported, "imagery-devices")).content.decode()
-    assert "searcher not the same sex as the young person" in page
+    assert "No female member of staff was free." in page
 
 
 # Decision --------------------------------------------------------------------------------------
@@ -423,7 +442,6 @@ def test_it_records_referrals(client, reported):
     data = d.decision_data(
         version(reported),
         outcome="referred",
-        reasons="",
         referrals=[d.referral("mash"), d.referral("police_101", reference_number="CAD-9")],
     )
     assert post(client, reported, "decision", data).status_code == 302
@@ -433,16 +451,17 @@ def test_it_records_referrals(client, reported):
 def test_it_says_why_the_decision_needs_a_referral(client, reported):
     confirmed(client, reported, d.AGGRAVATED_ADULT_FACTS)
     page = client.get(d.step_url(reported, "decision")).content.decode()
-    assert "An immediate referral to the MASH is required" in page
-    assert "A referral to the police is required" in page
+    assert 'data-requirement="immediate_referral"' in page
+    assert "An immediate referral to the MASH</th>" in page
+    assert "<strong>Required</strong>: an adult is involved." in page
 
 
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"reasons": ""}, "Write your reasons for not referring"),
+        ({"reasons": ""}, "Write your reasons for the decision"),
         ({"referrals": [d.referral("mash")]}, "choose referred, or remove the referral"),
-        ({"outcome": "referred", "reasons": ""}, "record the referral below"),
+        ({"outcome": "referred"}, "record the referral below"),
         ({"decided_at": "2020-01-01T10:00"}, "The decision cannot be before the disclosure"),
         ({"referrals": [d.referral("mash", made_at="bad")]}, "Enter a valid date/time"),
     ],
@@ -455,11 +474,9 @@ def test_it_rejects_a_bad_decision(client, reported, kwargs, message):
 
 def test_it_requires_reasons_when_the_rules_require_a_referral(client, reported):
     confirmed(client, reported, d.AGGRAVATED_ADULT_FACTS)
-    data = d.decision_data(
-        version(reported), outcome="referred", reasons="", referrals=[d.referral("ceop")]
-    )
+    data = d.decision_data(version(reported), outcome="referred", referrals=[d.referral("ceop")])
     response = post(client, reported, "decision", data)
-    assert_error(response, "the rules require an immediate referral to the MASH")
+    assert_error(response, "No referral above meets this (")
 
 
 # Parents, follow-up, review, check -------------------------------------------------------------
@@ -546,7 +563,6 @@ def test_it_explains_deletion_when_an_agency_is_involved(client, reported):
     data = d.decision_data(
         version(reported),
         outcome="referred",
-        reasons="",
         referrals=[d.referral("mash"), d.referral("police_101")],
     )
     post(client, reported, "decision", data)

@@ -155,6 +155,10 @@ def viewing(**over) -> dict:
         "reason": "The young person held the phone up to show it before staff could stop her.",
         "subsequent_actions": "Phone switched off and locked away.",
         "signed_by_viewer": "on",
+        "safeguards_explanation": "",
+        "how_it_came_about": "She held her phone up to show it before staff could stop her.",
+        "device_action": "Phone switched off and locked away.",
+        "not_copied_or_shared": "on",
     }
     row.update(over)
     return row
@@ -178,6 +182,7 @@ def device(**over) -> dict:
         "locked_away": "on",
         "handed_to_police_at": "",
         "police_officer": "",
+        "safeguards_explanation": "",
     }
     row.update(over)
     return row
@@ -188,6 +193,8 @@ def decision_data(version: int, outcome="handled_in_school", referrals=None, **o
         "decision-outcome": outcome,
         "decision-decided_at": f"{TODAY - timedelta(days=2):%Y-%m-%d}T15:00",
         "decision-reasons": "Experimental and romantic; risks managed in school.",
+        # Read only when nothing is referred to the police or children's social care.
+        "decision-reason_not_referred": "No adult, no coercion; the school can manage the risks.",
         "version": str(version),
     }
     data.update(items("referrals", referrals or []))

@@ -63,8 +63,8 @@ class ReauthenticateForm(ForgetsCode, forms.Form):
 
 class ApproveForm(ReauthenticateForm):
     sign_off_non_referral = forms.BooleanField(
-        label="I also sign off the decision not to refer this incident to the police or "
-        "children's social care, for the written reasons recorded.",
+        label="I also sign off what is not referred (listed above), for the reasons the DSL "
+        "recorded",
         required=False,
     )
 
@@ -73,9 +73,11 @@ class ApproveForm(ReauthenticateForm):
         if needs_signoff:
             self.fields["sign_off_non_referral"].required = True
             self.fields["sign_off_non_referral"].error_messages["required"] = (
-                "The decision is not to refer: tick this box to sign it off with your approval, "
-                "or send the record back."
+                "What is not referred needs your sign-off: tick this box to give it with your "
+                "approval, or send the record back."
             )
+            # Asked first, before the code that expires.
+            self.order_fields(["sign_off_non_referral", "password", "otp_token"])
         else:
             del self.fields["sign_off_non_referral"]
 

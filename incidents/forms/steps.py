@@ -362,7 +362,7 @@ class ViewingForm(RecordItemForm):
         ]
         labels = {
             "ground": "On which ground was it viewed?",
-            "reason": "Why it was viewed, or how the viewing came about",
+            "reason": "Why it had to be viewed",
         }
         widgets = {
             "ground": radios(),
@@ -377,6 +377,9 @@ class ViewingForm(RecordItemForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _no_blank(self, "ground")
+        # Why it was viewed is asked of a deliberate viewing; an unavoidable one says how it
+        # came about instead (checked in ``clean``).
+        self.fields["reason"].required = False
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True
@@ -385,7 +388,6 @@ class ViewingForm(RecordItemForm):
             "viewed_at",
             "viewed_by",
             "location",
-            "reason",
             Fieldset(
                 "A deliberate viewing (the first two grounds): the safeguards",
                 HTML(
@@ -393,6 +395,7 @@ class ViewingForm(RecordItemForm):
                     "is shown on the record as not kept, with your reason: it does not stop "
                     "the record being signed.</p>"
                 ),
+                "reason",
                 "viewer_is_dsl_or_delegated",
                 "headteacher_consulted",
                 "second_staff_present",
@@ -453,7 +456,10 @@ class ViewingForm(RecordItemForm):
                     "Confirm the imagery was not copied, printed or shared: doing so is an "
                     "offence. If it was, record what happened and tell the police.",
                 )
-        elif log.missing_safeguards() and not (data.get("safeguards_explanation") or "").strip():
+        else:
+            if not (data.get("reason") or "").strip():
+                self.add_error("reason", "Say why the imagery had to be viewed.")
+        if log.missing_safeguards() and not (data.get("safeguards_explanation") or "").strip():
             self.add_error(
                 "safeguards_explanation",
                 "Say why these safeguards could not be kept: "

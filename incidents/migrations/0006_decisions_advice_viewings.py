@@ -7,7 +7,7 @@ import pgtrigger.migrations
 import simple_history.models
 from django.conf import settings
 from django.db import migrations, models
-from django.db.models import F
+from django.db.models import F, Q
 
 
 def carry_over(apps, schema_editor):
@@ -25,8 +25,31 @@ def carry_over(apps, schema_editor):
         "incidents.Disclosure:section_locked_with_incident",
     )
 
+    protecting = ["mash", "social_care", "police_101", "police_999"]
+
     def update():
-        Decision.objects.filter(outcome="handled_in_school").update(signoff_required=True)
+        # Nothing referred to the police or children's social care, a required immediate
+        # referral not made, or a required or advised police referral not made: each needs the
+        # headteacher's sign-off now (docs/policy.md#what-the-policy-requires-of-a-record). The
+        # rest of what the requirements ask (the reasons per requirement) is listed on the record
+        # for the DSL to write.
+        referred = Q(incident__referrals__agency__in=protecting)
+        Decision.objects.filter(
+            Q(outcome="handled_in_school")
+            | ~Q(pk__in=Decision.objects.filter(referred).values("pk"))
+            | Q(assessment__mash_referral=True)
+            & ~Q(
+                pk__in=Decision.objects.filter(
+                    incident__referrals__agency__in=["mash", "social_care"]
+                ).values("pk")
+            )
+            | Q(assessment__police__in=["required", "advised"])
+            & ~Q(
+                pk__in=Decision.objects.filter(
+                    incident__referrals__agency__in=["police_101", "police_999"]
+                ).values("pk")
+            )
+        ).update(signoff_required=True)
         Disclosure.objects.exclude(incident__status="reported").update(checked_at=F("updated_at"))
 
     if schema_editor.connection.vendor == "postgresql":
@@ -225,6 +248,16 @@ class Migration(migrations.Migration):
         pgtrigger.migrations.AddTrigger(
             model_name='historicaladvicesought',
             trigger=pgtrigger.compiler.Trigger(name='history_append_only', sql=pgtrigger.compiler.UpsertTriggerSql(func="RAISE EXCEPTION '% is append-only: % refused.', TG_TABLE_NAME, TG_OP USING ERRCODE = 'restrict_violation';", hash='0d048dd18a57c871f934e54e2cdc60cb88342b10', operation='UPDATE OR DELETE', pgid='pgtrigger_history_append_only_bb817', table='incidents_historicaladvicesought', when='BEFORE')),
+        ),
+        migrations.AlterField(
+            model_name='decision',
+            name='reasons',
+            field=models.TextField(blank=True, help_text='Every decision states its reasons; what is not referred has its own below.', verbose_name='Reasons for the decision'),
+        ),
+        migrations.AlterField(
+            model_name='historicaldecision',
+            name='reasons',
+            field=models.TextField(blank=True, help_text='Every decision states its reasons; what is not referred has its own below.', verbose_name='Reasons for the decision'),
         ),
         migrations.RunPython(carry_over, migrations.RunPython.noop),
     ]

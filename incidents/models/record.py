@@ -376,7 +376,7 @@ class Decision(RecordEntry):
     reasons = models.TextField(
         "Reasons for the decision",
         blank=True,
-        help_text="Required when not referring to the police or children's social care.",
+        help_text="Every decision states its reasons; what is not referred has its own below.",
     )
     headteacher_signoff_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

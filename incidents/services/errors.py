@@ -86,6 +86,6 @@ class ChangedSinceSigned(ServiceError):
 class NonReferralSignOffNeeded(ServiceError):
     def __init__(self) -> None:
         super().__init__(
-            "The decision is not to refer, so your sign-off of that decision is needed too: "
-            "tick the sign-off box to give it with your approval."
+            "What is not referred needs your sign-off too: tick the sign-off box to give it "
+            "with your approval."
         )
