@@ -20,7 +20,7 @@ from django.forms import BaseFormSet, BaseModelFormSet, ModelForm
 from django.http import HttpRequest
 from django.utils import timezone
 
-from incidents import requirements, services
+from incidents import requirements, rules, services
 from incidents.display import result_panel
 from incidents.forms import steps as forms
 from incidents.forms.concern import DisclosureForm
@@ -442,11 +442,10 @@ class AdviceStep(Step):
     prerequisites = ()
     optional = True
     adds_items = True
+    template_name = "incidents/wizard/advice.html"
     intro = (
-        "Wolverhampton, Initial review meeting: \u201cIf we have any doubts about whether to "
-        "involve other agencies, ... liaise with the MASH to seek further advice.\u201d Record "
-        "each time you asked an agency for advice: whom, when, what they advised and what the "
-        "school did. Advice is not a referral: record referrals on the decision step."
+        "Record each time you asked an agency for advice: whom, when, what they advised and what "
+        "the school did. Advice is not a referral: record referrals on the decision step."
     )
     item_titles = {"advice": "Advice sought"}
     item_labels = {"advice": "advice sought"}
@@ -466,6 +465,10 @@ class AdviceStep(Step):
 
     def titles(self, incident: Incident) -> dict[str, str]:
         return {"advice": "Advice sought"}
+
+    def context(self, incident: Incident) -> dict[str, Any]:
+        # Whom the school's policy profile says to ask when in doubt, in its own words.
+        return {"doubt": rules.get_policy(incident.school.policy_profile).doubt.cite()}
 
     def changes(self, incident: Incident, parts: Parts) -> StepChanges:
         return formset_changes(parts["advice"])

@@ -5,9 +5,9 @@ page must stay at or under its own. Where a page came to show more of the record
 says so: the advice sought is one more list of the whole record (+1 on the record page, the
 verification and the signed content; +2 on the PDF, with its chronology's advice entries), and
 the headteacher's approval and sign-off pages load the whole record to list each unmet
-requirement with the DSL's reasons and each safeguard not kept. Counts include the session, the user, the second factor,
-the school, the roles and the audit event of the read. Whether a count grows with the number of
-records is tested beside each page (5 against 50 incidents).
+requirement with the DSL's reasons and each safeguard not kept. Counts include the session, the
+user, the second factor, the school, the roles and the audit event of the read. Whether a count
+grows with the number of records is tested beside each page (5 against 50 incidents).
 """
 
 import pytest
