@@ -341,7 +341,8 @@ class AssessmentStep(Step):
     def context(self, incident: Incident) -> dict[str, Any]:
         result = current_result(incident)
         earlier = None
-        if result is not None and result.confirmed_at is None:
+        if result is not None and requirements.confirmation(incident) is None:
+            # Confirmed once, then the facts changed the outcome: it needs confirming again.
             confirmed = [r for r in incident.assessment_results.all() if r.confirmed_at is not None]
             earlier = max(confirmed, key=lambda r: (r.computed_at, r.pk)) if confirmed else None
         return {"panel": result_panel(self.result(incident)), "earlier_confirmed": earlier}

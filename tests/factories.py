@@ -351,10 +351,11 @@ def full_record(
         },
     ]
     if not confirm_result:
-        # A fact changes after the decision: the new result waits for the DSL's confirmation.
-        known = facts["depicts_sexual_acts"] != AnswerChoice.UNKNOWN
-        changed = AnswerChoice.UNKNOWN if known else AnswerChoice.NO
-        steps.append({"id": "initial-review", "review": {"depicts_sexual_acts": changed}})
+        # A fact changes after the decision, and with it the rules' outcome (the subtype): the
+        # new result waits for the DSL's confirmation.
+        romantic = facts["romantic_relationship"] == AnswerChoice.YES
+        changed = AnswerChoice.NO if romantic else AnswerChoice.YES
+        steps.append({"id": "initial-review", "review": {"romantic_relationship": changed}})
 
     # Signatures go through the services with the password and a code from the signer's
     # authenticator. A device refuses a code used before, and tests sign many records within

@@ -295,8 +295,8 @@ def test_it_loads_the_record_in_the_same_number_of_queries_however_large(world):
         with CaptureQueriesContext(connection) as queries:
             render_record_pdf(incident)
         counts.append(len(queries))
-    # The record (load_record, with its advice sought), the access history and the digest's
-    # verification: a fixed set.
+    # The record (load_record), the access history and the digest's verification: a fixed set.
+    # Advice sought costs two of them: loading it with the record, and the digest reading it.
     assert counts[0] == counts[1] <= 33
 
 

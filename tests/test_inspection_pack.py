@@ -19,7 +19,7 @@ from incidents.export.pack import (
     render_inspection_pack_pdf,
 )
 from incidents.middleware import SESSION_KEY
-from incidents.models import AuditEvent, DecisionOutcome
+from incidents.models import AuditEvent, DecisionOutcome, Review
 from tests.conftest import client_login
 from tests.factories import full_record
 
@@ -114,6 +114,8 @@ def test_it_times_review_decision_and_referral_from_the_disclosure(world, record
 
 
 def test_it_shows_sign_off_completeness_follow_up_and_outstanding_actions(world, records):
+    # The unsigned record lacks its review: something the DSL must add before signing.
+    Review.objects.filter(incident=records["unsigned"]).delete()
     pack = build_pack(world.oak, *period())
     rows = {row.reference: row for row in pack.rows}
     referred = rows[records["referred"].reference]
@@ -126,11 +128,25 @@ def test_it_shows_sign_off_completeness_follow_up_and_outstanding_actions(world,
     assert referred.referrals_with_outcome == 1
     assert handled.actions_overdue == 1 and not handled.up_to_date
     assert unsigned.deletions_overdue == 2 and not unsigned.up_to_date
-    # The viewing log lacks a safeguard in every full_record: the record is not complete.
-    assert "Imagery and devices" in referred.missing
-    assert not referred.complete
+    # Each full_record's device search has a condition not met, with the DSL's explanation:
+    # flagged on the record, not missing from it. The referred record lacks nothing.
+    assert referred.missing == [] and referred.complete
+    # Not referring waits for the headteacher's sign-off: not complete until it is given.
+    assert handled.missing == ["Headteacher's sign-off"] and not handled.complete
+    # What the DSL must still add is named by its wizard step (its message may name a child).
+    assert unsigned.missing == ["Headteacher's sign-off", "Review"]
+    # What the rules required and what was done, without naming a child.
+    assert referred.required_done == [
+        "A referral to the police (discretionary): not done, reasons written"
+    ]
+    assert handled.required_done == [
+        "A referral to the police (discretionary): not done, reasons written",
+        "Not referring to the police or children's social care (record): not done, reasons written",
+    ]
+    assert (referred.unmet, handled.unmet, handled.advice_sought) == (1, 2, 0)
     totals = pack.totals
     assert totals["incidents"] == 3
+    assert totals["complete"] == 1
     assert totals["non_referrals"] == 2 and totals["non_referrals_signed_off"] == 0
     assert dict(pack.by_category) == {"Experimental: Romantic": 3}
 
@@ -182,9 +198,20 @@ def test_it_gives_the_same_rows_as_csv(world, records):
     referred = next(r for r in rows if r["reference"] == records["referred"].reference)
     assert referred["hours_to_decision"] == "2.0"
     assert referred["hours_to_referral"] == "2.3"
-    assert referred["complete"] == "no"
+    assert referred["complete"] == "yes"
+    assert referred["missing"] == ""
+    assert referred["non_referral_signed_off"] == ""  # nothing needs signing off
     handled = next(r for r in rows if r["reference"] == records["handled"].reference)
     assert handled["non_referral_signed_off"] == "no"
+    assert handled["complete"] == "no"
+    assert handled["missing"] == "Headteacher's sign-off"
+    assert handled["required_by_the_rules_done"] == (
+        "A referral to the police (discretionary): not done, reasons written; "
+        "Not referring to the police or children's social care (record): not done, reasons "
+        "written"
+    )
+    assert handled["unmet_requirements"] == "2"
+    assert handled["advice_sought"] == "0"
     assert handled["actions_overdue"] == "1"
 
 

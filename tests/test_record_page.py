@@ -5,7 +5,7 @@ from django.db import connection
 from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import dateformat, timezone
 from guardian.shortcuts import assign_perm
 
 from incidents.models import (
@@ -16,6 +16,7 @@ from incidents.models import (
     Signature,
     SignatureKind,
     Status,
+    ViewingGround,
     YoungPerson,
 )
 from incidents.record import load_reference
@@ -122,21 +123,39 @@ def test_it_shows_ages_at_the_incident_date(client, world):
     assert [p.age for p in people] == [12, 16]
 
 
-def test_it_flags_missing_safeguards_and_overdue_deletions(client, world, record):
+def test_it_flags_a_safeguard_not_kept_with_its_explanation_and_overdue_deletions(
+    client, world, record
+):
     client_login(client, world.oak_dsl)
     body = client.get(url(record)).content.decode()
-    assert 'class="flag-missing"' in body
-    assert "no second member of staff present" in body
-    assert "searcher not the same sex as the young person" in body
+    # The device search's condition not met is flagged, with the DSL's explanation.
+    assert (
+        '<span class="flag-missing">Not kept:</span> searched by someone of the same sex as the '
+        "young person" in body
+    )
+    assert (
+        "<strong>Why a safeguard could not be kept:</strong> No male member of staff was in "
+        "school to search it." in body
+    )
+    assert body.count("Not kept:") == 1
+    # The viewing was unavoidable: what happened, without the deliberate-viewing checklist.
+    assert "(an unavoidable viewing)" in body
+    assert "The pupil held her phone up to show what was sent." in body
+    assert "the deliberate-viewing checklist does not apply" in body
     assert body.count('overdue">Overdue</span>') == 2  # a deletion request per young person
 
 
-def test_it_does_not_flag_a_complete_viewing_log(client, world):
+def test_it_does_not_flag_a_deliberate_viewing_that_kept_every_safeguard(client, world):
     record = full_record(world.oak, world.oak_dsl, viewing_complete=True)
+    record.viewings.update(ground=ViewingGround.ONLY_WAY_TO_DECIDE)
     client_login(client, world.oak_dsl)
     body = client.get(url(record)).content.decode()
-    assert "Safeguards missing" not in body
-    assert "Every safeguard of the viewing protocol is recorded." in body
+    assert "(a deliberate viewing)" in body
+    assert "Not kept:" not in body
+    assert "Why a safeguard could not be kept" not in body
+    # The viewing's eight safeguards and the search's four conditions, each shown kept.
+    assert body.count('<span class="safeguard-kept">Kept:</span>') == 12
+    assert '<span class="safeguard-kept">Kept:</span> a second member of staff present' in body
 
 
 def test_it_shows_the_rules_reasons_and_the_dsls_confirmation(client, world, record):
@@ -170,7 +189,11 @@ def test_it_flags_an_unconfirmed_result_and_a_missing_signoff(client, world):
     client_login(client, world.oak_dsl)
     body = client.get(url(record)).content.decode()
     assert "The DSL has not yet confirmed or overridden this result." in body
-    assert "Awaiting the headteacher's sign-off" in body
+    # Nothing is referred to the police or children's social care: the reasons are shown, and
+    # the headteacher's sign-off is awaited.
+    assert '<tr class="requirement-unmet" data-requirement="not_referred">' in body
+    assert "No adult, no coercion, no intent to harm" in body
+    assert "The headteacher's sign-off of what is not referred is awaited." in body
 
 
 def test_it_shows_signatures_and_addenda(client, world, record):
@@ -297,11 +320,20 @@ def test_its_address_filter_matches_reversing_the_url(reference):
 
 def test_it_shows_the_result_the_decision_was_made_against(client, world):
     incident = full_record(world.oak, world.oak_dsl)
-    result = incident.decision.assessment
+    decision = incident.decision
+    result = decision.assessment
     client_login(client, world.oak_dsl)
     content = client.get(url(incident)).content.decode()
+
+    def shown(moment):
+        return dateformat.format(timezone.localtime(moment), "j M Y, H:i")
+
     assert "Made against" in content
-    assert f"{result.policy} {result.policy_version}, worked out" in content
+    assert (
+        f"the rules' result as it stood when the decision was made, {shown(decision.decided_at)}: "
+        f"Experimental: Romantic ({result.policy} {result.policy_version})" in content
+    )
+    assert f"The facts behind it were recorded {shown(result.computed_at)}." in content
 
 
 def test_it_takes_the_decisions_result_and_the_reporter_from_what_it_loaded(world):

@@ -73,6 +73,13 @@ def current_result(incident: Incident) -> AssessmentResult | None:
 
 
 @register.simple_tag
+def confirmation_of(incident: Incident) -> AssessmentResult | None:
+    """The DSL's confirmation (or override) that stands for the current outcome: possibly of an
+    earlier result with the same outcome."""
+    return requirements.confirmation(incident)
+
+
+@register.simple_tag
 def fact_rows(incident: Incident) -> list[tuple[str, str]]:
     return record.fact_rows(record.section(incident, "initial_review"))
 
