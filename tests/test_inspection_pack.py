@@ -137,11 +137,12 @@ def test_it_shows_sign_off_completeness_follow_up_and_outstanding_actions(world,
     assert unsigned.missing == ["Headteacher's sign-off", "Review"]
     # What the rules required and what was done, without naming a child.
     assert referred.required_done == [
-        "A referral to the police (discretionary): not done, reasons written"
+        "A referral to the police (at the school's discretion): not done, reasons written"
     ]
     assert handled.required_done == [
-        "A referral to the police (discretionary): not done, reasons written",
-        "Not referring to the police or children's social care (record): not done, reasons written",
+        "A referral to the police (at the school's discretion): not done, reasons written",
+        "Not referring to the police or children's social care (needs reasons and the head's "
+        "sign-off): reasons written",
     ]
     assert (referred.unmet, handled.unmet, handled.advice_sought) == (1, 2, 0)
     totals = pack.totals
@@ -206,8 +207,9 @@ def test_it_gives_the_same_rows_as_csv(world, records):
     assert handled["complete"] == "no"
     assert handled["missing"] == "Headteacher's sign-off"
     assert handled["required_by_the_rules_done"] == (
-        "A referral to the police (discretionary): not done, reasons written; "
-        "Not referring to the police or children's social care (record): not done, reasons "
+        "A referral to the police (at the school's discretion): not done, reasons written; "
+        "Not referring to the police or children's social care (needs reasons and the head's "
+        "sign-off): reasons "
         "written"
     )
     assert handled["unmet_requirements"] == "2"

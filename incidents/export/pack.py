@@ -234,8 +234,22 @@ def pack_row(incident: Incident, today: date) -> PackRow:
     )
 
 
+# How firmly each requirement is asked, in the pack's few words.
+_LEVEL_SHORT = {
+    requirements.REQUIRED: "required",
+    requirements.ADVISED: "advised",
+    requirements.DISCRETIONARY: "at the school's discretion",
+    requirements.RECORD: "needs reasons and the head's sign-off",
+}
+
+
 def required_done(requirement: requirements.Requirement) -> str:
     """One line of the pack's "required by the rules / done" column: no child is named."""
+    level = _LEVEL_SHORT.get(requirement.level, requirement.level)
+    if requirement.level == requirements.RECORD:
+        # Not referring is not something done: what it needs is its reasons (and the sign-off).
+        written = requirement.reasons.strip()
+        return f"{requirement.what} ({level}): " + ("reasons written" if written else "NO REASONS")
     if requirement.met:
         done = (
             "done " + ", ".join(f"{r.made_at:%-d %b %Y}" for r in requirement.referrals)
@@ -246,7 +260,7 @@ def required_done(requirement: requirements.Requirement) -> str:
         done = "not done, reasons written"
     else:
         done = "NOT DONE, no reasons"
-    return f"{requirement.what} ({requirement.level}): {done}"
+    return f"{requirement.what} ({level}): {done}"
 
 
 def pack_incidents(school: School, start: date, end: date) -> QuerySet[Incident]:
