@@ -245,7 +245,7 @@ def test_a_required_mash_referral_not_made_needs_reasons_and_the_headteachers_si
         in table.locator('[data-requirement="immediate_referral"]').inner_text()
     )
     assert "CEOP report" in table.locator('[data-requirement="ceop_report"]').inner_text()
-    signoff = page.get_by_label(re.compile("I also sign off the decision not to refer"))
+    signoff = page.get_by_label(re.compile("I also sign off what is not referred"))
     assert signoff.is_visible() and not signoff.is_checked()
     shots(page, "1-approve")
 
@@ -253,13 +253,15 @@ def test_a_required_mash_referral_not_made_needs_reasons_and_the_headteachers_si
     reauthenticate(page, "oak-head")
     page.get_by_role("button", name="Approve and lock the record").click()
     page.wait_for_load_state()
-    assert "tick this box to sign it off" in field_error(page, "sign_off_non_referral")
+    assert "tick this box to give it with your approval" in field_error(
+        page, "sign_off_non_referral"
+    )
     assert "tick this box" in page.locator("#error-summary").inner_text()
     record.refresh_from_db()
     assert record.status == Status.AWAITING_APPROVAL
     shots(page, "1-approve-refused")
 
-    page.get_by_label(re.compile("I also sign off the decision not to refer")).check()
+    page.get_by_label(re.compile("I also sign off what is not referred")).check()
     reauthenticate(page, "oak-head")
     page.get_by_role("button", name="Approve and lock the record").click()
     page.wait_for_url(record_url)

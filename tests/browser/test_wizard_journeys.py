@@ -72,8 +72,7 @@ def test_it_takes_an_experimental_incident_through_every_step(page, live_server,
     incident = report_concern(page, live_server)
     open_wizard(page, live_server, incident)
 
-    on_step(page, "people")
-    page.get_by_role("link", name="Disclosure").click()
+    # "Continue the record" starts with the DSL's check of the disclosure.
     on_step(page, "disclosure")
     fill(page, {"disclosure-platforms": "Snapchat", "disclosure-how_widely_shared": "The pair"})
     shot(page, "a02-disclosure")
@@ -117,6 +116,10 @@ def test_it_takes_an_experimental_incident_through_every_step(page, live_server,
     shot(page, "a08-imagery-devices")
     save(page)
 
+    # No advice was sought: the optional step is passed by.
+    on_step(page, "advice")
+    save(page)
+
     on_step(page, "decision")
     fill(page, d.decision_data(0))
     shot(page, "a09-decision")
@@ -151,6 +154,8 @@ def test_it_takes_an_aggravated_incident_with_an_adult_to_mash_and_police(page, 
     incident = report_concern(page, live_server)
     open_wizard(page, live_server, incident)
 
+    on_step(page, "disclosure")
+    save(page)
     on_step(page, "people")
     fill(page, {f"young_people-0-{k}": v for k, v in d.young_person().items()})
     adult = {"name": "Man known as 'Jay'", "relationship": "Online contact", "involvement": "Asked"}
@@ -181,23 +186,29 @@ def test_it_takes_an_aggravated_incident_with_an_adult_to_mash_and_police(page, 
     fill(page, {f"viewings-0-{k}": v for k, v in d.viewing().items()})
     fill(page, {f"devices-0-{k}": v for k, v in d.device(same_sex="").items()})
     save(page)
-    on_step(page, "decision")
-    page.get_by_role("link", name="Imagery and devices").click()
-    # The search without a same-sex searcher is flagged on the page.
-    page.get_by_text("searcher not the same sex as the young person").first.wait_for()
-    shot(page, "b08-imagery-devices-flagged")
-    page.locator('[name="devices-0-same_sex"]').check()
+    # A condition of the search not met needs the DSL's explanation before it is saved.
+    page.get_by_text(
+        "Say why these conditions of the Evergreen policy could not be met"
+    ).first.wait_for()
+    explanation = "No male member of staff was in school; the DSL searched with the head."
+    fill(page, {"devices-0-safeguards_explanation": explanation})
     save(page)
+    on_step(page, "advice")
+    page.get_by_role("link", name="Imagery and devices").click()
+    # Then it is shown as not met, with the explanation, and does not stop the record.
+    page.get_by_text(explanation).first.wait_for()
+    shot(page, "b08-imagery-devices-flagged")
+    page.get_by_role("link", name="Decision and referrals").click()
 
     on_step(page, "decision")
-    why = page.get_by_test_id("decision-why").inner_text()
-    assert "An immediate referral to the MASH is required" in why
+    why = page.get_by_test_id("requirements").inner_text()
+    assert "An immediate referral to the MASH" in why
     # Not referring is refused without reasons, and the page says why.
     fill(page, d.decision_data(0, reasons=""))
     save(page)
     page.get_by_text("There is a problem").wait_for()
     shot(page, "b09-decision-refused")
-    fill(page, {"decision-outcome": "referred"})
+    fill(page, {"decision-outcome": "referred", "decision-reasons": "An adult asked for it."})
     fill(page, {f"referrals-0-{k}": v for k, v in d.referral("mash").items()})
     save(page, "Save and add another")
     on_step(page, "decision")
@@ -240,6 +251,8 @@ def test_it_takes_an_aggravated_incident_with_an_adult_to_mash_and_police(page, 
 def test_it_resumes_a_half_finished_record_after_signing_out(page, live_server, world):
     incident = report_concern(page, live_server)
     open_wizard(page, live_server, incident)
+    on_step(page, "disclosure")
+    save(page)
     on_step(page, "people")
     fill(page, {f"young_people-0-{k}": v for k, v in d.young_person().items()})
     save(page)
@@ -250,7 +263,7 @@ def test_it_resumes_a_half_finished_record_after_signing_out(page, live_server, 
     page.goto(f"{live_server.url}/incidents/{incident.reference}/steps/")
     on_step(page, "initial-review")
     progress = page.get_by_test_id("progress")
-    assert progress.locator("li.done").count() == 2
+    assert progress.locator("li.done").count() == 2  # the disclosure and the people
     page.get_by_role("link", name="People involved").click()
     assert page.locator('[name="young_people-0-name"]').input_value() == "Amelia Hart"
     shot(page, "c01-resumed")
@@ -266,8 +279,7 @@ def test_it_shows_both_versions_when_two_colleagues_save_one_step(
     Membership.objects.create(user=colleague, school=world.oak, role=Role.DSL)
     incident = report_concern(page, live_server)
     open_wizard(page, live_server, incident)
-    on_step(page, "people")
-    page.get_by_role("link", name="Disclosure").click()
+    on_step(page, "disclosure")
 
     other_context = browser.new_context(locale="en-GB", timezone_id="Europe/London")
     other = other_context.new_page()
