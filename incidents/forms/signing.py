@@ -4,6 +4,8 @@ from collections.abc import Mapping
 from typing import Any, cast
 
 from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.validators import MaxLengthValidator
 from django.db.models import QuerySet
 from django.http import QueryDict
 
@@ -26,6 +28,21 @@ def code_field() -> forms.CharField:
         max_length=12,
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
     )
+
+
+class SignInForm(AuthenticationForm):
+    """Django's sign-in form, with the username's length checked before anyone authenticates.
+
+    Django sets the field's ``max_length`` from the user model but adds no validator, so an
+    over-long name reached django-axes, whose failure row (255 characters) the database refused:
+    a server error. A name longer than any account's is refused by the form, uncounted.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        username = self.fields["username"]
+        if username.max_length is not None:  # type: ignore[attr-defined]
+            username.validators.append(MaxLengthValidator(username.max_length))  # type: ignore[attr-defined]
 
 
 class ForgetsCode:
