@@ -183,6 +183,16 @@ def head_queue(request: AuthenticatedRequest) -> HttpResponse:
         .select_related("assessment", "created_by")
         .order_by("decided_at", "pk")
     )
+    # The queue shows the DSL's reasons: a read of those records, audited (identifiers only).
+    log_action(
+        AuditAction.HEAD_QUEUE_VIEWED,
+        request=request,
+        school=school,
+        data={
+            "awaiting_approval": [incident.pk for incident in awaiting_approval],
+            "awaiting_signoff": [decision.incident_id for decision in signoffs],
+        },
+    )
     return render(
         request,
         "incidents/head_queue.html",
