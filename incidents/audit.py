@@ -54,6 +54,10 @@ class AuditAction(models.TextChoices):
     # The school a person works in.
     SCHOOL_SWITCHED = "school.switched", "Changed school"
     INSPECTION_PACK_EXPORTED = "school.inspection_pack_exported", "Exported the inspection pack"
+    HEAD_QUEUE_VIEWED = (
+        "school.head_queue_viewed",
+        "Read the headteacher's queue (the DSL's reasons of the records listed)",
+    )
     # A concern and the record that follows it.
     CONCERN_REPORTED = "concern.reported", "Reported the concern"
     ALERT_SENT = "incident.alert_sent", "Alert sent to the safeguarding team"

@@ -10,6 +10,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import QuerySet
+from django.http import Http404
+
+# No list reaches this page: a larger number is not a page of ours, and its offset would pass
+# PostgreSQL's bigint.
+MAX_PAGE = 100_000
 
 
 @dataclass(frozen=True)
@@ -32,11 +37,16 @@ class Window:
 
 
 def page_number(raw: Any) -> int:
-    """The page asked for; anything that is not a positive whole number means the first."""
+    """The page asked for; anything that is not a positive whole number means the first.
+
+    A number past ``MAX_PAGE`` is answered 404.
+    """
     try:
         number = int(raw)
     except (TypeError, ValueError):
         return 1
+    if number > MAX_PAGE:
+        raise Http404("No such page")
     return number if number >= 1 else 1
 
 

@@ -5,6 +5,8 @@
 - ``SessionLimitsMiddleware``: a session ends after 30 minutes idle and 12 hours at most.
 - ``SecondFactorMiddleware``: anyone whose role can read records (and every system
   administrator, who can change roles) proves a second factor before any page but sign-in.
+- ``LockoutHandler``: django-axes's count of failed sign-ins, per username and address and,
+  with a higher threshold, per username across addresses.
 - ``NoStoreMiddleware``: nothing shown to a signed-in user is kept in a browser or proxy cache.
 """
 
@@ -12,11 +14,13 @@ import time
 from typing import Any
 from urllib.parse import urlencode
 
+from axes.handlers.database import AxesDatabaseHandler
 from django.conf import settings
 from django.contrib.auth import logout
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
+from django.db.models import Sum
 from django.http import HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import redirect, render
@@ -184,3 +188,24 @@ class NoStoreMiddleware:
         if user is not None and user.is_authenticated:
             add_never_cache_headers(response)
         return response
+
+
+class LockoutHandler(AxesDatabaseHandler):  # type: ignore[misc]  # axes has no types
+    """django-axes's database handler with two thresholds (settings.AXES_LOCKOUT_PARAMETERS).
+
+    A username is locked out from one address after AXES_FAILURE_LIMIT failures there, and
+    everywhere after AXES_USERNAME_FAILURE_LIMIT failures from any addresses (guessing spread
+    over many addresses). axes compares one count with one limit: this reports the limit once
+    either threshold is reached, and the pair's count below it.
+    """
+
+    def get_failures(self, request: HttpRequest, credentials: dict[str, Any] | None = None) -> int:
+        counts = [
+            attempts.aggregate(n=Sum("failures_since_start"))["n"] or 0
+            for attempts in self.get_user_attempts(request, credentials)
+        ]
+        pair = counts[0] if counts else 0
+        username = counts[1] if len(counts) > 1 else 0
+        if pair >= settings.AXES_FAILURE_LIMIT or username >= settings.AXES_USERNAME_FAILURE_LIMIT:
+            return int(settings.AXES_FAILURE_LIMIT)
+        return int(pair)

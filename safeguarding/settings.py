@@ -226,10 +226,14 @@ OTP_TOTP_ISSUER = envstr("DJANGO_OTP_ISSUER", "Safeguarding records")
 # django-axes: lock out a username from one address after repeated failures. The pair, not the
 # address alone, so one locked account does not lock out a whole school behind one address;
 # the address is REMOTE_ADDR only (incidents.audit.client_ip), so a forged X-Forwarded-For
-# changes nothing.
+# changes nothing. A username is also locked out from every address after more failures spread
+# over many addresses (incidents.security.LockoutHandler: the pair's count first, then the
+# username's).
+AXES_HANDLER = "incidents.security.LockoutHandler"
 AXES_FAILURE_LIMIT = envint("DJANGO_AXES_FAILURE_LIMIT", 5)
+AXES_USERNAME_FAILURE_LIMIT = envint("DJANGO_AXES_USERNAME_FAILURE_LIMIT", 20)
 AXES_COOLOFF_TIME = timedelta(minutes=envint("DJANGO_AXES_COOLOFF_MINUTES", 30))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username"]
 AXES_CLIENT_IP_CALLABLE = "incidents.audit.client_ip"
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
 AXES_RESET_ON_SUCCESS = True

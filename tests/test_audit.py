@@ -142,7 +142,7 @@ def test_it_logs_refused_access_to_another_schools_record(client, world, inciden
     assert response.status_code == 404
     event = AuditEvent.objects.get(action="incident.access_refused")
     assert event.user == world.elm_dsl and event.incident == incident
-    assert event.data == {"need": "read", "status": 404}
+    assert event.data == {"need": "read", "status": 404, "reference": incident.reference}
 
 
 def test_it_logs_refused_access_within_the_school(client, world, incident):

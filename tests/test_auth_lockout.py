@@ -51,3 +51,21 @@ def test_it_does_not_lock_the_account_out_everywhere(client, world):
     fail_until_locked(client, "oak-staff", ip="10.0.0.1")
     response = attempt(client, "oak-staff", world.password, ip="10.0.0.2")
     assert response.status_code == 302
+
+
+def test_it_locks_a_username_out_everywhere_after_failures_from_many_addresses(client, world):
+    # Below the pair's limit at each address, past the username's limit in all.
+    per_address = settings.AXES_FAILURE_LIMIT - 1
+    addresses = -(-settings.AXES_USERNAME_FAILURE_LIMIT // per_address)
+    for n in range(addresses):
+        for _ in range(per_address):
+            attempt(client, "oak-staff", "nope", ip=f"10.1.0.{n}")
+    assert attempt(client, "oak-staff", world.password, ip="10.2.0.1").status_code == 429
+    # A colleague is not affected.
+    assert attempt(client, "oak-dsl", world.password, ip="10.2.0.1").status_code == 302
+
+
+def test_failures_spread_below_the_username_limit_lock_nothing(client, world):
+    for n in range(settings.AXES_USERNAME_FAILURE_LIMIT - 1):
+        attempt(client, "oak-staff", "nope", ip=f"10.1.0.{n}")
+    assert attempt(client, "oak-staff", world.password, ip="10.2.0.1").status_code == 302

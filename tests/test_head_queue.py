@@ -5,7 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from incidents.models import Signature, SignatureKind, Status
+from incidents.models import AuditEvent, Signature, SignatureKind, Status
 from tests.conftest import client_login
 from tests.factories import full_record
 
@@ -119,3 +119,13 @@ def test_it_runs_the_same_queries_with_5_and_50_incidents(client, world, django_
 def test_it_sends_no_cache_headers(client, world):
     client_login(client, world.oak_head)
     assert "no-store" in client.get(URL)["Cache-Control"]
+
+
+def test_reading_the_queue_is_audited_with_the_records_it_lists(client, world):
+    signed = full_record(world.oak, world.oak_dsl, status=Status.AWAITING_APPROVAL)
+    sign(signed, world.oak_dsl)
+    client_login(client, world.oak_head)
+    assert client.get(URL).status_code == 200
+    event = AuditEvent.objects.get(action="school.head_queue_viewed")
+    assert event.user == world.oak_head and event.school == world.oak
+    assert signed.pk in event.data["awaiting_approval"]

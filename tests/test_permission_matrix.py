@@ -186,7 +186,7 @@ def people(world):
 def address(name, record):
     route = url_names()[name]
     kwargs = {}
-    if "<str:reference>" in route:
+    if "<ref:reference>" in route:
         kwargs["reference"] = record.reference
     if "<slug:step>" in route:
         kwargs["step"] = "disclosure"
@@ -240,7 +240,7 @@ OUTSIDE = ("sysadmin", "riv_dsl", "elm_staff", "elm_deputy", "elm_dsl", "elm_hea
 
 
 def record_urls():
-    return [name for name, route in url_names().items() if "<str:reference>" in route]
+    return [name for name, route in url_names().items() if "<ref:reference>" in route]
 
 
 def test_it_never_lets_anyone_outside_the_school_know_a_record_exists():

@@ -50,7 +50,7 @@ STEP_CEILINGS = {
 }
 HEAD_PAGES = {
     "home": (None, 11),
-    "head_queue": (None, 7),
+    "head_queue": (None, 11),  # with the audit event of the read (the DSL's reasons it shows)
     "incident_detail": ("record", 24),
     "incident_approve": ("record", 21),
     "incident_send_back": ("record", 10),

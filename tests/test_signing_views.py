@@ -196,3 +196,21 @@ def test_it_audits_opening_a_signing_page_as_a_read(client, world, record, name,
     client.get(url(name, record))
     event = AuditEvent.objects.filter(action="incident.viewed").get()
     assert event.incident == record and event.user == getattr(world, who)
+
+
+def test_an_addendum_sent_twice_is_stored_once(client, world, signed):
+    services.approve_record(signed, world.oak_head, world.password, **_code(world.oak_head))
+    client_login(client, world.oak_dsl)
+    data = creds(world.oak_dsl, world.password) | {"text": "Police: no further action."}
+    first = client.post(url("incident_addendum", signed), data)
+    # The same form again, its code already spent (a double click), then with a fresh code.
+    again = client.post(url("incident_addendum", signed), data)
+    fresh = creds(world.oak_dsl, world.password) | {"text": "Police: no further action."}
+    third = client.post(url("incident_addendum", signed), fresh)
+    assert first.status_code == again.status_code == third.status_code == 302
+    assert signed.addenda.count() == 1
+    assert AuditEvent.objects.filter(action="record.addendum_added").count() == 1
+    # A different later fact is a new addendum.
+    other = creds(world.oak_dsl, world.password) | {"text": "Parents informed of the outcome."}
+    assert client.post(url("incident_addendum", signed), other).status_code == 302
+    assert signed.addenda.count() == 2

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from incidents.display import date_text
 from incidents.forms.common import (
+    CheckedText,
     Choices,
     DateInput,
     DateTimeInput,
@@ -35,7 +36,7 @@ CONCERN_FIELDS = [
 DSL_EXTRA_FIELDS = ["imagery_description", "how_widely_shared", "platforms"]
 
 
-class DisclosureForm(forms.ModelForm[Disclosure]):
+class DisclosureForm(CheckedText, forms.ModelForm[Disclosure]):
     """The disclosure with the two dates of the incident it opens."""
 
     incident_date = forms.DateField(

@@ -6,7 +6,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
-from incidents.forms.common import EARLIEST, DateInput
+from incidents.forms.common import EARLIEST, CheckedText, DateInput
 
 FORMAT_CHOICES = [
     ("pdf", "PDF, to print or hand to an inspector"),
@@ -20,7 +20,7 @@ def academic_year_start(today: date) -> date:
     return date(year, 9, 1)
 
 
-class InspectionPackForm(forms.Form):
+class InspectionPackForm(CheckedText, forms.Form):
     start = forms.DateField(
         label="From",
         widget=DateInput(),

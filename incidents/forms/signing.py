@@ -4,9 +4,12 @@ from collections.abc import Mapping
 from typing import Any, cast
 
 from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.validators import MaxLengthValidator
 from django.db.models import QuerySet
 from django.http import QueryDict
 
+from incidents.forms.common import CheckedText
 from incidents.models import User
 
 CODE_HELP = "The 6-digit code your authenticator app shows now."
@@ -28,6 +31,21 @@ def code_field() -> forms.CharField:
     )
 
 
+class SignInForm(CheckedText, AuthenticationForm):
+    """Django's sign-in form, with the username's length checked before anyone authenticates.
+
+    Django sets the field's ``max_length`` from the user model but adds no validator, so an
+    over-long name reached django-axes, whose failure row (255 characters) the database refused:
+    a server error. A name longer than any account's is refused by the form, uncounted.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        username = self.fields["username"]
+        if username.max_length is not None:  # type: ignore[attr-defined]
+            username.validators.append(MaxLengthValidator(username.max_length))  # type: ignore[attr-defined]
+
+
 class ForgetsCode:
     """Mixed into a form with a second-factor code field."""
 
@@ -40,14 +58,14 @@ class ForgetsCode:
         self.data = data
 
 
-class SecondFactorForm(ForgetsCode, forms.Form):
+class SecondFactorForm(CheckedText, ForgetsCode, forms.Form):
     otp_token = code_field()
 
     def clean_otp_token(self) -> str:
         return clean_code(self.cleaned_data["otp_token"])
 
 
-class ReauthenticateForm(ForgetsCode, forms.Form):
+class ReauthenticateForm(CheckedText, ForgetsCode, forms.Form):
     """Signing asks again who you are: your password and a fresh code."""
 
     password = forms.CharField(
@@ -82,7 +100,7 @@ class ApproveForm(ReauthenticateForm):
             del self.fields["sign_off_non_referral"]
 
 
-class SendBackForm(forms.Form):
+class SendBackForm(CheckedText, forms.Form):
     reason = forms.CharField(
         label="Why are you sending the record back?",
         help_text="The DSL sees this reason. Say what needs to change.",
@@ -102,7 +120,7 @@ class AddendumForm(ReauthenticateForm):
     field_order = ["text", "password", "otp_token"]
 
 
-class GrantForm(forms.Form):
+class GrantForm(CheckedText, forms.Form):
     """Choose a deputy DSL of the incident's school; any other id is an invalid choice."""
 
     user: forms.ModelChoiceField[User] = forms.ModelChoiceField(

@@ -13,6 +13,7 @@ from django import forms
 from incidents import rules
 from incidents.display import date_text
 from incidents.forms.common import (
+    CheckedText,
     Choices,
     DateInput,
     DateTimeInput,
@@ -49,7 +50,7 @@ def _no_blank(form: forms.BaseForm, *names: str) -> None:
         field.choices = [c for c in cast(Choices, field.choices) if c[0] != ""]
 
 
-class RecordItemForm(forms.ModelForm[Any]):
+class RecordItemForm(CheckedText, forms.ModelForm[Any]):
     """An item of the record; knows its incident for date checks."""
 
     def __init__(self, *args: Any, incident: Incident | None = None, **kwargs: Any) -> None:
@@ -236,7 +237,7 @@ SUBTYPES_OF = {
 }
 
 
-class AssessmentForm(forms.Form):
+class AssessmentForm(CheckedText, forms.Form):
     choice = forms.ChoiceField(
         label="Do you agree with the rules' result?",
         choices=[
@@ -315,7 +316,7 @@ class AssessmentForm(forms.Form):
 # Imagery viewing and device searches -----------------------------------------------------
 
 
-class ImageryForm(forms.Form):
+class ImageryForm(CheckedText, forms.Form):
     viewed = forms.ChoiceField(
         label="Was the imagery viewed by anyone at school?",
         choices=[("no", "No (the default: staff should not view it)"), ("yes", "Yes")],

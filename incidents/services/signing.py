@@ -9,6 +9,7 @@ is signed is ``incidents.requirements.missing_items``.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
@@ -54,6 +55,10 @@ from incidents.services.errors import (
 )
 
 # What each signature declares, in words. Shown on the form and stored with it.
+# The same addendum by the same person on the same record within this long is one submission
+# sent twice (a double click, a resent form): it is stored once.
+ADDENDUM_REPEAT_WINDOW = timedelta(minutes=2)
+
 MEANINGS = {
     SignatureKind.SIGNED: (
         "I confirm this record is complete and accurate to the best of my knowledge, and that "
@@ -379,6 +384,16 @@ def send_back(
     return signature
 
 
+def _repeated_addendum(incident: Incident, user: User, text: str) -> Addendum | None:
+    """The same addendum by ``user`` on ``incident`` stored within the repeat window, if any."""
+    since = timezone.now() - ADDENDUM_REPEAT_WINDOW
+    return (
+        Addendum.objects.filter(incident=incident, author=user, text=text, created_at__gte=since)
+        .order_by("-created_at")
+        .first()
+    )
+
+
 def add_addendum(
     incident: Incident,
     user: User,
@@ -396,11 +411,20 @@ def add_addendum(
     if not text:
         raise ServiceError("Write the addendum before signing it.")
     permitted = _require(lambda a: a.edit, "addendum", incident, user, request)
+    # Sent twice: the second submission gets the first's addendum, before its code (already
+    # spent by the first) is refused.
+    repeated = _repeated_addendum(incident, user, text)
+    if repeated is not None:
+        return repeated
     reauthenticate(
         user, password, otp_token, transition="addendum", incident=incident, request=request
     )
     with transaction.atomic():
         incident = _locked(incident)
+        # Checked again under the record's lock: two submissions at once store one.
+        repeated = _repeated_addendum(incident, user, text)
+        if repeated is not None:
+            return repeated
         if not incident.is_locked:
             raise WrongStatus(
                 f"{incident.reference} is not approved yet: change the record itself instead."

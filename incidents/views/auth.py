@@ -24,7 +24,7 @@ from django_otp import verify_token
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from incidents.audit import AuditAction, log_action
-from incidents.forms.signing import SecondFactorForm
+from incidents.forms.signing import SecondFactorForm, SignInForm
 from incidents.http import AuthenticatedRequest
 from incidents.models import User
 from incidents.security import SESSION_AUTH_AT, SESSION_SEEN_AT
@@ -41,6 +41,7 @@ class LoginView(auth_views.LoginView):
     """Django's sign-in, audited. django-axes counts failures per username and address."""
 
     template_name = "registration/login.html"
+    authentication_form = SignInForm
 
     def form_valid(self, form: AuthenticationForm) -> HttpResponse:
         response = super().form_valid(form)

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from incidents import queries
 from incidents.access import READERS, readable_incidents
 from incidents.audit import AuditAction, log_action
+from incidents.forms.common import CheckedText
 from incidents.http import AuthenticatedRequest, SchoolRequest
 from incidents.models import Role, School, Status
 from incidents.pagination import page_number, window
@@ -40,7 +41,7 @@ def _reader_school(request: SchoolRequest) -> School:
     return cast(School, request.school)
 
 
-class SearchForm(forms.Form):
+class SearchForm(CheckedText, forms.Form):
     q = forms.CharField(
         label="Incident reference or a young person's name",
         min_length=2,
@@ -181,6 +182,16 @@ def head_queue(request: AuthenticatedRequest) -> HttpResponse:
         queries.awaiting_signoff(queries.within(incidents, school, roles))
         .select_related("assessment", "created_by")
         .order_by("decided_at", "pk")
+    )
+    # The queue shows the DSL's reasons: a read of those records, audited (identifiers only).
+    log_action(
+        AuditAction.HEAD_QUEUE_VIEWED,
+        request=request,
+        school=school,
+        data={
+            "awaiting_approval": [incident.pk for incident in awaiting_approval],
+            "awaiting_signoff": [decision.incident_id for decision in signoffs],
+        },
     )
     return render(
         request,

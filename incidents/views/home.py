@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods
 
 from incidents.access import schools_for
 from incidents.audit import AuditAction, log_action
+from incidents.forms.common import CheckedText
 from incidents.http import AuthenticatedRequest
 from incidents.middleware import SESSION_KEY
 from incidents.models import School, User
@@ -29,7 +30,7 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
     return dashboard(request)
 
 
-class ChooseSchoolForm(forms.Form):
+class ChooseSchoolForm(CheckedText, forms.Form):
     school: forms.ModelChoiceField[School] = forms.ModelChoiceField(
         queryset=None, empty_label=None, widget=forms.RadioSelect
     )
