@@ -114,9 +114,9 @@ def test_it_shows_every_section_signatures_and_digests(approved):
         assert signature.digest in flat(text)
     assert "Headteacher" in text and "Designated Safeguarding Lead" in text
     assert flat("The MASH confirmed no further action.") in flat_text
-    assert flat("Intact: the record's content matches the digest of its latest signature") in (
-        flat_text
-    )
+    assert flat(
+        "Intact: the record's content matches the keyed digest of its latest signature"
+    ) in (flat_text)
     assert record_digest(approved, keys.current_id()) in flat_text
     # The rules' result with its reasons, the policy profile and its version.
     result = approved.decision.assessment
