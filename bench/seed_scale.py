@@ -21,7 +21,8 @@ its requirements, the DSL's reasons are stored by requirement code for each one 
 unmet, and the decision's ``signoff_required`` is its ``signoff_needed``, as the decision step
 saves them; a signature's meaning is ``services.MEANINGS``' and its digest is that of the
 record's canonical content in the current format (``digest.layout``, ``digest.FORMAT``, stored
-as the signature's ``content_format``); parts of the record are ``record.PARTS``, the fields a
+as the signature's ``content_format``), keyed with the current key (``keys.current_id()``,
+stored as its ``digest_key_id``); parts of the record are ``record.PARTS``, the fields a
 save changes and the overrides allowed are the wizard's forms'; a viewing or search keeps the
 safeguards ``missing_safeguards`` names or says why not, as its form requires, and an
 unavoidable viewing brings the staff-support action ``services.records`` adds for it; the
@@ -36,7 +37,8 @@ How it stays fast (minutes for 100,000 incidents on two cores):
   assigned here, so nothing is read back; sequences are moved past the new ids at the end.
 - ``incidents.rules.assess`` runs once per distinct combination of facts and policy.
 - The audit log's hash chain is computed here with ``incidents.audit.event_hash`` over
-  ``audit.hashed_fields``, in id order, continuing from the last existing event under the
+  ``audit.hashed_fields`` with the current key (stored as each event's ``key_id``), in id
+  order, continuing from the last existing event under the
   writers' advisory lock (``audit.CHAIN_LOCK_ID``), so ``verify_audit`` passes over the seeded
   rows as over any others. Events are written in time order across incidents, as a live system
   writes them.
@@ -88,7 +90,7 @@ from django.db.models import Max  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
 
-from incidents import requirements, rules  # noqa: E402
+from incidents import keys, requirements, rules  # noqa: E402
 from incidents.access import GRANT_CODENAME  # noqa: E402
 from incidents.audit import (  # noqa: E402
     CHAIN_LOCK_ID,
@@ -643,7 +645,8 @@ class AuditWriter:
     time order, those earlier than ``before`` (the next incident's start), so the heap holds
     only the events of incidents still in progress. What ``log_action`` writes one row at a
     time, in bulk: only an ``AuditAction`` is accepted, and each row's hash is
-    ``incidents.audit.event_hash`` over ``incidents.audit.hashed_fields``.
+    ``incidents.audit.event_hash`` over ``incidents.audit.hashed_fields``, keyed with the
+    current key as ``log_action`` keys it.
     """
 
     def __init__(self, last_hash: str, copier):
@@ -651,6 +654,7 @@ class AuditWriter:
         self.heap = []
         self.counter = 0
         self.previous_hash = last_hash
+        self.key_id = keys.current_id()
 
     def push(self, at, action, user, *, school_id=None, incident_id=None, ip=None, data=None):
         if action not in ACTIONS:
@@ -667,8 +671,10 @@ class AuditWriter:
             at, _n, action, user, school_id, incident_id, ip, data = heapq.heappop(heap)
             user_id, username = (user.pk, user.username) if user is not None else (None, "")
             row = EventRow(at, user_id, username, action, school_id, incident_id, ip, data)
-            digest = event_hash(self.previous_hash, hashed_fields(row))
-            self.table.add(**row._asdict(), previous_hash=self.previous_hash, hash=digest)
+            digest = event_hash(self.previous_hash, hashed_fields(row), self.key_id)
+            self.table.add(
+                **row._asdict(), previous_hash=self.previous_hash, hash=digest, key_id=self.key_id
+            )
             self.previous_hash = digest
 
 
@@ -703,19 +709,21 @@ class PlannedContent:
             self.rows.append((written, CONTENT_NAMES[table.model], values))
         self.addenda = []
         self.digests = {}
+        self.key_id = keys.current_id()
 
     def add_addendum(self, author_id: int, at: datetime, text: str) -> None:
         self.addenda.append(addendum_entry(author_id, at, text))
 
     def digest_at(self, at: datetime) -> str:
-        """SHA-256 of the content as it stood at ``at``, as ``digest.record_digest`` takes it."""
+        """The keyed digest of the content as it stood at ``at``, as ``digest.record_digest``
+        takes it with the current key (``self.key_id``)."""
         included = tuple(i for i, row in enumerate(self.rows) if row[0] <= at)
         key = (included, len(self.addenda))
         if key not in self.digests:
             # Rows were planned in id order, as digest.content reads them.
             rows = [self.rows[i][1:] for i in included]
             data = layout(self.head, rows, list(self.addenda), FORMAT)
-            self.digests[key] = digest_of(serialise(data))
+            self.digests[key] = digest_of(serialise(data), self.key_id)
         return self.digests[key]
 
 
@@ -1789,6 +1797,7 @@ class Seeder:
             meaning=MEANINGS[kind],
             digest=digest,
             content_format=FORMAT,
+            digest_key_id=content.key_id,
             reason=signing.reason,
         )
         addendum_id = None

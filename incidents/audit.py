@@ -5,8 +5,12 @@ access goes through ``log_action``. Never signals: the call sits in the service 
 acts, so the reader of that code sees what is logged. ``data`` holds identifiers and field
 names only, never record content.
 
-Integrity. Each event stores ``hash = SHA-256(previous_hash + canonical JSON of its fields)``,
-``previous_hash`` being the hash of the event before it (``GENESIS_HASH`` for the first).
+Integrity. Each event stores ``hash = HMAC-SHA256(key, previous_hash + canonical JSON of its
+fields)``, ``previous_hash`` being the hash of the event before it (``GENESIS_HASH`` for the
+first), and ``key_id``, the id of the key (``incidents.keys``: the key is held outside the
+database, so a removed or changed row cannot be hidden by re-hashing the chain after it). Events
+chained before the log was keyed have no key id and a plain SHA-256; they verify, but as weaker
+evidence, and an unkeyed event after a keyed one is itself a break (a downgrade).
 Writers take a PostgreSQL advisory lock for the rest of their transaction, so the chain has
 one order even under concurrent requests; the lock and the read of the chain's head are one
 round trip (``incidents_audit_chain_head``, migration 0005). The database refuses UPDATE,
@@ -16,7 +20,6 @@ DELETE and TRUNCATE of the table (``incidents.models.locking``); ``verify_chain`
 rows removed from the end.
 """
 
-import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -26,6 +29,7 @@ from django.db import connection, models, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from incidents import keys
 from incidents.models import AuditEvent, Incident, School
 
 GENESIS_HASH = "0" * 64
@@ -130,10 +134,11 @@ def _mask(data: dict[str, Any]) -> dict[str, Any]:
     return masked
 
 
-def event_hash(previous_hash: str, fields: dict[str, Any]) -> str:
-    """SHA-256 over the previous hash and the row's fields as sorted, compact JSON."""
+def event_hash(previous_hash: str, fields: dict[str, Any], key_id: str | None) -> str:
+    """HMAC-SHA256 with the key ``key_id`` (plain SHA-256 when it is None) over the previous
+    hash and the row's fields as sorted, compact JSON."""
     payload = json.dumps(fields, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256((previous_hash + payload).encode()).hexdigest()
+    return keys.mac((previous_hash + payload).encode(), key_id)
 
 
 def hashed_fields(event: AuditEvent) -> dict[str, Any]:
@@ -206,7 +211,8 @@ def log_action(
     )
     with transaction.atomic():
         event.previous_hash = _locked_head() or GENESIS_HASH
-        event.hash = event_hash(event.previous_hash, hashed_fields(event))
+        event.key_id = keys.current_id()
+        event.hash = event_hash(event.previous_hash, hashed_fields(event), event.key_id)
         event.save(force_insert=True)
     return event
 
@@ -221,6 +227,9 @@ class ChainReport:
     problems: list[str] = field(default_factory=list)
     id_gaps: list[tuple[int, int]] = field(default_factory=list)
     anchor_found: bool | None = None
+    # Events chained before the log was keyed (plain SHA-256): they verify, as weaker evidence.
+    unkeyed: int = 0
+    keys_used: list[str] = field(default_factory=list)
 
     @property
     def intact(self) -> bool:
@@ -242,6 +251,7 @@ def verify_chain(anchor: str | None = None) -> ChainReport:
     previous_id = None
     if anchor is not None:
         report.anchor_found = anchor == GENESIS_HASH
+    keyed_since: int | None = None
     for event in _events():
         report.count += 1
         if previous_id is not None and event.pk != previous_id + 1:
@@ -252,7 +262,27 @@ def verify_chain(anchor: str | None = None) -> ChainReport:
                 f"follow the event before it (id {previous_id}): a row between them was "
                 "removed, or its hash was changed."
             )
-        if event_hash(event.previous_hash, hashed_fields(event)) != event.hash:
+        if event.key_id is None:
+            report.unkeyed += 1
+            if keyed_since is not None:
+                report.problems.append(
+                    f"Event {event.pk} ({event.action}) is unkeyed but follows keyed events "
+                    f"(from id {keyed_since}): once keyed the log is never chained without a "
+                    "key again, so the chain has been re-hashed from here."
+                )
+        else:
+            keyed_since = keyed_since or event.pk
+            if event.key_id not in report.keys_used:
+                report.keys_used.append(event.key_id)
+        if event.key_id is not None and not keys.held(event.key_id):
+            report.problems.append(
+                f"Event {event.pk} ({event.action}) was chained with the key {event.key_id!r}, "
+                "which this server does not hold: list it in SAFEGUARDING_DIGEST_KEYS after "
+                "the current key to verify it."
+            )
+        elif not keys.equal(
+            event_hash(event.previous_hash, hashed_fields(event), event.key_id), event.hash
+        ):
             report.problems.append(
                 f"Event {event.pk} ({event.action}) has been changed: its hash does not match "
                 "its content."
@@ -263,6 +293,32 @@ def verify_chain(anchor: str | None = None) -> ChainReport:
         previous_id = event.pk
     report.head = previous_hash
     return report
+
+
+SIGNING_ACTIONS = (
+    AuditAction.SIGNED,
+    AuditAction.APPROVED,
+    AuditAction.SENT_BACK,
+    AuditAction.NON_REFERRAL_SIGNED_OFF,
+    AuditAction.ADDENDUM_ADDED,
+)
+
+
+def signing_event(signature_id: int) -> AuditEvent | None:
+    """The event its service logged when the signature was made."""
+    return (
+        AuditEvent.objects.filter(action__in=SIGNING_ACTIONS, data__signature_id=signature_id)
+        .order_by("pk")
+        .first()
+    )
+
+
+def event_intact(event: AuditEvent) -> bool:
+    """Whether one event's hash matches its fields and its link (not the rest of the chain)."""
+    if event.key_id is not None and not keys.held(event.key_id):
+        return False
+    expected = event_hash(event.previous_hash, hashed_fields(event), event.key_id)
+    return keys.equal(expected, event.hash)
 
 
 # Access history ----------------------------------------------------------------------------

@@ -23,14 +23,20 @@ not what it says. Signatures are not content: they attest it. An addendum is con
 added (its signature's digest covers the record with the addendum); its id and signature are
 left out so the digest can be computed before its rows are written.
 
+The digest is an HMAC-SHA256 of those bytes with a key held outside the database
+(``incidents.keys``); the signature stores the key's id (``digest_key_id``) beside its format,
+so the layout of the content and the key rotate independently. A signature made before keying
+has no key id: its digest is a plain SHA-256, which still verifies but which anyone with the
+data could have recomputed, so ``verify`` says it is unkeyed.
+
 The record is intact when the digest of its current content equals the digest of its latest
-signature (``verify``). The content is read from the database afresh, never from a loaded
-record, so what is hashed is what is stored.
+signature (``verify``), taken in the signature's format with the signature's key. The content
+is read from the database afresh, never from a loaded record, so what is hashed is what is
+stored.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -39,6 +45,7 @@ from typing import Any
 
 from django.db.models import Model
 
+from incidents import audit, keys
 from incidents.models import (
     Action,
     Addendum,
@@ -377,13 +384,22 @@ def canonical_content(incident: Incident, form: str = FORMAT) -> bytes:
     return serialise(content(incident, form=form))
 
 
-def digest_of(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
+def digest_of(data: bytes, key_id: str | None) -> str:
+    """HMAC-SHA256 (hex) of ``data`` with the key ``key_id``; plain SHA-256 when it is None."""
+    return keys.mac(data, key_id)
 
 
-def record_digest(incident: Incident, form: str = FORMAT) -> str:
-    """SHA-256 (hex) of the record's canonical content in format ``form``."""
-    return digest_of(canonical_content(incident, form))
+def record_digest(incident: Incident, key_id: str | None, form: str = FORMAT) -> str:
+    """The digest (hex) of the record's canonical content in format ``form``, keyed with
+    ``key_id`` (``keys.current_id()`` for a new signature)."""
+    return digest_of(canonical_content(incident, form), key_id)
+
+
+def matches(incident: Incident, signature: Signature) -> bool:
+    """Whether the record's content now has the signature's digest (in its format, with its
+    key). Raises ``keys.UnknownKey`` when the signature's key is not held."""
+    digest = record_digest(incident, signature.digest_key_id, signature.content_format)
+    return keys.equal(digest, signature.digest)
 
 
 def latest_signature(incident: Incident) -> Signature | None:
@@ -396,15 +412,35 @@ class Verification:
     digest: str
     signature: Signature | None
     being_written: bool = False  # sent back (or never signed): changes are expected
+    missing_key: str | None = None  # the signature's key id, when this server does not hold it
+
+    @property
+    def keyed(self) -> bool:
+        """Whether the latest signature's digest is keyed (HMAC) rather than a plain SHA-256."""
+        return self.signature is not None and self.signature.digest_key_id is not None
 
     @property
     def message(self) -> str:
         if self.signature is None:
             return "This record has not been signed yet, so there is nothing to verify."
         kind = self.signature.get_kind_display().lower()
+        if self.missing_key is not None:
+            return (
+                f"Cannot be verified: the latest signature ({kind}) was keyed with the digest key "
+                f"{self.missing_key!r}, which this server does not hold. List it in "
+                "SAFEGUARDING_DIGEST_KEYS after the current key."
+            )
+        if self.intact and not self.keyed:
+            return (
+                f"Intact, but unkeyed: the record's content matches the digest of its latest "
+                f"signature ({kind}), a plain SHA-256 made before digests were keyed. Anyone "
+                "with access to the database could have recomputed it, so this is weaker "
+                "evidence than a keyed digest."
+            )
         if self.intact:
             return (
-                f"Intact: the record's content matches the digest of its latest signature ({kind})."
+                f"Intact: the record's content matches the keyed digest of its latest "
+                f"signature ({kind})."
             )
         if self.being_written:
             return (
@@ -417,13 +453,44 @@ class Verification:
         )
 
 
+def _as_logged(signature: Signature) -> bool:
+    """Whether the signature is the one its keyed signing event in the audit log recorded.
+
+    A signature cannot pass for one made before keying (its key id removed, its digest a plain
+    SHA-256 recomputed over changed content) when the event logged as it was made is keyed.
+    A keyed event whose own hash fails has been tampered with too (``verify_audit`` says
+    where), so the signature is not taken as intact either."""
+    event = audit.signing_event(signature.pk)
+    if event is None or event.key_id is None:
+        return True
+    if not audit.event_intact(event):
+        return False
+    if signature.digest_key_id is None:
+        return False
+    logged = event.data.get("digest")
+    return logged is None or keys.equal(str(logged), signature.digest)
+
+
 def verify(incident: Incident) -> Verification:
-    """Recompute the digest and compare it with the latest signature's."""
+    """Recompute the digest, in the latest signature's format with its key, and compare."""
     signature = latest_signature(incident)
-    digest = record_digest(incident, signature.content_format if signature else FORMAT)
-    intact = None if signature is None else signature.digest == digest
+    if signature is None:
+        digest = record_digest(incident, keys.current_id())
+        return Verification(
+            intact=None, digest=digest, signature=None, being_written=incident.status in SIGNABLE
+        )
+    key_id = signature.digest_key_id
+    if key_id is not None and not keys.held(key_id):
+        return Verification(
+            intact=False,
+            digest="",
+            signature=signature,
+            being_written=incident.status in SIGNABLE,
+            missing_key=key_id,
+        )
+    digest = record_digest(incident, key_id, signature.content_format)
     return Verification(
-        intact=intact,
+        intact=keys.equal(digest, signature.digest) and _as_logged(signature),
         digest=digest,
         signature=signature,
         being_written=incident.status in SIGNABLE,

@@ -4,7 +4,10 @@ Each reader also accepts ``NAME_FILE``: the path of a file holding the value, so
 come from a mounted file instead of the process environment.
 """
 
+import base64
+import binascii
 import os
+import re
 from typing import overload
 
 from django.core.exceptions import ImproperlyConfigured
@@ -64,3 +67,42 @@ def envlist(name: str, default: list[str]) -> list[str]:
     if value is None or value.strip() == "":
         return default
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+_KEY_ID = re.compile(r"^[A-Za-z0-9_.-]{1,32}$")
+MIN_KEY_BYTES = 32
+
+
+def envkeys(name: str) -> dict[str, bytes]:
+    """A comma-separated list of ``id:base64key`` pairs, in order (the first is current).
+
+    Each id is 1 to 32 letters, digits, ``_``, ``.`` or ``-`` and appears once; each key decodes
+    to at least 32 bytes. An empty or unset variable gives an empty mapping.
+    """
+    value = _raw(name)
+    keys: dict[str, bytes] = {}
+    if value is None or value.strip() == "":
+        return keys
+    for item in (part.strip() for part in value.split(",")):
+        if not item:
+            continue
+        key_id, colon, encoded = item.partition(":")
+        key_id = key_id.strip()
+        if not colon or not _KEY_ID.match(key_id):
+            raise ImproperlyConfigured(
+                f"{name} must be a comma-separated list of id:base64key (an id is 1 to 32 "
+                "letters, digits, '_', '.' or '-')"
+            )
+        if key_id in keys:
+            raise ImproperlyConfigured(f"{name} names the key id {key_id!r} twice")
+        try:
+            key = base64.b64decode(encoded.strip(), validate=True)
+        except (binascii.Error, ValueError):
+            raise ImproperlyConfigured(f"{name}: the key {key_id!r} is not valid base64") from None
+        if len(key) < MIN_KEY_BYTES:
+            raise ImproperlyConfigured(
+                f"{name}: the key {key_id!r} must be at least {MIN_KEY_BYTES} bytes "
+                f"(it is {len(key)}); make one with: openssl rand -base64 32"
+            )
+        keys[key_id] = key
+    return keys

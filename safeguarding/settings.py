@@ -10,7 +10,7 @@ import dj_database_url
 import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
 
-from safeguarding.env import envbool, envint, envlist, envstr
+from safeguarding.env import envbool, envint, envkeys, envlist, envstr
 
 # Django's generic classes take type parameters at run time too (ModelForm[YoungPerson],
 # ModelAdmin[School]), as they do for mypy; this only adds ``__class_getitem__``.
@@ -29,6 +29,19 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = envlist("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
 if not DEBUG and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS must be set when DJANGO_DEBUG is false")
+
+# Keys of the tamper evidence: HMAC-SHA256 over each signature's record content and each audit
+# event's link in the chain (incidents.keys). They live outside the database, so someone who can
+# change its rows cannot recompute a digest. ``id:base64key``, comma-separated, the first current;
+# keep earlier keys listed after it so what they keyed still verifies.
+SAFEGUARDING_DIGEST_KEYS = envkeys("SAFEGUARDING_DIGEST_KEYS")
+if not SAFEGUARDING_DIGEST_KEYS:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "SAFEGUARDING_DIGEST_KEYS must be set when DJANGO_DEBUG is false "
+            "(id:base64key, e.g. k1:$(openssl rand -base64 32))"
+        )
+    SAFEGUARDING_DIGEST_KEYS = {"dev": b"development-only-digest-key-not-for-production!!"}
 
 INSTALLED_APPS = [
     "django.contrib.admin",

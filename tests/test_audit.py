@@ -5,12 +5,16 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, transaction
+from django.test import override_settings
 
+from incidents import keys
 from incidents.audit import (
     GENESIS_HASH,
     AuditAction,
     UnknownAction,
     access_history,
+    event_hash,
+    hashed_fields,
     log_action,
     verify_chain,
 )
@@ -116,6 +120,81 @@ def test_it_finds_rows_removed_from_the_end_against_an_anchor(events):
         verify_audit("--anchor", anchor)
 
 
+def rehash_from(pk, key_id):
+    """What an attacker with the app's database role can do: recompute every hash from ``pk``
+    on, with plain SHA-256 (``key_id`` None) or a key they guess."""
+    previous = AuditEvent.objects.filter(pk__lt=pk).order_by("-pk").values_list("hash", flat=True)
+    head = previous.first() or GENESIS_HASH
+    with pgtrigger.ignore(IGNORE_APPEND_ONLY):
+        for event in AuditEvent.objects.filter(pk__gte=pk).order_by("pk"):
+            new = event_hash(head, hashed_fields(event), key_id)
+            AuditEvent.objects.filter(pk=event.pk).update(
+                previous_hash=head, hash=new, key_id=key_id
+            )
+            head = new
+
+
+def test_it_keys_the_chain_with_the_current_key(events):
+    for event in events:
+        assert event.key_id == keys.current_id()
+        assert event.hash != event_hash(event.previous_hash, hashed_fields(event), None)
+
+
+@pytest.mark.parametrize("mode", ["plain, key id kept", "plain, key id removed"])
+def test_it_finds_a_removed_row_when_the_chain_is_rehashed_with_plain_sha256(events, mode):
+    with pgtrigger.ignore(IGNORE_APPEND_ONLY):
+        AuditEvent.objects.filter(pk=events[1].pk).delete()
+    if mode == "plain, key id kept":
+        # Plain SHA-256 under the row's own key id: the HMAC the key id asks for fails.
+        head = events[0].hash
+        with pgtrigger.ignore(IGNORE_APPEND_ONLY):
+            for event in AuditEvent.objects.filter(pk__gte=events[2].pk).order_by("pk"):
+                new = event_hash(head, hashed_fields(event), None)
+                AuditEvent.objects.filter(pk=event.pk).update(previous_hash=head, hash=new)
+                head = new
+    else:
+        rehash_from(events[2].pk, None)
+    with pytest.raises(CommandError, match="NOT intact"):
+        verify_audit()
+    report = verify_chain()
+    assert any(f"Event {events[2].pk}" in p for p in report.problems)
+
+
+def test_it_finds_a_rehash_with_a_key_it_does_not_hold(events):
+    with pgtrigger.ignore(IGNORE_APPEND_ONLY):
+        AuditEvent.objects.filter(pk=events[1].pk).delete()
+    with override_settings(SAFEGUARDING_DIGEST_KEYS={"guess": b"g" * 32}):
+        rehash_from(events[2].pk, "guess")
+    report = verify_chain()
+    assert not report.intact
+    assert any("does not hold" in p for p in report.problems)
+
+
+def test_it_says_events_chained_before_keying_are_weaker(world, incident):
+    # The log as it stood before keying: plain SHA-256 throughout, no key ids.
+    before = [
+        log_action(AuditAction.VIEWED, user=world.oak_dsl, incident=incident),
+        log_action(AuditAction.EXPORTED, user=world.oak_head, incident=incident),
+    ]
+    rehash_from(AuditEvent.objects.order_by("pk").first().pk, None)
+    after = log_action(AuditAction.VIEWED, user=world.oak_dsl, incident=incident)
+    assert after.key_id == keys.current_id()
+    out, _err = verify_audit()
+    assert "The audit log is intact." in out
+    assert "chained before the log was keyed" in out and "weaker" in out
+    assert verify_chain().unkeyed >= len(before)
+
+
+def test_it_verifies_each_event_with_the_key_it_names_after_rotation(events, settings):
+    old = dict(settings.SAFEGUARDING_DIGEST_KEYS)
+    settings.SAFEGUARDING_DIGEST_KEYS = {"next": b"n" * 32, **old}
+    later = log_action(AuditAction.VIEWED, user=events[0].user)
+    assert later.key_id == "next"
+    report = verify_chain()
+    assert report.intact
+    assert report.keys_used == [*old, "next"]
+
+
 def test_it_masks_secrets_in_data(world):
     event = log_action(
         AuditAction.SECOND_FACTOR_FAILED,
@@ -194,7 +273,8 @@ def test_it_verifies_a_record_from_the_command_line(world):
         signer_name="Oak Dsl",
         role="dsl",
         meaning="I confirm.",
-        digest=record_digest(record),
+        digest=record_digest(record, keys.current_id()),
+        digest_key_id=keys.current_id(),
     )
     out = StringIO()
     call_command("verify_record", record.reference, stdout=out)

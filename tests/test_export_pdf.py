@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
+from incidents import keys
 from incidents.digest import record_digest
 from incidents.export import render_record_pdf, renderer
 from incidents.export.pdf import DRAFT_MARK, STATIC_DIR, ResourceRefused, StaticOnlyFetcher
@@ -62,7 +63,8 @@ def sign(incident, user, kind, role, meaning, **extra):
         signer_name=user.get_full_name(),
         role=role,
         meaning=meaning,
-        digest=record_digest(incident),
+        digest=record_digest(incident, keys.current_id()),
+        digest_key_id=keys.current_id(),
         **extra,
     )
 
@@ -112,10 +114,10 @@ def test_it_shows_every_section_signatures_and_digests(approved):
         assert signature.digest in flat(text)
     assert "Headteacher" in text and "Designated Safeguarding Lead" in text
     assert flat("The MASH confirmed no further action.") in flat_text
-    assert flat("Intact: the record's content matches the digest of its latest signature") in (
-        flat_text
-    )
-    assert record_digest(approved) in flat_text
+    assert flat(
+        "Intact: the record's content matches the keyed digest of its latest signature"
+    ) in (flat_text)
+    assert record_digest(approved, keys.current_id()) in flat_text
     # The rules' result with its reasons, the policy profile and its version.
     result = approved.decision.assessment
     assert flat(f"{result.policy}, version {result.policy_version}") in flat_text

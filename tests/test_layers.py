@@ -21,6 +21,7 @@ LAYERS = [
         "incidents.audit",
         "incidents.display",
         "incidents.digest",
+        "incidents.keys",
         "incidents.pagination",
         "incidents.http",
     },

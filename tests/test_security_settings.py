@@ -16,6 +16,7 @@ PRODUCTION = {
     "DJANGO_DEBUG": "false",
     "DJANGO_SECRET_KEY": "p7#Rk2@vXz9!Lq4$Wn8^Tb3&Yc6*Hm1(Gd5)Fs0_Je-Ua+Ko=Ix",
     "DJANGO_ALLOWED_HOSTS": "records.example.org",
+    "SAFEGUARDING_DIGEST_KEYS": "k2:" + "A" * 43 + "=",
 }
 
 

@@ -16,7 +16,7 @@ from django.urls import reverse
 
 from bench import seed_scale
 from bench.seed_scale import SeedError
-from incidents import digest, record, requirements, rules, services
+from incidents import digest, keys, record, requirements, rules, services
 from incidents.audit import (
     GENESIS_HASH,
     AuditAction,
@@ -72,7 +72,7 @@ def seed(**options):
 def chain_breaks() -> list[int]:
     previous, broken = GENESIS_HASH, []
     for event in AuditEvent.objects.order_by("pk"):
-        expected = event_hash(previous, hashed_fields(event))
+        expected = event_hash(previous, hashed_fields(event), event.key_id)
         if event.previous_hash != previous or event.hash != expected:
             broken.append(event.pk)
         previous = event.hash
@@ -274,8 +274,8 @@ def test_it_logs_a_record_as_the_products_services_and_pages_log_one(
         AuditAction.ADDENDUM_ADDED,
         AuditAction.ACCESS_GRANTED,
     } <= seeded.keys()
-    for action, keys in seeded.items():
-        assert keys <= product[action], (action, keys, product[action])
+    for action, names in seeded.items():
+        assert names <= product[action], (action, names, product[action])
 
     # One signed record from report to approval: the same actions, with the same data keys.
     one = (
@@ -317,6 +317,7 @@ def test_every_record_it_signed_still_matches_its_signature():
         assert signature.meaning == services.MEANINGS[signature.kind]
         # New signatures are made in the current format, as the signing service makes them.
         assert signature.content_format == digest.FORMAT
+        assert signature.digest_key_id == keys.current_id()
 
 
 def test_a_record_it_signed_lacks_nothing_the_product_asks_before_signing():

@@ -1,5 +1,6 @@
 """Settings read from the environment fail loudly on bad values (STYLE habit 8)."""
 
+import base64
 import os
 import subprocess
 import sys
@@ -8,7 +9,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 
-from safeguarding.env import envbool, envint, envlist, envstr
+from safeguarding.env import envbool, envint, envkeys, envlist, envstr
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -78,6 +79,52 @@ def test_it_requires_a_secret_key_when_not_debugging():
     result = load_settings(DJANGO_DEBUG="false", DJANGO_ALLOWED_HOSTS="x.example")
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY must be set" in result.stderr
+
+
+KEY = "k2:" + base64.b64encode(b"x" * 32).decode()
+
+
+def test_it_requires_digest_keys_when_not_debugging():
+    result = load_settings(
+        DJANGO_DEBUG="false", DJANGO_SECRET_KEY="k" * 50, DJANGO_ALLOWED_HOSTS="x.example"
+    )
+    assert result.returncode != 0
+    assert "SAFEGUARDING_DIGEST_KEYS must be set" in result.stderr
+    result = load_settings(
+        DJANGO_DEBUG="false",
+        DJANGO_SECRET_KEY="k" * 50,
+        DJANGO_ALLOWED_HOSTS="x.example",
+        SAFEGUARDING_DIGEST_KEYS=KEY,
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_it_reads_digest_keys_in_order_the_first_current(monkeypatch):
+    old = base64.b64encode(b"o" * 40).decode()
+    monkeypatch.setenv("X_KEYS", f"{KEY}, k1:{old}")
+    assert envkeys("X_KEYS") == {"k2": b"x" * 32, "k1": b"o" * 40}
+    assert list(envkeys("X_KEYS")) == ["k2", "k1"]
+
+
+@pytest.mark.parametrize(
+    ("value", "words"),
+    [
+        ("nocolon", "id:base64key"),
+        ("bad id!:" + base64.b64encode(b"x" * 32).decode(), "id:base64key"),
+        ("k1:not base64!", "not valid base64"),
+        ("k1:" + base64.b64encode(b"short").decode(), "at least 32 bytes"),
+        (f"{KEY},{KEY}", "twice"),
+    ],
+)
+def test_it_refuses_bad_digest_keys(monkeypatch, value, words):
+    monkeypatch.setenv("X_KEYS", value)
+    with pytest.raises(ImproperlyConfigured, match=words):
+        envkeys("X_KEYS")
+
+
+def test_it_uses_a_development_digest_key_when_debugging():
+    result = load_settings(DJANGO_DEBUG="true")
+    assert result.returncode == 0, result.stderr
 
 
 def test_it_requires_allowed_hosts_when_not_debugging():

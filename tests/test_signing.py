@@ -1,21 +1,26 @@
 """Signing, approval, sending back, non-referral sign-off and addenda."""
 
+import hashlib
 import json
 
+import pgtrigger
 import pytest
+from django.db import connection
+from django.urls import reverse
 
-from incidents import digest, services
+from incidents import digest, keys, services
 from incidents.access import GRANT_CODENAME
 from incidents.models import (
     AuditEvent,
     DecisionOutcome,
     Disclosure,
     Role,
+    Signature,
     SignatureKind,
     Status,
 )
 from incidents.services import ServiceError
-from tests.conftest import fresh_totp_code, totp_device
+from tests.conftest import client_login, fresh_totp_code, totp_device
 from tests.factories import full_record
 
 
@@ -52,7 +57,7 @@ def test_it_signs_a_complete_record_with_who_role_time_meaning_and_digest(world,
     assert signature.signer_name == "Oak Dsl"
     assert signature.role == Role.DSL
     assert signature.meaning.startswith("I confirm this record is complete and accurate")
-    assert signature.digest == digest.record_digest(record)
+    assert signature.digest == digest.record_digest(record, keys.current_id())
     assert signature.signed_at.utcoffset().total_seconds() == 0
     event = AuditEvent.objects.filter(action="record.signed").get()
     assert event.incident == record and event.data["signature_id"] == signature.pk
@@ -115,7 +120,7 @@ def test_it_approves_and_locks_a_signed_record(world, signed):
     signed.refresh_from_db()
     assert signed.status == Status.APPROVED and signed.is_locked
     assert signature.kind == SignatureKind.APPROVED and signature.role == Role.HEADTEACHER
-    assert signature.digest == digest.record_digest(signed)
+    assert signature.digest == digest.record_digest(signed, keys.current_id())
     assert AuditEvent.objects.filter(action="record.approved", incident=signed).exists()
 
 
@@ -227,7 +232,7 @@ def test_it_adds_a_signed_addendum_to_an_approved_record(world, signed):
         code(world.oak_dsl),
     )
     assert addendum.signature.kind == SignatureKind.ADDENDUM
-    assert addendum.signature.digest == digest.record_digest(signed)
+    assert addendum.signature.digest == digest.record_digest(signed, keys.current_id())
     assert digest.verify(signed).intact is True
     assert AuditEvent.objects.filter(action="record.addendum_added").exists()
 
@@ -252,8 +257,10 @@ def test_it_serialises_the_record_as_sorted_compact_json_with_utc_times(world, r
 
 
 def test_it_gives_the_same_digest_for_the_same_content(world, record):
-    assert digest.record_digest(record) == digest.record_digest(record)
-    assert len(digest.record_digest(record)) == 64
+    assert digest.record_digest(record, keys.current_id()) == digest.record_digest(
+        record, keys.current_id()
+    )
+    assert len(digest.record_digest(record, keys.current_id())) == 64
 
 
 def test_it_detects_a_one_byte_change_to_signed_content(world, signed):
@@ -276,3 +283,93 @@ def test_it_expects_changes_to_a_record_sent_back(world, signed):
     result = digest.verify(signed)
     assert result.intact is False
     assert "being written again" in result.message
+
+
+# Keyed digests: someone who can change the database cannot recompute a signature's digest.
+
+UNLOCK = (
+    "incidents.Disclosure:section_locked_with_incident",
+    "incidents.Signature:signatures_append_only",
+    "incidents.Incident:incident_locked_when_approved",
+    "incidents.AuditEvent:audit_append_only",
+)
+
+
+@pytest.fixture
+def approved(world, signed):
+    if connection.vendor != "postgresql":
+        pytest.fail("The locking triggers exist on PostgreSQL only: run this file with make test")
+    approve(signed, world.oak_head, world.password)
+    signed.refresh_from_db()
+    return signed
+
+
+def plain_sha256(incident, signature):
+    return hashlib.sha256(digest.canonical_content(incident, signature.content_format)).hexdigest()
+
+
+def test_it_keys_each_signature_with_the_current_key(world, signed):
+    signature = digest.latest_signature(signed)
+    assert signature.digest_key_id == keys.current_id()
+    assert signature.digest != plain_sha256(signed, signature)
+    assert digest.verify(signed).keyed
+
+
+def test_it_is_not_fooled_by_a_plain_sha256_recomputed_after_a_change(world, approved):
+    signature = digest.latest_signature(approved)
+    with pgtrigger.ignore(*UNLOCK):
+        Disclosure.objects.filter(incident=approved).update(platforms="Nowhere at all")
+        forged = plain_sha256(approved, signature)
+        Signature.objects.filter(pk=signature.pk).update(digest=forged)
+    result = digest.verify(approved)
+    assert result.intact is False
+    assert "NOT intact" in result.message
+
+
+def test_it_is_not_fooled_by_a_signature_passed_off_as_unkeyed(world, approved):
+    # The attacker also removes the key id, so the forged plain digest would verify as one made
+    # before keying: the keyed event logged at signing says the signature was keyed.
+    signature = digest.latest_signature(approved)
+    with pgtrigger.ignore(*UNLOCK):
+        Disclosure.objects.filter(incident=approved).update(platforms="Nowhere at all")
+        forged = plain_sha256(approved, signature)
+        Signature.objects.filter(pk=signature.pk).update(digest=forged, digest_key_id=None)
+    result = digest.verify(approved)
+    assert result.intact is False
+    assert "NOT intact" in result.message
+
+
+def test_it_says_a_signature_made_before_keying_is_weaker(world, approved):
+    signature = digest.latest_signature(approved)
+    with pgtrigger.ignore(*UNLOCK):
+        # A signature from before keying: a plain SHA-256, no key id, no keyed signing event.
+        AuditEvent.objects.filter(data__signature_id=signature.pk).update(key_id=None)
+        Signature.objects.filter(pk=signature.pk).update(
+            digest=plain_sha256(approved, signature), digest_key_id=None
+        )
+    result = digest.verify(approved)
+    assert result.intact is True
+    assert not result.keyed
+    assert "unkeyed" in result.message and "weaker" in result.message
+
+
+def test_it_verifies_with_the_key_the_signature_names_after_rotation(world, approved, settings):
+    old = dict(settings.SAFEGUARDING_DIGEST_KEYS)
+    settings.SAFEGUARDING_DIGEST_KEYS = {"next": b"n" * 32, **old}
+    assert keys.current_id() == "next"
+    assert digest.verify(approved).intact is True
+    settings.SAFEGUARDING_DIGEST_KEYS = {"next": b"n" * 32}
+    result = digest.verify(approved)
+    assert result.intact is False
+    assert result.missing_key == digest.latest_signature(approved).digest_key_id
+    assert "does not hold" in result.message
+
+
+def test_its_verify_page_catches_a_recomputed_plain_digest(client, world, approved):
+    signature = digest.latest_signature(approved)
+    with pgtrigger.ignore(*UNLOCK):
+        Disclosure.objects.filter(incident=approved).update(platforms="Nowhere at all")
+        Signature.objects.filter(pk=signature.pk).update(digest=plain_sha256(approved, signature))
+    client_login(client, world.oak_dsl)
+    response = client.get(reverse("incident_verify", args=[approved.reference]))
+    assert b"NOT intact" in response.content

@@ -36,6 +36,9 @@ class AuditEvent(models.Model):
     data = models.JSONField(default=dict)
     previous_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
+    # The key the hash was chained with (HMAC-SHA256, ``incidents.keys``); null for events
+    # chained before the log was keyed (plain SHA-256).
+    key_id = models.CharField(max_length=32, null=True, blank=True)
 
     class Meta:
         triggers = [append_only("audit_append_only"), no_truncate("audit_no_truncate")]

@@ -23,13 +23,19 @@ class Signature(models.Model):
     role = models.CharField(max_length=20, choices=Role.choices)
     signed_at = models.DateTimeField(default=timezone.now)
     meaning = models.TextField(help_text="What the signer declares, in words.")
-    digest = models.CharField(max_length=64, help_text="SHA-256 of the record's canonical content.")
+    digest = models.CharField(
+        max_length=64,
+        help_text="HMAC-SHA256 of the record's canonical content (plain SHA-256 before keying).",
+    )
     reason = models.TextField(blank=True, help_text="Why the record was sent back.")
     # The layout of the canonical content the digest was taken over (``incidents.digest``):
     # signatures made before a format existed keep the one they were made in.
     content_format = models.CharField(
         max_length=40, default="safeguarding-record/2", db_default="safeguarding-record/1"
     )
+    # The key of the HMAC (``incidents.keys``): the key itself lives outside the database. Null
+    # for signatures made before digests were keyed: a plain SHA-256, weaker evidence.
+    digest_key_id = models.CharField(max_length=32, null=True, blank=True)
 
     class Meta:
         triggers = [append_only("signatures_append_only")]

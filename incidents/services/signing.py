@@ -18,7 +18,7 @@ from django.utils import timezone
 from django_otp import verify_token
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from incidents import access, record, requirements
+from incidents import access, keys, record, requirements
 from incidents.audit import AuditAction, log_action
 from incidents.digest import (
     FORMAT,
@@ -27,7 +27,6 @@ from incidents.digest import (
     addendum_entry,
     content,
     digest_of,
-    latest_signature,
     record_digest,
     serialise,
     verify,
@@ -178,6 +177,7 @@ def _sign(
     digest: str | None = None,
     reason: str = "",
 ) -> Signature:
+    key_id = keys.current_id()
     return Signature.objects.create(
         incident=incident,
         kind=kind,
@@ -186,8 +186,9 @@ def _sign(
         role=role,
         signed_at=timezone.now(),
         meaning=MEANINGS[kind],
-        digest=digest or record_digest(incident),
+        digest=digest or record_digest(incident, key_id),
         content_format=FORMAT,
+        digest_key_id=key_id,
         reason=reason,
     )
 
@@ -198,10 +199,10 @@ def _set_status(incident: Incident, status: str) -> None:
 
 
 def _require_intact(incident: Incident) -> None:
-    signature = latest_signature(incident)
-    if signature is not None and signature.digest != record_digest(
-        incident, signature.content_format
-    ):
+    result = verify(incident)
+    if result.missing_key is not None:
+        raise ServiceError(result.message)
+    if result.intact is False:
         raise ChangedSinceSigned(incident.reference)
 
 
@@ -436,7 +437,7 @@ def add_addendum(
             user,
             SignatureKind.ADDENDUM,
             _writer_role(permitted),
-            digest=digest_of(serialise(data)),
+            digest=digest_of(serialise(data), keys.current_id()),
         )
         addendum = Addendum.objects.create(
             incident=incident, text=text, author=user, created_at=now, signature=signature

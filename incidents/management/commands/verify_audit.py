@@ -9,9 +9,10 @@ from incidents.audit import verify_chain
 
 class Command(BaseCommand):
     help = (
-        "Recompute every audit event's SHA-256 hash and its link to the event before; report "
-        "changed or removed rows. Record the head hash it prints somewhere else (a ticket, a "
-        "print-out) and pass it later as --anchor to detect rows removed from the end."
+        "Recompute every audit event's keyed hash (HMAC-SHA256 with the key its row names) and "
+        "its link to the event before; report changed or removed rows. Keep the head hash it "
+        "prints off this server (e-mailed daily to the data protection officer, or shipped "
+        "with the logs) and pass it later as --anchor to detect rows removed from the end."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -32,6 +33,14 @@ class Command(BaseCommand):
                 f"Note: ids skipped between {gaps}. A rolled-back transaction also skips an "
                 "id; the chain above says whether a row was removed."
             )
+        if report.unkeyed:
+            self.stdout.write(
+                f"Note: {report.unkeyed} events were chained before the log was keyed (plain "
+                "SHA-256). Anyone with access to the database could have recomputed them, so "
+                "they are weaker evidence; an anchor recorded off the server covers them."
+            )
+        if report.keys_used:
+            self.stdout.write(f"Keys used: {', '.join(report.keys_used)}.")
         self.stdout.write(f"{report.count} events checked. Head hash: {report.head}")
         if not report.intact:
             raise CommandError("The audit log is NOT intact.")
