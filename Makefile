@@ -70,6 +70,7 @@ bench: install-test system-deps-test
 	pg_virtualenv -t -- bash -c '\
 	  DATABASE_URL="postgres://$${PGUSER}:$${PGPASSWORD}@$${PGHOST}:$${PGPORT}/$${PGDATABASE}" \
 	  DJANGO_DEBUG=false DJANGO_SECRET_KEY=bench-only-secret-key-0123456789abcdefghijklmn \
+	  SAFEGUARDING_DIGEST_KEYS=bench:YmVuY2gtb25seS1kaWdlc3Qta2V5LTAxMjM0NTY3ODlhYmNkZWY= \
 	  DJANGO_ALLOWED_HOSTS=testserver,localhost,127.0.0.1 DJANGO_SECURE_SSL_REDIRECT=false \
 	  $(BIN)/python bench/run.py $(BENCH_ARGS)'
 
