@@ -309,13 +309,23 @@ def test_it_offers_each_role_the_next_step_of_the_record(client, world):
     assert "Add an addendum" not in client.get(url(approved)).content.decode()
 
 
-@pytest.mark.parametrize("reference", ["OAK-2026-0001", "A B?d&é", "x%y"])
+@pytest.mark.parametrize("reference", ["OAK-2026-0001", "RIV-2026-0042", "ELM-1999-9"])
 def test_its_address_filter_matches_reversing_the_url(reference):
     from django.urls import reverse
 
     from incidents.templatetags.record_display import record_url
 
     assert record_url(reference) == reverse("incident_detail", kwargs={"reference": reference})
+
+
+@pytest.mark.parametrize("reference", ["A B?d&é", "x%y", "OAK\x002026"])
+def test_a_reference_that_cannot_be_one_has_no_address(reference):
+    # References are letters, digits and hyphens (incidents/urls.py): anything else is a 404
+    # before any view runs, and is never linked.
+    from django.urls import NoReverseMatch, reverse
+
+    with pytest.raises(NoReverseMatch):
+        reverse("incident_detail", kwargs={"reference": reference})
 
 
 def test_it_shows_the_result_the_decision_was_made_against(client, world):
