@@ -143,6 +143,12 @@ def test_it_refuses_dropping_disabling_or_replacing_every_trigger():
         refused(f"ALTER FUNCTION {function}() RESET search_path", OWNER_ONLY)
 
 
+def test_it_refuses_switching_every_trigger_off_for_the_session():
+    # Triggers do not fire for a session in replica mode: only a superuser may enter it.
+    refused("SET session_replication_role = replica", "permission denied to set parameter")
+    refused("SET LOCAL session_replication_role = replica", "permission denied to set parameter")
+
+
 def test_it_grants_row_access_only_where_the_product_needs_it():
     with connection.cursor() as cursor:
         cursor.execute(
