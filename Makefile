@@ -56,9 +56,13 @@ lint: install-test
 migrations-check: install-test
 	$(DEV_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
 
+# Two roles, as in production: the suite creates, migrates and flushes the test database as the
+# owner (DATABASE_MIGRATE_URL) and runs the application's queries as a role that owns nothing.
 test: install-test system-deps-test lint migrations-check
 	SAFEGUARDING_TEST_BACKEND=postgresql pg_virtualenv -t -- bash -c '\
-	  DATABASE_URL="postgres://$${PGUSER}:$${PGPASSWORD}@$${PGHOST}:$${PGPORT}/$${PGDATABASE}" \
+	  psql -q -v ON_ERROR_STOP=1 -f tests/roles.sql && \
+	  DATABASE_URL="postgres://safeguarding_app:app-test-password@$${PGHOST}:$${PGPORT}/$${PGDATABASE}" \
+	  DATABASE_MIGRATE_URL="postgres://safeguarding_owner:owner-test-password@$${PGHOST}:$${PGPORT}/$${PGDATABASE}" \
 	  DJANGO_DEBUG=true DJANGO_SECRET_KEY=test-only-secret-key-0123456789abcdefghijklmnop \
 	  DJANGO_ALLOWED_HOSTS=testserver,localhost,127.0.0.1 \
 	  $(BIN)/python -m pytest $(PYTEST_ARGS)'

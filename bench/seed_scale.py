@@ -908,11 +908,6 @@ class Seeder:
                 with connection.cursor() as cursor:
                     # The whole seed is one writer of the audit chain, as log_action is.
                     cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK_ID])
-                    # Every protective trigger still runs. pgtrigger's triggers first read this
-                    # setting to learn which to skip; when it is unset, reading it raises an
-                    # error that each row pays for with a subtransaction. An empty list skips
-                    # none and spares that cost (bench/README.md).
-                    cursor.execute("SET LOCAL pgtrigger.ignore = '{}'")
             self.create_schools(schools)
             self.create_incidents(incidents)
             self.progress(f"  rows written ({time.monotonic() - started:.0f} s); committing")

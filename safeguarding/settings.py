@@ -118,6 +118,34 @@ if DATABASES["default"]["ENGINE"] not in (
 ):
     raise ImproperlyConfigured("DATABASE_URL must be postgres://... or sqlite:///...")
 
+# Two database roles on PostgreSQL (docs/architecture.md, "Two database roles"): DATABASE_URL is
+# the application's role, which owns nothing; DATABASE_MIGRATE_URL the owner role that
+# `manage.py migrate` connects as (it owns the tables and the trigger functions, and grants the
+# application's role what it needs after each migrate). The same database on the same server,
+# so only its user, password, host and port are used. Set it for migrating only, never in the
+# application server's environment.
+DATABASE_MIGRATE_URL = envstr("DATABASE_MIGRATE_URL")
+DATABASE_MIGRATE: dict[str, str] | None = None
+if DATABASE_MIGRATE_URL:
+    try:
+        _owner = dj_database_url.parse(DATABASE_MIGRATE_URL)
+    except ValueError as exc:
+        raise ImproperlyConfigured(
+            f"DATABASE_MIGRATE_URL is not a database address: {exc}"
+        ) from exc
+    _app = DATABASES["default"]
+    if _app["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("DATABASE_MIGRATE_URL is for PostgreSQL; DATABASE_URL is not")
+    if _owner["ENGINE"] != _app["ENGINE"] or _owner["NAME"] != _app["NAME"]:
+        raise ImproperlyConfigured(
+            "DATABASE_MIGRATE_URL must name the same PostgreSQL database as DATABASE_URL"
+        )
+    if _owner["USER"] == _app["USER"]:
+        raise ImproperlyConfigured(
+            "DATABASE_MIGRATE_URL must connect as the owner role, not DATABASE_URL's role"
+        )
+    DATABASE_MIGRATE = {key: str(_owner[key] or "") for key in ("USER", "PASSWORD", "HOST", "PORT")}
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "incidents.User"
 

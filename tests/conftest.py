@@ -26,30 +26,8 @@ CHROMIUM_ARGS = [
 ]
 
 
-def _allow_test_flush_past_the_audit_guard():
-    """Let pytest-django's flush (TRUNCATE after each transactional test) empty the audit log.
-
-    The database refuses TRUNCATE of the audit table (incidents.models.locking.no_truncate).
-    Only this test teardown is let through, with django-pgtrigger's per-statement ignore; the
-    application never does this.
-    """
-    import pgtrigger
-    from django.core.management.commands import flush
-
-    original = flush.Command.handle
-    if getattr(original, "past_audit_guard", False):
-        return
-
-    def handle(self, *args, **options):
-        with pgtrigger.ignore("incidents.AuditEvent:audit_no_truncate"):
-            return original(self, *args, **options)
-
-    handle.past_audit_guard = True
-    flush.Command.handle = handle
-
-
 def pytest_configure(config):
-    _allow_test_flush_past_the_audit_guard()
+    _flush_as_the_owner()
     # `make test` promises PostgreSQL: never let the suite fall back to SQLite silently.
     if os.environ.get("SAFEGUARDING_TEST_BACKEND") == "postgresql":
         from django.conf import settings
@@ -57,6 +35,75 @@ def pytest_configure(config):
         engine = settings.DATABASES["default"]["ENGINE"]
         if engine != "django.db.backends.postgresql":
             pytest.exit(f"make test must run on PostgreSQL, but the engine is {engine}", 2)
+        if settings.DATABASE_MIGRATE is None:
+            pytest.exit(
+                "make test runs as two database roles: set DATABASE_MIGRATE_URL to the owner's "
+                "address (copy the pg_virtualenv line of the Makefile's test target)",
+                2,
+            )
+
+
+# Two database roles -------------------------------------------------------------------------
+# The test database is created, migrated, flushed and dropped by the owner role
+# (DATABASE_MIGRATE_URL); every query of the application and of the tests runs as the
+# application's role (DATABASE_URL), which owns nothing. Without DATABASE_MIGRATE_URL (SQLite)
+# `as_owner` changes nothing.
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(request, django_test_environment, django_db_blocker, django_db_keepdb):
+    """pytest-django's, with the database created and migrated (incidents' migrate command,
+    which also grants the application's role its privileges) through the owner's connection."""
+    from django.test.utils import setup_databases, teardown_databases
+
+    from incidents.dbroles import as_owner
+
+    verbosity = request.config.option.verbose
+    with django_db_blocker.unblock(), as_owner():
+        db_cfg = setup_databases(
+            verbosity=verbosity, interactive=False, keepdb=django_db_keepdb, aliases={"default"}
+        )
+    yield
+    if not django_db_keepdb:
+        with django_db_blocker.unblock(), as_owner():
+            teardown_databases(db_cfg, verbosity=verbosity)
+
+
+def _flush_as_the_owner():
+    """A transactional test ends with `flush` (TRUNCATE of every table): only the owner may
+    truncate, and the locking triggers let only the owner through, so it runs as the owner."""
+    from django.core.management.commands import flush
+
+    from incidents.dbroles import as_owner
+
+    original = flush.Command.handle
+    if getattr(original, "as_owner", False):
+        return
+
+    def handle(self, *args, **options):
+        with as_owner(options["database"]):
+            return original(self, *args, **options)
+
+    handle.as_owner = True
+    flush.Command.handle = handle
+
+
+@pytest.fixture
+def owner_connection(transactional_db):
+    """The test database through the owner's connection, for a test that acts as someone
+    holding the owner role (a tampering attacker): `with owner_connection(): ...` runs the
+    block's ORM calls and SQL as the owner. Only in a transactional test: the owner's
+    connection cannot see an open transaction's rows."""
+    from django.conf import settings
+
+    from incidents.dbroles import as_owner
+
+    if settings.DATABASE_MIGRATE is None:
+        pytest.fail("This test acts as the owner role: run it with make test (two roles)")
+    return as_owner
+
+
+# --------------------------------------------------------------------------------------------
 
 
 @pytest.fixture(autouse=True)
