@@ -160,8 +160,9 @@ def _new_recovery_codes(user: User) -> list[str]:
 def _remove_devices(user: User) -> int:
     removed = 0
     for model in (TOTPDevice, StaticDevice, WebAuthnCredential):
-        count, _ = model.objects.filter(user=user).delete()
-        removed += count
+        devices = model.objects.filter(user=user)
+        removed += devices.count()  # devices, not their tokens (which delete() also counts)
+        devices.delete()
     return removed
 
 

@@ -100,7 +100,9 @@ def _signed_in(
     request: HttpRequest, invitation: Invitation, device: TOTPDevice, codes: list[str]
 ) -> HttpResponse:
     """Signed in, second factor verified, and the recovery codes shown this once."""
-    user = invitation.user
+    # As saved with its new password: the session keeps a hash of it.
+    user = User.objects.get(pk=invitation.user_id)
+    request.session.pop(SESSION_SETUP_DEVICE, None)
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     otp_login(request, device)
     now = time.time()
