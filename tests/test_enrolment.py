@@ -22,7 +22,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from incidents.models import AuditEvent, Invitation, Membership, Role, User
 from incidents.services import ServiceError
 from incidents.services import accounts as service
-from tests.conftest import client_login, fresh_totp_code, make_user, totp_device
+from tests.conftest import client_login, fresh_totp_code, totp_device
 
 NEW_PASSWORD = "a-long-new-pass-phrase-for-oak"
 LINK = re.compile(r"/accounts/invitation/([\w-]+)/")
