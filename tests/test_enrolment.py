@@ -12,7 +12,9 @@ from datetime import timedelta
 import pytest
 from django.contrib.auth import SESSION_KEY
 from django.core import mail
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from django_otp.oath import TOTP
@@ -22,7 +24,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from incidents.models import AuditEvent, Invitation, Membership, Role, User
 from incidents.services import ServiceError
 from incidents.services import accounts as service
-from tests.conftest import client_login, fresh_totp_code, totp_device
+from tests.conftest import client_login, fresh_totp_code, make_user, totp_device
 
 NEW_PASSWORD = "a-long-new-pass-phrase-for-oak"
 LINK = re.compile(r"/accounts/invitation/([\w-]+)/")
@@ -549,3 +551,46 @@ def test_no_takeover_attempt_of_the_issue_succeeds(world, django_capture_on_comm
     print(f"takeover attempts: {len(results)} tried, {len(succeeded)} succeeded")
     assert len(results) == 9
     assert succeeded == []
+
+
+# Query counts: the account pages do not grow with the number of people ------------------------
+
+
+def queries_of(client, url):
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+def test_the_invitations_page_does_not_grow_with_the_number_of_colleagues(client, world):
+    client_login(client, world.oak_dsl)
+    url = reverse("school_invitations")
+    few = queries_of(client, url)
+    for n in range(30):
+        colleague = make_user(f"oak-colleague{n}")
+        Membership.objects.create(user=colleague, school=world.oak, role=Role.STAFF)
+        if n % 2:
+            totp_device(colleague)
+    many = queries_of(client, url)
+    assert few == many <= 8
+
+
+def test_the_second_factor_and_account_pages_keep_their_budget(client, world):
+    totp_device(world.oak_dsl)
+    service.issue_recovery_codes(world.oak_dsl)
+    signed_in_with_password(client, world.oak_dsl, world.password)
+    assert queries_of(client, reverse("two_factor_verify")) <= 10
+    client_login(client, world.oak_dsl)
+    assert queries_of(client, reverse("account_security")) <= 10
+
+
+# django-axes still limits sign-in after a reset ------------------------------------------------
+
+
+def test_a_password_reset_does_not_lift_a_lockout(client, world, settings):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post(reverse("login"), {"username": "oak-dsl", "password": "wrong-guess-000"})
+    service.set_password_from_reset(world.oak_dsl, NEW_PASSWORD)
+    response = client.post(reverse("login"), {"username": "oak-dsl", "password": NEW_PASSWORD})
+    assert SESSION_KEY not in client.session
+    assert response.status_code in (403, 429) or "locked" in response.content.decode().lower()
