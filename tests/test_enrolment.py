@@ -594,3 +594,22 @@ def test_a_password_reset_does_not_lift_a_lockout(client, world, settings):
     response = client.post(reverse("login"), {"username": "oak-dsl", "password": NEW_PASSWORD})
     assert SESSION_KEY not in client.session
     assert response.status_code in (403, 429) or "locked" in response.content.decode().lower()
+
+
+def test_an_account_with_no_usable_password_cannot_sign_in(client, world, newcomer):
+    response = client.post(reverse("login"), {"username": "oak-newdsl", "password": ""})
+    assert response.status_code == 200 and SESSION_KEY not in client.session
+
+
+@pytest.mark.parametrize(
+    "uidb64",
+    ["OTk5OTk5OTk5OTk5OTk5OTk5OTk5OTk5", "AA%00", "-1", "x" * 300],
+)
+def test_a_hostile_reset_link_is_never_a_server_error(client, world, uidb64):
+    response = client.get(f"/accounts/reset/{uidb64}/set-password/", follow=True)
+    assert response.status_code in (200, 404)
+
+
+@pytest.mark.parametrize("token", ["%00", "a" * 2000, "..%2F..", "ü"])
+def test_a_hostile_invitation_link_is_never_a_server_error(client, world, token):
+    assert client.get(f"/accounts/invitation/{token}/").status_code == 404
