@@ -4,6 +4,7 @@ Every variable is listed in the README. Readers in ``safeguarding.env`` refuse b
 """
 
 from datetime import timedelta
+from ipaddress import ip_address
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -253,6 +254,16 @@ PASSWORD_RESET_TIMEOUT = envint("DJANGO_PASSWORD_RESET_SECONDS", 60 * 60)
 # origins allowed are that address's.
 _SITE = urlsplit(SITE_URL)
 OTP_WEBAUTHN_RP_ID = envstr("DJANGO_WEBAUTHN_RP_ID", _SITE.hostname or "localhost")
+try:
+    ip_address(OTP_WEBAUTHN_RP_ID)
+except ValueError:
+    pass  # a domain name, as WebAuthn requires
+else:
+    raise ImproperlyConfigured(
+        f"The passkeys' relying party is {OTP_WEBAUTHN_RP_ID}, an IP address, which browsers "
+        "refuse: set DJANGO_SITE_URL (or DJANGO_WEBAUTHN_RP_ID) to a domain name, e.g. "
+        "http://localhost:8000 in development"
+    )
 OTP_WEBAUTHN_RP_NAME = OTP_TOTP_ISSUER
 OTP_WEBAUTHN_ALLOWED_ORIGINS = envlist(
     "DJANGO_WEBAUTHN_ORIGINS", [f"{_SITE.scheme}://{_SITE.netloc}"]

@@ -25,6 +25,7 @@ from incidents.models import AuditEvent, Invitation, Membership, Role, User
 from incidents.services import ServiceError
 from incidents.services import accounts as service
 from tests.conftest import client_login, fresh_totp_code, make_user, totp_device
+from tests.test_settings import load_settings
 
 NEW_PASSWORD = "a-long-new-pass-phrase-for-oak"
 LINK = re.compile(r"/accounts/invitation/([\w-]+)/")
@@ -613,3 +614,11 @@ def test_a_hostile_reset_link_is_never_a_server_error(client, world, uidb64):
 @pytest.mark.parametrize("token", ["%00", "a" * 2000, "..%2F..", "ü"])
 def test_a_hostile_invitation_link_is_never_a_server_error(client, world, token):
     assert client.get(f"/accounts/invitation/{token}/").status_code == 404
+
+
+def test_the_settings_refuse_an_ip_address_as_the_passkeys_relying_party():
+    refused = load_settings(DJANGO_DEBUG="true", DJANGO_SITE_URL="http://127.0.0.1:8000")
+    assert refused.returncode != 0 and "relying party" in refused.stderr
+    assert (
+        load_settings(DJANGO_DEBUG="true", DJANGO_SITE_URL="http://localhost:8012").returncode == 0
+    )
