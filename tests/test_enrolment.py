@@ -70,6 +70,14 @@ def accept(client, token, device, password=NEW_PASSWORD, code=None):
 
 
 @pytest.fixture
+def new_teacher(world):
+    """A member of staff just created: reads no records."""
+    user = User.objects.create_user("oak-newstaff", email="new.staff@oak.example")
+    Membership.objects.create(user=user, school=world.oak, role=Role.STAFF)
+    return user
+
+
+@pytest.fixture
 def newcomer(world):
     """A DSL account just created by the administrator: no password, no device."""
     user = User.objects.create_user(
@@ -91,7 +99,8 @@ def test_it_stores_only_the_hash_of_an_invitation(
     assert stored.expires_at - stored.created_at == timedelta(hours=72)
     assert len(mail.outbox) == 1 and mail.outbox[0].to == ["new.dsl@oak.example"]
     assert LINK.search(mail.outbox[0].body).group(1) == token
-    assert issued.may_hand_over
+    # A DSL reads children's records: their link goes to their own address only.
+    assert not issued.may_hand_over
     assert actions("account.invitation_issued") == ["account.invitation_issued"]
 
 
@@ -220,19 +229,32 @@ def test_it_refuses_a_wrong_code_next_to_the_field(
 # The DSL's invitations ----------------------------------------------------------------------
 
 
-def test_the_dsl_invites_a_colleague_of_their_school_and_sees_the_link_once(
-    client, world, newcomer, django_capture_on_commit_callbacks
+def test_the_dsl_invites_a_new_teacher_and_sees_the_link_once(
+    client, world, new_teacher, django_capture_on_commit_callbacks
 ):
     client_login(client, world.oak_dsl)
     page = client.get(reverse("school_invitations"))
-    assert page.status_code == 200 and "oak-newdsl" in page.content.decode()
+    assert page.status_code == 200 and "oak-newstaff" in page.content.decode()
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("school_invitations"), {"user": newcomer.pk})
+        response = client.post(reverse("school_invitations"), {"user": new_teacher.pk})
     body = response.content.decode()
     assert response.status_code == 200
     token = LINK.search(body).group(1)
-    assert service.find_invitation(token).user == newcomer
-    assert mail.outbox[0].to == ["new.dsl@oak.example"]
+    assert service.find_invitation(token).user == new_teacher
+    assert mail.outbox[0].to == ["new.staff@oak.example"]
+
+
+def test_the_dsl_never_sees_the_link_of_someone_who_will_read_records(
+    client, world, newcomer, django_capture_on_commit_callbacks
+):
+    # Otherwise a DSL could set up a new headteacher's account and approve their own records.
+    client_login(client, world.oak_dsl)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("school_invitations"), {"user": newcomer.pk})
+    assert response.status_code == 200
+    assert not LINK.search(response.content.decode())
+    assert "goes only to their own e-mail address" in response.content.decode()
+    assert LINK.search(mail.outbox[0].body) and mail.outbox[0].to == ["new.dsl@oak.example"]
 
 
 def test_the_dsl_cannot_invite_anyone_with_a_role_elsewhere(client, world):
@@ -408,17 +430,18 @@ def test_the_administrators_reset_ends_sessions_and_removes_devices(
     assert event.data["devices_removed"] == 2
 
 
-def test_the_administrator_invites_a_new_account_and_sees_the_link_once(
-    client, world, newcomer, django_capture_on_commit_callbacks
+def test_the_administrator_invites_new_accounts_and_sees_only_a_teachers_link(
+    client, world, newcomer, new_teacher, django_capture_on_commit_callbacks
 ):
     client_login(client, world.sysadmin)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             reverse("admin:incidents_user_changelist"),
-            {"action": "send_invitation", "_selected_action": [newcomer.pk]},
+            {"action": "send_invitation", "_selected_action": [newcomer.pk, new_teacher.pk]},
         )
-    token = LINK.search(response.content.decode()).group(1)
-    assert service.find_invitation(token).user == newcomer
+    shown = LINK.findall(response.content.decode())
+    assert [service.find_invitation(token).user for token in shown] == [new_teacher]
+    assert sorted(m.to[0] for m in mail.outbox) == ["new.dsl@oak.example", "new.staff@oak.example"]
 
 
 def test_an_administrator_cannot_reset_their_own_sign_in(world):

@@ -29,7 +29,7 @@ from django_otp_webauthn.models import WebAuthnCredential
 
 from incidents import access, emails
 from incidents.audit import AuditAction, log_action
-from incidents.models import Invitation, School, User
+from incidents.models import Invitation, Membership, School, User
 from incidents.services.errors import NotAllowed, ServiceError
 
 RECOVERY_CODE_COUNT = 10
@@ -68,9 +68,10 @@ def invitation_url(token: str) -> str:
 class IssuedInvitation:
     invitation: Invitation
     url: str
-    # The link goes to the issuer's screen only for an account that has never signed in (a
-    # newcomer's first link, handed over); a returning person's link is e-mailed only, so no
-    # issuer can take over an account that is in use.
+    # The link goes to the issuer's screen only for a newcomer who will read no records (never
+    # signed in, no reading role, no administrator): anyone else's link goes only to their own
+    # e-mail address, so neither a DSL nor an administrator can set up, and so take over, an
+    # account that reads children's records or is already in use.
     may_hand_over: bool
 
 
@@ -94,7 +95,13 @@ def _issue(user: User, issued_by: User | None, request: HttpRequest | None) -> I
         user=issued_by if issued_by is not None else user,
         data={"account_id": user.pk, "invitation_id": invitation.pk},
     )
-    return IssuedInvitation(invitation, invitation_url(token), user.last_login is None)
+    return IssuedInvitation(invitation, invitation_url(token), _may_hand_over(user))
+
+
+def _may_hand_over(user: User) -> bool:
+    if user.last_login is not None or user.is_staff or user.is_superuser:
+        return False
+    return not Membership.objects.filter(user=user, role__in=access.READERS).exists()
 
 
 def _mail_on_commit(user: User, issued: IssuedInvitation, *, after_reset: bool) -> None:

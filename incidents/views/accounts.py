@@ -191,7 +191,9 @@ def school_invitations(request: AuthenticatedRequest) -> HttpResponse:
             form.add_error("user", str(exc))
         else:
             return render(
-                request, "accounts/invitation_issued.html", {"issued": [(invited, issued)]}
+                request,
+                "accounts/invitation_issued.html",
+                {"issued": [(invited, issued)], "back_url": reverse("school_invitations")},
             )
     return render(
         request,
