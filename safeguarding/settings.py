@@ -246,8 +246,12 @@ OTP_TOTP_ISSUER = envstr("DJANGO_OTP_ISSUER", "Safeguarding records")
 # Invitations (incidents.services.accounts): one-time links that set an account's password and
 # second factor; a new one supersedes the older ones.
 INVITATION_HOURS = envint("SAFEGUARDING_INVITATION_HOURS", 72)
+if INVITATION_HOURS < 1:
+    raise ImproperlyConfigured("SAFEGUARDING_INVITATION_HOURS must be at least 1")
 # "Forgot password" links work once (Django's token changes with the password) and briefly.
 PASSWORD_RESET_TIMEOUT = envint("DJANGO_PASSWORD_RESET_SECONDS", 60 * 60)
+if PASSWORD_RESET_TIMEOUT < 60:
+    raise ImproperlyConfigured("DJANGO_PASSWORD_RESET_SECONDS must be at least 60")
 
 # Passkeys (django-otp-webauthn), only ever as a second factor after the password. The relying
 # party is a domain name (never an IP address): by default the host of DJANGO_SITE_URL, and the
