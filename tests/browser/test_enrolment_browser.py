@@ -136,3 +136,74 @@ def test_a_passkey_is_registered_then_used_as_the_second_factor(
     verified = AuditEvent.objects.filter(action="auth.second_factor_verified").last()
     assert verified.data["passkey"] is True
     assert violations == []
+
+
+def sign_in(page, live_server, username, password):
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def test_a_recovery_code_stands_in_for_a_lost_phone(page, live_server, world):
+    from tests.conftest import totp_device
+
+    totp_device(world.oak_dsl)
+    codes = accounts.issue_recovery_codes(world.oak_dsl)
+    sign_in(page, live_server, "oak-dsl", world.password)
+    page.wait_for_url("**/accounts/two-factor/**")
+    page.get_by_text("Use a recovery code instead").click()
+    page.get_by_label("Recovery code").fill(codes[3])
+    page.get_by_role("button", name="Use recovery code").click()
+    page.wait_for_url(f"{live_server.url}/")
+    assert "You have 9 left" in page.content()
+    shoot(page, "recovery-code-used")
+
+
+def test_a_forgotten_password_then_still_the_second_factor(page, live_server, world):
+    from django.core import mail
+
+    from tests.conftest import fresh_totp_code, totp_device
+
+    world.oak_dsl.email = "dsl@oak.example"
+    world.oak_dsl.save()
+    device = totp_device(world.oak_dsl)
+    sign_in(page, live_server, "oak-dsl", "not-the-password-123")
+    page.get_by_role("link", name="Forgotten your password?").click()
+    page.get_by_label("Your e-mail address").fill("dsl@oak.example")
+    page.get_by_role("button", name="Send the link").click()
+    assert "Check your e-mail" in page.content()
+    link = next(line for line in mail.outbox[0].body.splitlines() if "/accounts/reset/" in line)
+    page.goto(live_server.url + link.split("localhost:8000", 1)[1])
+    page.locator("#id_new_password1").fill(NEW_PASSWORD)
+    page.locator("#id_new_password2").fill(NEW_PASSWORD)
+    page.get_by_role("button", name="Set my new password").click()
+    assert "Your password has been changed" in page.content()
+    sign_in(page, live_server, "oak-dsl", NEW_PASSWORD)
+    page.wait_for_url("**/accounts/two-factor/**")
+    page.get_by_label("Code from your authenticator app").fill(fresh_totp_code(device))
+    page.get_by_role("button", name="Verify").click()
+    page.wait_for_url(f"{live_server.url}/")
+
+
+def test_the_administrators_reset_from_the_admin(page, live_server, world, browser):
+    from django.core import mail
+
+    from tests.conftest import totp_device
+
+    world.oak_dsl.email = "dsl@oak.example"
+    world.oak_dsl.save()
+    victim = browser.new_context().new_page()
+    login(victim, live_server, "oak-dsl")
+    totp_device(world.sysadmin)
+    login(page, live_server, "sysadmin")
+    page.goto(f"{live_server.url}/admin/incidents/user/?q=oak-dsl")
+    page.locator(f"input[name=_selected_action][value='{world.oak_dsl.pk}']").check()
+    page.locator("select[name=action]").select_option("reset_sign_in")
+    page.get_by_role("button", name="Go").click()
+    assert "sessions ended, devices removed" in page.content()
+    assert "/accounts/invitation/" in mail.outbox[0].body
+    victim.goto(f"{live_server.url}/")
+    assert "/accounts/login/" in victim.url
+    assert not TOTPDevice.objects.filter(user=world.oak_dsl).exists()
+    victim.context.close()
