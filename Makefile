@@ -41,10 +41,13 @@ system-deps-test: system-deps
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
 	fi
 
+# Open http://localhost:$(PORT)/, not 127.0.0.1: passkeys (WebAuthn) refuse an IP address.
 run: install system-deps
 	$(DEV_ENV) $(BIN)/python manage.py migrate --noinput
 	$(DEV_ENV) $(BIN)/python manage.py seed_demo
-	$(DEV_ENV) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+	@echo ""
+	@echo "Open http://localhost:$(PORT)/ (localhost, not 127.0.0.1: passkeys refuse an IP address)"
+	$(DEV_ENV) DJANGO_SITE_URL=http://localhost:$(PORT) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 # mypy loads the settings (django-stubs' plugin), which refuse to start without DEBUG or a key.
 lint: install-test

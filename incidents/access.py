@@ -20,10 +20,19 @@ from typing import Any, cast
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404, HttpRequest
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp_webauthn.models import WebAuthnCredential
 
 from incidents.audit import AuditAction, log_action
 from incidents.http import SchoolRequest
-from incidents.models import Incident, IncidentUserObjectPermission, Membership, Role, School
+from incidents.models import (
+    Incident,
+    IncidentUserObjectPermission,
+    Membership,
+    Role,
+    School,
+    User,
+)
 
 # The permission codename a DSL grants to a named colleague for one incident.
 GRANT_CODENAME = "change_incident"
@@ -241,3 +250,39 @@ def schools_for(user: Any) -> QuerySet[School]:
         Q(pk__in=mine.filter(school__isnull=False).values("school_id"))
         | Q(trust_id__in=mine.filter(role=Role.TRUST_LEAD).values("trust_id"))
     )
+
+
+# Accounts: who has a second factor, and who may invite whom.
+
+
+def has_second_factor(user: Any) -> bool:
+    """A confirmed authenticator app or passkey. Recovery codes alone are not one: they stand
+    in for a device, and are only issued with one."""
+    return bool(
+        TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+        or WebAuthnCredential.objects.filter(user=user, confirmed=True).exists()
+    )
+
+
+def invitable_by_dsl(school: School) -> QuerySet[User]:
+    """The accounts a DSL of ``school`` may invite: active, no system administrator, at least
+    one role and every role in this school (a trust lead's or another school's role needs an
+    administrator)."""
+    elsewhere = Membership.objects.filter(user=OuterRef("pk")).exclude(school=school)
+    return (
+        User.objects.filter(is_active=True, is_staff=False, is_superuser=False)
+        .filter(Exists(Membership.objects.filter(user=OuterRef("pk"), school=school)))
+        .exclude(Exists(elsewhere))
+    )
+
+
+def may_invite(issuer: Any, account: User, school: School | None) -> bool:
+    """A system administrator may invite anyone; a DSL, in their current school, an account
+    whose roles are all in that school (never their own)."""
+    if issuer.is_staff:
+        return True
+    if school is None or issuer.pk == account.pk:
+        return False
+    if Role.DSL not in roles_in(issuer, school):
+        return False
+    return invitable_by_dsl(school).filter(pk=account.pk).exists()

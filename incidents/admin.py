@@ -3,10 +3,19 @@
 No incident content is registered here: the administrator has no access to it.
 """
 
-from django.contrib import admin
+from typing import cast
+
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp_webauthn.models import WebAuthnAttestation, WebAuthnCredential
 
 from incidents.models import Membership, School, Trust, User
+from incidents.services import ServiceError, accounts
 
 
 class MembershipInline(admin.TabularInline[Membership, User]):
@@ -15,9 +24,56 @@ class MembershipInline(admin.TabularInline[Membership, User]):
     extra = 0
 
 
+# Enrolment and recovery (issue 13): two actions on accounts, each one service call. --------
+
+
+@admin.action(description="Send an invitation (account without a second factor)")
+def send_invitation(
+    modeladmin: admin.ModelAdmin[User], request: HttpRequest, queryset: QuerySet[User]
+) -> HttpResponse | None:
+    issuer = cast(User, request.user)  # the admin site lets only signed-in staff in
+    issued = []
+    for account in queryset.order_by("pk"):
+        try:
+            issued.append(
+                (account, accounts.issue_invitation(account, issued_by=issuer, request=request))
+            )
+        except ServiceError as exc:
+            modeladmin.message_user(request, f"{account.username}: {exc}", messages.ERROR)
+    if not issued:
+        return None
+    # The links are shown on this response only (never stored in a message or a cookie).
+    return TemplateResponse(
+        request,
+        "accounts/invitation_issued.html",
+        {"issued": issued, "back_url": reverse("admin:incidents_user_changelist")},
+    )
+
+
+@admin.action(description="Reset sign-in: end sessions, remove devices, e-mail an invitation")
+def reset_sign_in(
+    modeladmin: admin.ModelAdmin[User], request: HttpRequest, queryset: QuerySet[User]
+) -> None:
+    by = cast(User, request.user)
+    for account in queryset.order_by("pk"):
+        try:
+            accounts.reset_sign_in(account, by=by, request=request)
+        except ServiceError as exc:
+            modeladmin.message_user(request, f"{account.username}: {exc}", messages.ERROR)
+            continue
+        where = account.email or "no e-mail address: add one, then reset again"
+        modeladmin.message_user(
+            request,
+            f"{account.username}: sessions ended, devices removed, password unusable; "
+            f"invitation e-mailed ({where}).",
+            messages.SUCCESS,
+        )
+
+
 @admin.register(User)
 class UserAdmin(BaseUserAdmin[User]):
     inlines = [MembershipInline]
+    actions = [send_invitation, reset_sign_in]
     list_display = ["username", "first_name", "last_name", "email", "is_active", "is_staff"]
 
 
@@ -39,3 +95,10 @@ class MembershipAdmin(admin.ModelAdmin[Membership]):
     list_display = ["user", "role", "school", "trust"]
     list_filter = ["role", "school", "trust"]
     autocomplete_fields = ["user"]
+
+
+# The devices these flows add keep no page in the admin: a recovery code is a secret, and no
+# administrator adds or edits anyone's second factor (the reset above removes them all).
+for _device_model in (StaticDevice, WebAuthnCredential, WebAuthnAttestation):
+    if admin.site.is_registered(_device_model):
+        admin.site.unregister(_device_model)

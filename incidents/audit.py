@@ -55,6 +55,29 @@ class AuditAction(models.TextChoices):
     SECOND_FACTOR_ENROLLED = "auth.second_factor_enrolled", "Set up an authenticator"
     SECOND_FACTOR_VERIFIED = "auth.second_factor_verified", "Gave the second factor"
     SECOND_FACTOR_FAILED = "auth.second_factor_failed", "Gave a wrong second-factor code"
+    # Enrolment and recovery: invitations, recovery codes, passkeys, resets.
+    INVITATION_ISSUED = "account.invitation_issued", "Issued an invitation to set up an account"
+    INVITATION_ACCEPTED = (
+        "account.invitation_accepted",
+        "Set a password and a second factor from an invitation",
+    )
+    INVITATION_REFUSED = (
+        "account.invitation_refused",
+        "Opened an invitation that is used, superseded or expired",
+    )
+    RECOVERY_CODES_ISSUED = "account.recovery_codes_issued", "Was given new recovery codes"
+    RECOVERY_CODE_USED = "auth.recovery_code_used", "Gave a recovery code as the second factor"
+    PASSKEY_REGISTERED = "account.passkey_registered", "Registered a passkey"
+    PASSKEY_FAILED = "auth.passkey_failed", "A passkey was refused"
+    PASSWORD_RESET_REQUESTED = (
+        "account.password_reset_requested",
+        "Asked for a password reset e-mail",
+    )
+    PASSWORD_RESET = "account.password_reset", "Set a new password from a reset e-mail"
+    SIGN_IN_RESET = (
+        "account.sign_in_reset",
+        "Reset the password and second factor (sessions ended, devices removed)",
+    )
     # The school a person works in.
     SCHOOL_SWITCHED = "school.switched", "Changed school"
     INSPECTION_PACK_EXPORTED = "school.inspection_pack_exported", "Exported the inspection pack"

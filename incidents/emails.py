@@ -62,3 +62,30 @@ def send_concern_alert(incident: Incident, request: HttpRequest | None = None) -
         data={"recipients": [user.pk for user in recipients]},
     )
     return sent
+
+
+def _send_to_account(user: User, template: str, context: dict[str, object]) -> bool:
+    """One e-mail to one account's own address; False when it has none or the server fails."""
+    if not user.email:
+        return False
+    context = {"user": user, "site_name": settings.OTP_TOTP_ISSUER, **context}
+    subject = render_to_string(f"emails/{template}_subject.txt", context).strip()
+    body = render_to_string(f"emails/{template}.txt", context)
+    try:
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email], fail_silently=False)
+    except (smtplib.SMTPException, OSError):
+        logger.exception("E-mail %s to account %s could not be sent", template, user.pk)
+        return False
+    return True
+
+
+def send_invitation(user: User, url: str, expires_at: object, *, after_reset: bool) -> bool:
+    """The invitation link, to the account's own address. Never a record's content."""
+    return _send_to_account(
+        user, "invitation", {"url": url, "expires_at": expires_at, "after_reset": after_reset}
+    )
+
+
+def send_password_reset(user: User, url: str) -> bool:
+    minutes = settings.PASSWORD_RESET_TIMEOUT // 60
+    return _send_to_account(user, "password_reset", {"url": url, "minutes": minutes})

@@ -26,9 +26,8 @@ from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from incidents.access import READERS
+from incidents.access import READERS, has_second_factor
 from incidents.audit import AuditAction, log_action
 from incidents.http import GetResponse
 from incidents.models import Membership
@@ -145,6 +144,12 @@ def _exempt_paths() -> tuple[str, ...]:
         reverse("logout"),
         reverse("two_factor_verify"),
         reverse("two_factor_enrol"),
+        # An invitation, a forgotten password, and a passkey given as the second factor.
+        "/accounts/invitation/",
+        reverse("password_reset"),
+        "/accounts/reset/",
+        "/accounts/passkeys/authentication/",
+        reverse("otp_webauthn:js-i18n-catalog"),
         settings.STATIC_URL if settings.STATIC_URL.startswith("/") else f"/{settings.STATIC_URL}",
     )
 
@@ -168,8 +173,7 @@ class SecondFactorMiddleware:
             and not request.path_info.startswith(_exempt_paths())
             and needs_second_factor(user)
         ):
-            has_device = TOTPDevice.objects.filter(user=user, confirmed=True).exists()
-            target = reverse("two_factor_verify" if has_device else "two_factor_enrol")
+            target = reverse("two_factor_verify" if has_second_factor(user) else "two_factor_enrol")
             if request.method == "GET":
                 target += "?" + urlencode({"next": request.get_full_path()})
             return redirect(target)

@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from incidents.views import concern, dashboard, export, home, record
+from incidents.views import accounts, concern, dashboard, export, home, record
 from incidents.views import grants as grant_views
 from incidents.views import signing as signing_views
 from incidents.views import wizard as wizard_views
@@ -28,6 +28,7 @@ register_converter(ReferenceConverter, "ref")
 urlpatterns = [
     path("", home.home, name="home"),
     path("school/", home.choose_school, name="choose_school"),
+    path("school/invitations/", accounts.school_invitations, name="school_invitations"),
     path("incidents/", dashboard.incident_list, name="incident_list"),
     # Before the record's pattern: "search" is not a reference.
     path("incidents/search/", dashboard.incident_search, name="incident_search"),

@@ -4,7 +4,9 @@ Every variable is listed in the README. Readers in ``safeguarding.env`` refuse b
 """
 
 from datetime import timedelta
+from ipaddress import ip_address
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 import django_stubs_ext
@@ -57,6 +59,10 @@ INSTALLED_APPS = [
     "pgtrigger",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    # Recovery codes: one-time static tokens, shown once (incidents.services.accounts).
+    "django_otp.plugins.otp_static",
+    # Passkeys (WebAuthn) as a second factor beside the authenticator app.
+    "django_otp_webauthn",
     "axes",
     "incidents",
 ]
@@ -209,7 +215,8 @@ GUARDIAN_RAISE_403 = False
 EMAIL_BACKEND = envstr("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = envstr("DJANGO_DEFAULT_FROM_EMAIL", "safeguarding@localhost")
 # The base address used in e-mailed links (alerts carry a link, never a child's name).
-SITE_URL = envstr("DJANGO_SITE_URL", "http://127.0.0.1:8000")
+# localhost, not 127.0.0.1: WebAuthn refuses an IP address as its relying party.
+SITE_URL = envstr("DJANGO_SITE_URL", "http://localhost:8000")
 
 # Sessions: 30 minutes idle, 12 hours at most from sign-in
 # (incidents.security.SessionLimitsMiddleware). The stored session is renewed at most once a
@@ -263,6 +270,38 @@ CONTENT_SECURITY_POLICY = {
 # Second factor (django-otp TOTP) for every role that can read records and for system
 # administrators (incidents.security.SecondFactorMiddleware).
 OTP_TOTP_ISSUER = envstr("DJANGO_OTP_ISSUER", "Safeguarding records")
+
+# Invitations (incidents.services.accounts): one-time links that set an account's password and
+# second factor; a new one supersedes the older ones.
+INVITATION_HOURS = envint("SAFEGUARDING_INVITATION_HOURS", 72)
+if INVITATION_HOURS < 1:
+    raise ImproperlyConfigured("SAFEGUARDING_INVITATION_HOURS must be at least 1")
+# "Forgot password" links work once (Django's token changes with the password) and briefly.
+PASSWORD_RESET_TIMEOUT = envint("DJANGO_PASSWORD_RESET_SECONDS", 60 * 60)
+if PASSWORD_RESET_TIMEOUT < 60:
+    raise ImproperlyConfigured("DJANGO_PASSWORD_RESET_SECONDS must be at least 60")
+
+# Passkeys (django-otp-webauthn), only ever as a second factor after the password. The relying
+# party is a domain name (never an IP address): by default the host of DJANGO_SITE_URL, and the
+# origins allowed are that address's.
+_SITE = urlsplit(SITE_URL)
+OTP_WEBAUTHN_RP_ID = envstr("DJANGO_WEBAUTHN_RP_ID", _SITE.hostname or "localhost")
+try:
+    ip_address(OTP_WEBAUTHN_RP_ID)
+except ValueError:
+    pass  # a domain name, as WebAuthn requires
+else:
+    raise ImproperlyConfigured(
+        f"The passkeys' relying party is {OTP_WEBAUTHN_RP_ID}, an IP address, which browsers "
+        "refuse: set DJANGO_SITE_URL (or DJANGO_WEBAUTHN_RP_ID) to a domain name, e.g. "
+        "http://localhost:8000 in development"
+    )
+OTP_WEBAUTHN_RP_NAME = OTP_TOTP_ISSUER
+OTP_WEBAUTHN_ALLOWED_ORIGINS = envlist(
+    "DJANGO_WEBAUTHN_ORIGINS", [f"{_SITE.scheme}://{_SITE.netloc}"]
+)
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
+OTP_WEBAUTHN_EXCEPTION_LOGGER_NAME = "django_otp_webauthn"
 
 # django-axes: lock out a username from one address after repeated failures. The pair, not the
 # address alone, so one locked account does not lock out a whole school behind one address;

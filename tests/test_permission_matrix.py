@@ -139,6 +139,74 @@ MATRIX = {
         "GET": (302, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200),
         "POST": (302, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200),
     },
+    # Enrolment and recovery. Your sign-in and your recovery codes: your own, once verified.
+    "account_security": {
+        "GET": (302, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200),
+        "POST": (302, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405),
+    },
+    "recovery_codes": {
+        "GET": (302, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405),
+        "POST": (302, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200),
+    },
+    # A link that is not (or no longer) an invitation is not found, for anyone.
+    "invitation_accept": {
+        "GET": (404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404),
+        "POST": (404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404),
+    },
+    # A forgotten password: open to everyone; a link that is not valid says so.
+    "password_reset": {
+        "GET": (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200),
+        "POST": (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200),
+    },
+    "password_reset_done": {
+        "GET": (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200),
+        "POST": (405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405),
+    },
+    "password_reset_confirm": {
+        "GET": (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200),
+        "POST": (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200),
+    },
+    "password_reset_complete": {
+        "GET": (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200),
+        "POST": (405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405),
+    },
+    # The DSL invites colleagues of their own school (another school's DSL: their own).
+    "school_invitations": {
+        "GET": (302, 403, 403, 403, 200, 403, 302, 302, 200, 403, 403, 200, 403),
+        "POST": (302, 403, 403, 403, 200, 403, 302, 302, 200, 403, 403, 200, 403),
+    },
+    # Passkeys (django-otp-webauthn's JSON): a signed-in, verified user's own; the empty
+    # POSTs of the matrix are malformed ceremonies (400).
+    "credential-registration-begin": {
+        "GET": (403, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405),
+        "POST": (403, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200),
+    },
+    "credential-registration-complete": {
+        "GET": (403, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405),
+        "POST": (403, 400, 400, 400, 400, 400, 400, 400, 400, 400, 400, 400, 400),
+    },
+    "credential-authentication-begin": {
+        "GET": (403, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405),
+        "POST": (403, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200),
+    },
+    "credential-authentication-complete": {
+        "GET": (403, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405),
+        "POST": (403, 400, 400, 400, 400, 400, 400, 400, 400, 400, 400, 400, 400),
+    },
+    "js-i18n-catalog": {
+        "GET": (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200),
+        "POST": (405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405),
+    },
+}
+
+
+# django-otp-webauthn's JSON endpoints and its JavaScript catalogue, under its namespace.
+PASSKEY_URLS = {
+    "credential-registration-begin",
+    "credential-registration-complete",
+    "credential-authentication-begin",
+    "credential-authentication-complete",
+    "js-i18n-catalog",
 }
 
 
@@ -190,6 +258,13 @@ def address(name, record):
         kwargs["reference"] = record.reference
     if "<slug:step>" in route:
         kwargs["step"] = "disclosure"
+    # A link's token that is not (or no longer) valid: what anyone may try.
+    if "<slug:token>" in route:
+        kwargs["token"] = "not-a-valid-invitation-token"
+    if "<uidb64>/<token>" in route:
+        kwargs.update(uidb64="MQ", token="not-a-valid-token")
+    if name in PASSKEY_URLS:
+        name = f"otp_webauthn:{name}"
     return reverse(name, kwargs=kwargs)
 
 

@@ -1,3 +1,4 @@
+from incidents.models.accounts import Invitation
 from incidents.models.audit import AuditEvent
 from incidents.models.choices import (
     ActionKind,
@@ -72,6 +73,7 @@ __all__ = [
     "Incident",
     "IncidentGroupObjectPermission",
     "IncidentUserObjectPermission",
+    "Invitation",
     "InitialReview",
     "Membership",
     "NotInformedDecidedWith",

@@ -8,7 +8,9 @@ Views and management commands call them; nothing else writes the record. By doma
 - ``records``: reporting a concern, opening an incident, saving a part of the record (a wizard
   step), confirming the rules' result;
 - ``grants``: a DSL granting and revoking a deputy's access to one incident;
-- ``signing``: signing, approval, sending back, the non-referral sign-off, addenda, verifying.
+- ``signing``: signing, approval, sending back, the non-referral sign-off, addenda, verifying;
+- ``accounts``: invitations, the authenticator's set-up, recovery codes, the forgotten
+  password, the administrator's reset (imported as a module: ``services.accounts``).
 """
 
 from incidents.services.errors import (

@@ -21,13 +21,19 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 from django_otp import verify_token
+from django_otp.models import Device
+from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp_webauthn.models import WebAuthnCredential
 
+from incidents.access import has_second_factor
 from incidents.audit import AuditAction, log_action
+from incidents.forms.accounts import RecoveryCodeForm
 from incidents.forms.signing import SecondFactorForm, SignInForm
 from incidents.http import AuthenticatedRequest
 from incidents.models import User
 from incidents.security import SESSION_AUTH_AT, SESSION_SEEN_AT
+from incidents.services.accounts import recovery_codes_left
 
 WRONG_CODE = (
     "That code is not right, or it has already been used. Enter the code your authenticator "
@@ -35,6 +41,15 @@ WRONG_CODE = (
 )
 
 THROTTLED = "Too many wrong codes in a row. Wait a few seconds, then enter the code your app shows."
+
+WRONG_RECOVERY_CODE = (
+    "That recovery code is not right, or it has already been used. Type one of your unused "
+    "codes exactly as it was given (letters and numbers)."
+)
+NO_RECOVERY_CODES = (
+    "You have no recovery codes left. Use your authenticator app or passkey, or ask your "
+    "system administrator to reset your sign-in."
+)
 
 
 class LoginView(auth_views.LoginView):
@@ -84,9 +99,7 @@ def _next_url(request: HttpRequest) -> str:
     return "/"
 
 
-def _verified(
-    request: AuthenticatedRequest, device: TOTPDevice, action: AuditAction
-) -> HttpResponse:
+def _verified(request: AuthenticatedRequest, device: Device, action: AuditAction) -> HttpResponse:
     otp_login(request, device)
     # A new session key once the second factor is given: a key seen before it is worth nothing.
     request.session.cycle_key()
@@ -97,20 +110,45 @@ def _verified(
 @login_required
 @require_http_methods(["GET", "POST"])
 def verify(request: AuthenticatedRequest) -> HttpResponse:
-    """Enter the current code. Each code works once (django-otp keeps the last time step)."""
-    device = TOTPDevice.objects.filter(user=request.user, confirmed=True).first()
-    if device is None:
+    """The second factor: the authenticator's current code, a passkey, or a recovery code.
+
+    Each code works once (django-otp keeps the last time step; a recovery code is deleted when
+    used); wrong codes are throttled, each device on its own count.
+    """
+    user = request.user
+    if not has_second_factor(user):
         return redirect("two_factor_enrol")
-    form = SecondFactorForm(_data(request))
-    if request.method == "POST" and form.is_valid():
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    recovery = StaticDevice.objects.filter(user=user, confirmed=True).first()
+    using_recovery = request.method == "POST" and "recovery_code" in request.POST
+    form = SecondFactorForm(None if using_recovery else _data(request))
+    recovery_form = RecoveryCodeForm(request.POST if using_recovery else None)
+    if using_recovery and recovery_form.is_valid():
+        if recovery is None:
+            recovery_form.add_error("recovery_code", NO_RECOVERY_CODES)
+        elif not recovery.verify_is_allowed()[0]:
+            recovery_form.add_error("recovery_code", THROTTLED)
+        elif recovery.verify_token(recovery_form.cleaned_data["recovery_code"]):
+            left = recovery_codes_left(user)
+            log_action(
+                AuditAction.RECOVERY_CODE_USED,
+                request=request,
+                data={"device_id": recovery.pk, "remaining": left},
+            )
+            messages.warning(request, recovery_left_message(left))
+            return _verified(request, recovery, AuditAction.SECOND_FACTOR_VERIFIED)
+        else:
+            log_action(
+                AuditAction.SECOND_FACTOR_FAILED, request=request, data={"device_id": recovery.pk}
+            )
+            recovery_form.add_error("recovery_code", WRONG_RECOVERY_CODE)
+    elif request.method == "POST" and device is not None and form.is_valid():
         allowed, _detail = device.verify_is_allowed()
         if not allowed:
             # django-otp doubles the wait after each wrong code: guessing is not an option.
             form.add_error("otp_token", THROTTLED)
         else:
-            accepted = verify_token(
-                request.user, device.persistent_id, form.cleaned_data["otp_token"]
-            )
+            accepted = verify_token(user, device.persistent_id, form.cleaned_data["otp_token"])
             if accepted is not None:
                 return _verified(request, accepted, AuditAction.SECOND_FACTOR_VERIFIED)
             log_action(
@@ -118,7 +156,31 @@ def verify(request: AuthenticatedRequest) -> HttpResponse:
             )
             form.add_error("otp_token", WRONG_CODE)
             form.forget_code()
-    return render(request, "two_factor/verify.html", {"form": form, "next": _next_url(request)})
+    return render(
+        request,
+        "two_factor/verify.html",
+        {
+            "form": form,
+            "recovery_form": recovery_form,
+            "using_recovery": using_recovery,
+            "has_authenticator": device is not None,
+            "has_passkey": WebAuthnCredential.objects.filter(user=user, confirmed=True).exists(),
+            "recovery_left": recovery_codes_left(user),
+            "next": _next_url(request),
+        },
+    )
+
+
+def recovery_left_message(left: int) -> str:
+    if left == 0:
+        return (
+            "You have used your last recovery code. Make new ones now on your account page "
+            "(Your sign-in), and keep them somewhere safe."
+        )
+    return (
+        f"Recovery code accepted. You have {left} left; each works once. If you have lost "
+        "your phone, ask your system administrator to reset your sign-in."
+    )
 
 
 def qr_svg(data: str) -> str:
@@ -136,32 +198,15 @@ def grouped(secret: str) -> str:
 @login_required
 @require_http_methods(["GET", "POST"])
 def enrol(request: AuthenticatedRequest) -> HttpResponse:
-    """Set up an authenticator app by QR code (or the key typed in), then prove it works."""
-    if TOTPDevice.objects.filter(user=request.user, confirmed=True).exists():
-        messages.info(request, "You already have an authenticator app set up.")
+    """Where someone without a second factor is sent. A password alone never sets one up:
+    only an invitation does (``incidents.views.accounts.accept_invitation``), so this page
+    shows no secret and says how to get one."""
+    if has_second_factor(request.user):
+        messages.info(request, "You already have a second factor set up.")
         return redirect("two_factor_verify")
-    device = TOTPDevice.objects.filter(user=request.user, confirmed=False).first()
-    if device is None:
-        device = TOTPDevice.objects.create(
-            user=request.user, name="Authenticator app", confirmed=False
-        )
-    form = SecondFactorForm(_data(request))
-    if request.method == "POST" and form.is_valid():
-        if device.verify_token(form.cleaned_data["otp_token"]):
-            device.confirmed = True
-            device.save(update_fields=["confirmed"])
-            return _verified(request, device, AuditAction.SECOND_FACTOR_ENROLLED)
-        log_action(AuditAction.SECOND_FACTOR_FAILED, request=request, data={"device_id": device.pk})
-        form.add_error("otp_token", WRONG_CODE)
-        form.forget_code()
-    secret = b32encode(device.bin_key).decode()
-    return render(
-        request,
-        "two_factor/enrol.html",
-        {
-            "form": form,
-            "qr": qr_svg(device.config_url),
-            "secret": grouped(secret),
-            "next": _next_url(request),
-        },
-    )
+    return render(request, "two_factor/enrol.html", {"next": _next_url(request)})
+
+
+def authenticator_setup(device: TOTPDevice) -> dict[str, str]:
+    """The QR code and the typed key of an authenticator being set up."""
+    return {"qr": qr_svg(device.config_url), "secret": grouped(b32encode(device.bin_key).decode())}
