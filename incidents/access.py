@@ -23,7 +23,16 @@ from django.http import Http404, HttpRequest
 
 from incidents.audit import AuditAction, log_action
 from incidents.http import SchoolRequest
-from incidents.models import Incident, IncidentUserObjectPermission, Membership, Role, School
+from incidents.models import (
+    Incident,
+    IncidentUserObjectPermission,
+    Membership,
+    Pupil,
+    ReceivedFile,
+    Role,
+    School,
+    Transfer,
+)
 
 # The permission codename a DSL grants to a named colleague for one incident.
 GRANT_CODENAME = "change_incident"
@@ -241,3 +250,55 @@ def schools_for(user: Any) -> QuerySet[School]:
         Q(pk__in=mine.filter(school__isnull=False).values("school_id"))
         | Q(trust_id__in=mine.filter(role=Role.TRUST_LEAD).values("trust_id"))
     )
+
+
+# The child's file: pupils, transfers out, files received --------------------------------------
+
+# Who imports the roll, marks a pupil leaving, sends the file and confirms a file received.
+FILE_KEEPERS = frozenset({Role.DSL})
+# Who reads a file received from another school (its copy belongs to this school).
+RECEIVED_READERS = frozenset({Role.DSL, Role.HEADTEACHER})
+
+
+def get_pupil_for_user(request: HttpRequest, pk: int, *, keeper: bool = False) -> Any:
+    """The pupil ``pk`` with ``roles`` (the reader's in the pupil's school) set on it.
+
+    404 unless the user reads records in the pupil's school (a pupil's existence does not leak
+    to another school); 403 to a reader there who is not a keeper of files when ``keeper``.
+    """
+    pupil = Pupil.objects.select_related("school").filter(pk=pk).first()
+    roles = _roles_for(request, pupil.school) if pupil is not None else frozenset()
+    if pupil is None or not roles & READERS:
+        raise Http404("No such pupil")
+    if keeper and not roles & FILE_KEEPERS:
+        raise PermissionDenied("Only the DSL does this.")
+    pupil.roles = roles  # type: ignore[attr-defined]
+    return pupil
+
+
+def get_transfer_for_user(request: HttpRequest, pk: int) -> Transfer:
+    """A transfer out, for a keeper of files of the sending school; 404 outside it."""
+    transfer = (
+        Transfer.objects.select_related("pupil", "school", "destination_school")
+        .filter(pk=pk)
+        .first()
+    )
+    roles = _roles_for(request, transfer.school) if transfer is not None else frozenset()
+    if transfer is None or not roles & READERS:
+        raise Http404("No such transfer")
+    if not roles & FILE_KEEPERS:
+        raise PermissionDenied("Only the DSL sends a child's file.")
+    return transfer
+
+
+def get_received_for_user(request: HttpRequest, pk: int, *, keeper: bool = False) -> ReceivedFile:
+    """A file received, for the receiving school's DSL or headteacher; 404 to anyone else
+    (the sending school included: once sent, the copy is the receiver's)."""
+    received = ReceivedFile.objects.select_related("school", "transfer").filter(pk=pk).first()
+    roles = _roles_for(request, received.school) if received is not None else frozenset()
+    if received is None or not roles & READERS:
+        raise Http404("No such file")
+    if not roles & (FILE_KEEPERS if keeper else RECEIVED_READERS):
+        raise PermissionDenied("Your role does not read files received from other schools.")
+    received.roles = roles  # type: ignore[attr-defined]
+    return received

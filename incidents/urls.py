@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from incidents.views import concern, dashboard, export, home, record
+from incidents.views import concern, dashboard, export, home, pupils, record
 from incidents.views import grants as grant_views
 from incidents.views import signing as signing_views
 from incidents.views import wizard as wizard_views
@@ -78,4 +78,21 @@ urlpatterns = [
         "incidents/<ref:reference>/verify/", signing_views.incident_verify, name="incident_verify"
     ),
     path("incidents/<ref:reference>/access/", grant_views.incident_access, name="incident_access"),
+    # The school's roll, the child's file, transfers and files received.
+    path("pupils/", pupils.pupil_list, name="pupil_list"),
+    path("pupils/import/", pupils.pupil_import, name="pupil_import"),
+    path("pupils/<int:pupil>/", pupils.pupil_file, name="pupil_file"),
+    path("pupils/<int:pupil>/transfer/", pupils.pupil_transfer, name="pupil_transfer"),
+    path(
+        "pupils/<int:pupil>/subject-access.pdf",
+        pupils.pupil_subject_access_pdf,
+        name="pupil_subject_access_pdf",
+    ),
+    path("transfers/<int:transfer>/send/", pupils.transfer_send, name="transfer_send"),
+    path("transfers/<int:transfer>/receipt/", pupils.transfer_receipt, name="transfer_receipt"),
+    path(
+        "transfers/<int:transfer>/file.pdf", pupils.transfer_export_pdf, name="transfer_export_pdf"
+    ),
+    path("received/", pupils.received_list, name="received_list"),
+    path("received/<int:received>/", pupils.received_file, name="received_file"),
 ]

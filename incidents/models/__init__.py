@@ -25,6 +25,7 @@ from incidents.models.permissions import (
     IncidentGroupObjectPermission,
     IncidentUserObjectPermission,
 )
+from incidents.models.pupils import ClosureDay, Pupil, ReceivedFile, Term, Transfer
 from incidents.models.record import (
     FACT_FIELDS,
     RISK_FIELDS,
@@ -45,6 +46,11 @@ from incidents.models.schools import Membership, School, Trust, User
 from incidents.models.signing import Addendum, Signature
 
 __all__ = [
+    "Transfer",
+    "Term",
+    "ReceivedFile",
+    "Pupil",
+    "ClosureDay",
     "FACT_FIELDS",
     "RISK_FIELDS",
     "Action",
