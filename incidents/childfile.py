@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Max, Q, QuerySet
+from django.db.models import F, Max, Q, QuerySet
+from django.utils import timezone
 
 from incidents import access, queries, record
 from incidents.models import (
@@ -37,6 +38,8 @@ from incidents.rules import CATEGORY_LABELS, SUBTYPE_LABELS
 ANOTHER = "another young person"
 # KCSIE: the file is transferred within 5 school days (or the first 5 of a new term).
 TRANSFER_SCHOOL_DAYS = 5
+# A transfer whose receipt was confirmed stays on the dashboard this long, marked done.
+RECENTLY_DONE = timedelta(days=14)
 
 
 # School days -------------------------------------------------------------------------------
@@ -326,12 +329,15 @@ def pupils_with_files(user: Any, school: School, roles: frozenset[str], limit: i
     )
 
 
-def open_transfers(school: School) -> list[Transfer]:
-    """The school's transfers out whose receipt is not confirmed, soonest due first."""
+def open_transfers(school: School, now: datetime | None = None) -> list[Transfer]:
+    """The school's transfers out whose receipt is not confirmed, soonest due first, then
+    those confirmed in the last ``RECENTLY_DONE`` (shown as done)."""
+    since = (now or timezone.now()) - RECENTLY_DONE
     return list(
-        Transfer.objects.filter(school=school, receipt_confirmed_at__isnull=True)
+        Transfer.objects.filter(school=school)
+        .filter(Q(receipt_confirmed_at__isnull=True) | Q(receipt_confirmed_at__gte=since))
         .select_related("pupil")
-        .order_by("due_on", "pk")[:50]
+        .order_by(F("receipt_confirmed_at").desc(nulls_first=True), "due_on", "pk")[:50]
     )
 
 
@@ -340,3 +346,27 @@ def files_awaiting_confirmation(school: School) -> int:
     return ReceivedFile.objects.filter(
         school=school, transfer__receipt_confirmed_at__isnull=True
     ).count()
+
+
+def earlier_incidents(incident: Incident) -> list[tuple[str, list[Incident]]]:
+    """For each young person of ``incident`` picked from the roll, the school's incidents they
+    were in before it (by incident date): the history the risk assessment's "taken part in
+    this kind of activity before?" asks about. The caller shows it only to a reader of every
+    incident of the school."""
+    people = [p for p in incident.young_people.all() if p.pupil_id is not None]
+    if not people:
+        return []
+    rows = (
+        YoungPerson.objects.filter(
+            pupil_id__in=[p.pupil_id for p in people],
+            incident__school_id=incident.school_id,
+            incident__incident_date__lte=incident.incident_date,
+        )
+        .exclude(incident_id=incident.pk)
+        .select_related("incident")
+        .order_by("incident__incident_date", "incident_id")
+    )
+    by_pupil: dict[int, list[Incident]] = {}
+    for row in rows:
+        by_pupil.setdefault(row.pupil_id or 0, []).append(row.incident)
+    return [(p.name, by_pupil.get(p.pupil_id or 0, [])) for p in people]

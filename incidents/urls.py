@@ -51,6 +51,16 @@ urlpatterns = [
         wizard_views.assessment_preview,
         name="assessment_preview",
     ),
+    path(
+        "incidents/<ref:reference>/roll-search/",
+        pupils.incident_roll_search,
+        name="incident_roll_search",
+    ),
+    path(
+        "incidents/<ref:reference>/pick-pupil/",
+        pupils.incident_pick_pupil,
+        name="incident_pick_pupil",
+    ),
     path("headteacher/", dashboard.head_queue, name="head_queue"),
     # Signing, approval and verification.
     path("incidents/<ref:reference>/sign/", signing_views.incident_sign, name="incident_sign"),

@@ -212,6 +212,12 @@ class YoungPerson(RecordEntry):
                 condition=Q(known_to_social_care__in=AnswerChoice.values),
                 name="young_person_social_care_valid",
             ),
+            # A pupil from the roll is in a record once.
+            models.UniqueConstraint(
+                fields=["incident", "pupil"],
+                condition=Q(pupil__isnull=False),
+                name="young_person_pupil_once",
+            ),
         ]
 
     def __str__(self) -> str:

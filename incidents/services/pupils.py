@@ -18,8 +18,22 @@ from django.utils import timezone
 from incidents import childfile
 from incidents.audit import AuditAction, log_action
 from incidents.forms.pupils import COLUMNS, Roll
-from incidents.models import Pupil, ReceivedFile, School, Transfer, User, YoungPerson
+from incidents.models import (
+    Adult,
+    AnswerChoice,
+    Incident,
+    Pupil,
+    ReceivedFile,
+    School,
+    Sex,
+    Transfer,
+    User,
+    YoungPerson,
+    age_on,
+)
+from incidents.services import records
 from incidents.services.errors import ServiceError
+from incidents.services.records import StepChanges
 
 BATCH = 500
 FIELDS = [name for name in COLUMNS if name != "upn"]
@@ -173,7 +187,7 @@ def send_transfer(
     Otherwise: the DSL sent the exported PDF themselves and records how and to whom."""
     with transaction.atomic():
         transfer = (
-            Transfer.objects.select_for_update()
+            Transfer.objects.select_for_update(of=("self",))
             .select_related("pupil", "school", "destination_school")
             .get(pk=transfer.pk)
         )
@@ -265,3 +279,64 @@ def confirm_received(
             data={"received_file": received.pk, "transfer": transfer.pk},
         )
     return transfer
+
+
+# A young person picked from the roll -----------------------------------------------------------
+
+_SEX = {"f": Sex.FEMALE, "female": Sex.FEMALE, "m": Sex.MALE, "male": Sex.MALE}
+# The DfE's SEN provision codes in the school census.
+_SEN = {"k": "SEN support", "e": "Education, health and care plan", "s": "Statement of SEN"}
+
+
+def _person_from(pupil: Pupil, incident: Incident) -> YoungPerson | Adult:
+    """The record's row for a pupil: a young person, or an adult when 18 or over at the
+    incident date (the rules take ages 0-17 only). The row carries the pupil link."""
+    if age_on(pupil.date_of_birth, incident.incident_date) >= 18:
+        return Adult(
+            pupil=pupil,
+            name=pupil.name,
+            relationship="Pupil of the school, 18 or over at the incident",
+            involvement="",
+        )
+    sen = pupil.sen_status.strip()
+    return YoungPerson(
+        pupil=pupil,
+        name=pupil.name,
+        date_of_birth=pupil.date_of_birth,
+        year_group=pupil.year_group,
+        sex=_SEX.get(pupil.sex.strip().lower(), Sex.NOT_KNOWN),
+        vulnerability=(
+            f"From the roll: {_SEN.get(sen.lower(), sen)}" if sen and sen.lower() != "n" else ""
+        ),
+        known_to_social_care=AnswerChoice.UNKNOWN,
+    )
+
+
+def pick_pupil(
+    *,
+    incident: Incident,
+    pupil: Pupil,
+    user: User,
+    expected_version: int,
+    request: HttpRequest | None = None,
+) -> YoungPerson | Adult:
+    """Add a pupil from the school's roll to the people involved, as one save of that step."""
+    if pupil.school_id != incident.school_id:
+        raise ServiceError("That pupil is not on this school's roll.")
+    row = _person_from(pupil, incident)
+    with transaction.atomic():
+        if (
+            YoungPerson.objects.filter(incident=incident, pupil=pupil).exists()
+            or Adult.objects.filter(incident=incident, pupil=pupil).exists()
+        ):
+            raise ServiceError(f"{pupil.name} is already in this record.")
+        records.save_step(
+            incident=incident,
+            user=user,
+            step="people",
+            expected_version=expected_version,
+            changes=StepChanges(saves=[row], fields=["pupil"]),
+            updates_facts=True,
+            request=request,
+        )
+    return row

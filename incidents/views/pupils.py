@@ -19,6 +19,8 @@ from incidents.access import (
     FILE_KEEPERS,
     READERS,
     RECEIVED_READERS,
+    Need,
+    get_incident_for_user,
     get_pupil_for_user,
     get_received_for_user,
     get_transfer_for_user,
@@ -34,8 +36,8 @@ from incidents.forms.pupils import (
     parse_roll,
 )
 from incidents.http import AuthenticatedRequest
-from incidents.models import Pupil, ReceivedFile, School, Transfer
-from incidents.services import ServiceError
+from incidents.models import Adult, Pupil, ReceivedFile, School, Transfer
+from incidents.services import ServiceError, StaleVersion
 from incidents.services import pupils as services
 
 LISTED = 50
@@ -333,3 +335,65 @@ def received_file(request: AuthenticatedRequest, received: int) -> HttpResponse:
             "is_keeper": bool(FILE_KEEPERS & found.roles),  # type: ignore[attr-defined]
         },
     )
+
+
+# The people step: a young person picked from the roll -------------------------------------------
+
+
+@never_cache
+@login_required
+@require_POST
+def incident_roll_search(request: AuthenticatedRequest, reference: str) -> HttpResponse:
+    """Pupils of the incident's school matching a name or UPN (htmx swaps the list in)."""
+    incident = get_incident_for_user(request, reference, Need.EDIT)
+    form = PupilSearchForm(request.POST)
+    pupils: list[Pupil] = []
+    error = ""
+    if form.is_valid():
+        pupils = childfile.search_roll(incident.school, form.cleaned_data["q"].strip(), 20)
+        log_action(
+            AuditAction.PUPILS_SEARCHED,
+            request=request,
+            incident=incident,
+            data={"results": len(pupils)},
+        )
+    else:
+        error = " ".join(str(e) for errors in form.errors.values() for e in errors)
+    template = (
+        "incidents/wizard/_roll_results.html"
+        if request.headers.get("HX-Request")
+        else "incidents/wizard/roll_search.html"
+    )
+    return render(request, template, {"incident": incident, "pupils": pupils, "error": error})
+
+
+@never_cache
+@login_required
+@require_POST
+def incident_pick_pupil(request: AuthenticatedRequest, reference: str) -> HttpResponse:
+    incident = get_incident_for_user(request, reference, Need.EDIT)
+    step = reverse("incident_step", kwargs={"reference": incident.reference, "step": "people"})
+    try:
+        pupil = Pupil.objects.get(pk=int(request.POST.get("pupil", "")), school=incident.school)
+        expected = int(request.POST.get("version", ""))
+    except (ValueError, Pupil.DoesNotExist):
+        messages.error(request, "Choose a pupil from the roll's search.")
+        return redirect(step)
+    try:
+        row = services.pick_pupil(
+            incident=incident,
+            pupil=pupil,
+            user=request.user,
+            expected_version=expected,
+            request=request,
+        )
+    except StaleVersion:
+        messages.error(
+            request, "A colleague saved this record meanwhile: check it and add the pupil again."
+        )
+    except ServiceError as exc:
+        messages.error(request, str(exc))
+    else:
+        where = "the adults (18 or over at the incident)" if isinstance(row, Adult) else "below"
+        messages.success(request, f"{pupil.name} added from the roll: complete their part {where}.")
+    return redirect(step)
