@@ -263,13 +263,16 @@ RECEIVED_READERS = frozenset({Role.DSL, Role.HEADTEACHER})
 def get_pupil_for_user(request: HttpRequest, pk: int, *, keeper: bool = False) -> Any:
     """The pupil ``pk`` with ``roles`` (the reader's in the pupil's school) set on it.
 
-    404 unless the user reads records in the pupil's school (a pupil's existence does not leak
-    to another school); 403 to a reader there who is not a keeper of files when ``keeper``.
+    404 unless the user holds a role in the pupil's school (a pupil's existence does not leak
+    to another school); 403 there to a role that reads no records, and to one that is not a
+    keeper of files when ``keeper``.
     """
     pupil = Pupil.objects.select_related("school").filter(pk=pk).first()
     roles = _roles_for(request, pupil.school) if pupil is not None else frozenset()
-    if pupil is None or not roles & READERS:
+    if pupil is None or not roles:
         raise Http404("No such pupil")
+    if not roles & READERS:
+        raise PermissionDenied("Your role does not show pupils' files.")
     if keeper and not roles & FILE_KEEPERS:
         raise PermissionDenied("Only the DSL does this.")
     pupil.roles = roles  # type: ignore[attr-defined]
@@ -284,7 +287,7 @@ def get_transfer_for_user(request: HttpRequest, pk: int) -> Transfer:
         .first()
     )
     roles = _roles_for(request, transfer.school) if transfer is not None else frozenset()
-    if transfer is None or not roles & READERS:
+    if transfer is None or not roles:
         raise Http404("No such transfer")
     if not roles & FILE_KEEPERS:
         raise PermissionDenied("Only the DSL sends a child's file.")
@@ -296,7 +299,7 @@ def get_received_for_user(request: HttpRequest, pk: int, *, keeper: bool = False
     (the sending school included: once sent, the copy is the receiver's)."""
     received = ReceivedFile.objects.select_related("school", "transfer").filter(pk=pk).first()
     roles = _roles_for(request, received.school) if received is not None else frozenset()
-    if received is None or not roles & READERS:
+    if received is None or not roles:
         raise Http404("No such file")
     if not roles & (FILE_KEEPERS if keeper else RECEIVED_READERS):
         raise PermissionDenied("Your role does not read files received from other schools.")

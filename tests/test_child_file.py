@@ -336,3 +336,32 @@ def test_the_snapshot_redacts_other_children_in_free_text(world, amelia, two_inc
     account = next(i for i in content if i["reference"] == second.reference)["disclosure"]
     assert "Chloe" not in account["account"] and "Dunn" not in account["account"]
     assert other.name not in str(content)
+
+
+def child_file_objects(world, record):
+    """For the permission matrix: an Oakfield pupil in ``record``, their file sent to Elm High
+    (a transfer out of Oakfield, and Elm's copy, not yet confirmed)."""
+    pupil = make_pupil(world.oak, 9)
+    first = YoungPerson.objects.filter(incident=record).order_by("pk").first()
+    YoungPerson.objects.filter(pk=first.pk).update(pupil=pupil)
+    transfer = Transfer.objects.create(
+        pupil=pupil,
+        school=world.oak,
+        destination_school=world.elm,
+        destination_name=world.elm.name,
+        place_confirmed_on=timezone.localdate(),
+        due_on=timezone.localdate() + timedelta(days=7),
+        created_by=world.oak_dsl,
+        sent_at=timezone.now(),
+        sent_by=world.oak_dsl,
+    )
+    received = ReceivedFile.objects.create(
+        transfer=transfer,
+        school=world.elm,
+        from_school_name=world.oak.name,
+        pupil_name=pupil.name,
+        upn=pupil.upn,
+        date_of_birth=pupil.date_of_birth,
+        content=childfile.snapshot(pupil, [first]),
+    )
+    return {"pupil": pupil.pk, "transfer": transfer.pk, "received": received.pk}

@@ -20,6 +20,7 @@ from incidents.access import GRANT_CODENAME
 from incidents.models import Incident, Membership, Role
 from tests.conftest import client_login, make_user
 from tests.factories import full_record
+from tests.test_child_file import child_file_objects
 
 # The people, in the order of each row's statuses.
 ACTORS = (
@@ -139,6 +140,56 @@ MATRIX = {
         "GET": (302, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200),
         "POST": (302, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200),
     },
+    # The school's roll, the child's file, transfers and files received (issue 16). The
+    # pupil and the transfer are Oakfield's; the file received is Elm High's copy.
+    "pupil_list": {
+        "GET": (302, 403, 200, 200, 200, 200, 302, 302, 200, 403, 200, 200, 200),
+        "POST": (302, 403, 200, 200, 200, 200, 302, 302, 200, 403, 200, 200, 200),
+    },
+    "pupil_import": {
+        "GET": (302, 403, 403, 403, 200, 403, 302, 302, 200, 403, 403, 200, 403),
+        "POST": (302, 403, 403, 403, 200, 403, 302, 302, 200, 403, 403, 200, 403),
+    },
+    "pupil_file": {
+        "GET": (302, 403, 200, 200, 200, 200, 200, 404, 404, 404, 404, 404, 404),
+        "POST": (302, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405),
+    },
+    "pupil_transfer": {
+        "GET": (302, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405),
+        "POST": (302, 403, 403, 403, 200, 403, 403, 404, 404, 404, 404, 404, 404),
+    },
+    "pupil_subject_access_pdf": {
+        "GET": (302, 403, 403, 403, 200, 403, 403, 404, 404, 404, 404, 404, 404),
+        "POST": (302, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405),
+    },
+    "transfer_send": {
+        "GET": (302, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405),
+        "POST": (302, 403, 403, 403, 302, 403, 403, 404, 404, 404, 404, 404, 404),
+    },
+    "transfer_receipt": {
+        "GET": (302, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405),
+        "POST": (302, 403, 403, 403, 302, 403, 403, 404, 404, 404, 404, 404, 404),
+    },
+    "transfer_export_pdf": {
+        "GET": (302, 403, 403, 403, 200, 403, 403, 404, 404, 404, 404, 404, 404),
+        "POST": (302, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405),
+    },
+    "received_list": {
+        "GET": (302, 403, 403, 403, 200, 200, 302, 302, 200, 403, 403, 200, 200),
+        "POST": (302, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405),
+    },
+    "received_file": {
+        "GET": (302, 404, 404, 404, 404, 404, 404, 404, 404, 403, 403, 200, 200),
+        "POST": (302, 404, 404, 404, 404, 404, 404, 404, 404, 403, 403, 302, 403),
+    },
+    "incident_roll_search": {
+        "GET": (302, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405),
+        "POST": (302, 403, 403, 200, 200, 403, 403, 404, 404, 404, 404, 404, 404),
+    },
+    "incident_pick_pupil": {
+        "GET": (302, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405),
+        "POST": (302, 403, 403, 302, 302, 403, 403, 404, 404, 404, 404, 404, 404),
+    },
 }
 
 
@@ -165,6 +216,7 @@ def people(world):
     Membership.objects.create(user=granted, school=world.oak, role=Role.DEPUTY_DSL)
     record = full_record(world.oak, world.oak_dsl, reporter=world.oak_staff, viewing_complete=True)
     assign_perm(GRANT_CODENAME, granted, record)
+    record.child_file = child_file_objects(world, record)
     users = {
         "anonymous": None,
         "staff": world.oak_staff,
@@ -190,6 +242,9 @@ def address(name, record):
         kwargs["reference"] = record.reference
     if "<slug:step>" in route:
         kwargs["step"] = "disclosure"
+    for param, pk in getattr(record, "child_file", {}).items():
+        if f"<int:{param}>" in route:
+            kwargs[param] = pk
     return reverse(name, kwargs=kwargs)
 
 
