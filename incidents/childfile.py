@@ -370,3 +370,23 @@ def earlier_incidents(incident: Incident) -> list[tuple[str, list[Incident]]]:
     for row in rows:
         by_pupil.setdefault(row.pupil_id or 0, []).append(row.incident)
     return [(p.name, by_pupil.get(p.pupil_id or 0, [])) for p in people]
+
+
+def transfer_figures(school: School, start: date, end: date, today: date) -> dict[str, int]:
+    """For the inspection pack (Ofsted asks how a file moves when a pupil leaves): transfers
+    whose place was confirmed in the period, how many were sent, sent by the deadline,
+    confirmed as received, and overdue (no confirmed receipt, past the deadline)."""
+    transfers = list(
+        Transfer.objects.filter(
+            school=school, place_confirmed_on__gte=start, place_confirmed_on__lte=end
+        ).only("due_on", "sent_at", "receipt_confirmed_at")
+    )
+    return {
+        "leaving": len(transfers),
+        "sent": sum(1 for t in transfers if t.sent_at),
+        "sent_on_time": sum(
+            1 for t in transfers if t.sent_at and timezone.localdate(t.sent_at) <= t.due_on
+        ),
+        "receipt_confirmed": sum(1 for t in transfers if t.receipt_confirmed_at),
+        "overdue": sum(1 for t in transfers if t.is_overdue(today)),
+    }

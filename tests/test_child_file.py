@@ -173,7 +173,7 @@ def test_the_file_is_404_outside_the_school_and_403_to_staff(client, world, amel
     login(client, world.elm_dsl)
     assert client.get(url).status_code == 404
     login(client, world.oak_staff)
-    assert client.get(url).status_code == 404
+    assert client.get(url).status_code == 403
 
 
 def test_the_risk_assessment_shows_the_earlier_incidents(client, world, amelia, two_incidents):
@@ -365,3 +365,59 @@ def child_file_objects(world, record):
         content=childfile.snapshot(pupil, [first]),
     )
     return {"pupil": pupil.pk, "transfer": transfer.pk, "received": received.pk}
+
+
+# Both sides' records in the chronology and the pack ----------------------------------------------
+
+
+def sent_and_confirmed(world, amelia, confirmed_on):
+    transfer = Transfer.objects.create(
+        pupil=amelia,
+        school=world.oak,
+        destination_school=world.elm,
+        destination_name=world.elm.name,
+        place_confirmed_on=confirmed_on,
+        due_on=confirmed_on + timedelta(days=7),
+        created_by=world.oak_dsl,
+        sent_at=timezone.now(),
+        sent_by=world.oak_dsl,
+        sent_how="On this service (a redacted copy)",
+        sent_to=world.elm.name,
+        receipt_confirmed_at=timezone.now(),
+        receipt_confirmed_by=world.elm_dsl,
+    )
+    return transfer
+
+
+def test_the_chronology_shows_the_transfer_sent_and_its_receipt(
+    client, world, amelia, two_incidents
+):
+    first, _ = two_incidents
+    sent_and_confirmed(world, amelia, timezone.localdate())
+    login(client, world.oak_dsl)
+    page = client.get(reverse("incident_detail", args=[first.reference])).text
+    assert "Amelia Hart&#x27;s file sent to Elm High" in page
+    assert "Elm High confirmed receipt of Amelia Hart&#x27;s file" in page
+
+
+def test_the_pack_counts_the_transfers(world, amelia):
+    from incidents.export.pack import build_pack
+
+    today = timezone.localdate()
+    sent_and_confirmed(world, amelia, today - timedelta(days=3))
+    Transfer.objects.create(
+        pupil=make_pupil(world.oak, 4, forename="Dan"),
+        school=world.oak,
+        destination_name="St Other's",
+        place_confirmed_on=today - timedelta(days=20),
+        due_on=today - timedelta(days=13),
+        created_by=world.oak_dsl,
+    )
+    pack = build_pack(world.oak, today - timedelta(days=60), today)
+    assert pack.transfers == {
+        "leaving": 2,
+        "sent": 1,
+        "sent_on_time": 1,
+        "receipt_confirmed": 1,
+        "overdue": 1,
+    }
