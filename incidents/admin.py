@@ -1,12 +1,14 @@
 """The admin is for system administrators: trusts, schools, accounts and roles only.
 
-No incident content is registered here: the administrator has no access to it.
+No incident content is registered here: the administrator has no access to it. Each school's
+term dates and closure days are (they count the school days of a transfer's deadline); the
+roll of pupils is not: it comes from the school's MIS through ``import_pupils``.
 """
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from incidents.models import Membership, School, Trust, User
+from incidents.models import ClosureDay, Membership, School, Term, Trust, User
 
 
 class MembershipInline(admin.TabularInline[Membership, User]):
@@ -27,8 +29,19 @@ class TrustAdmin(admin.ModelAdmin[Trust]):
     prepopulated_fields = {"slug": ["name"]}
 
 
+class TermInline(admin.TabularInline[Term, School]):
+    model = Term
+    extra = 1
+
+
+class ClosureDayInline(admin.TabularInline[ClosureDay, School]):
+    model = ClosureDay
+    extra = 1
+
+
 @admin.register(School)
 class SchoolAdmin(admin.ModelAdmin[School]):
+    inlines = [TermInline, ClosureDayInline]
     list_display = ["name", "trust", "reference_prefix", "phase", "policy_profile"]
     list_filter = ["trust", "phase", "policy_profile"]
     prepopulated_fields = {"slug": ["name"]}
@@ -39,3 +52,15 @@ class MembershipAdmin(admin.ModelAdmin[Membership]):
     list_display = ["user", "role", "school", "trust"]
     list_filter = ["role", "school", "trust"]
     autocomplete_fields = ["user"]
+
+
+@admin.register(Term)
+class TermAdmin(admin.ModelAdmin[Term]):
+    list_display = ["school", "name", "starts_on", "ends_on"]
+    list_filter = ["school"]
+
+
+@admin.register(ClosureDay)
+class ClosureDayAdmin(admin.ModelAdmin[ClosureDay]):
+    list_display = ["school", "date", "reason"]
+    list_filter = ["school"]
