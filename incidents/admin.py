@@ -8,7 +8,7 @@ roll of pupils is not: it comes from the school's MIS through ``import_pupils``.
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from incidents.models import ClosureDay, Membership, School, Term, Trust, User
+from incidents.models import ClosureDay, LegalHold, Membership, School, Term, Trust, User
 
 
 class MembershipInline(admin.TabularInline[Membership, User]):
@@ -64,3 +64,14 @@ class TermAdmin(admin.ModelAdmin[Term]):
 class ClosureDayAdmin(admin.ModelAdmin[ClosureDay]):
     list_display = ["school", "date", "reason"]
     list_filter = ["school"]
+
+
+@admin.register(LegalHold)
+class LegalHoldAdmin(admin.ModelAdmin[LegalHold]):
+    """A legal hold (a public inquiry's instruction to keep records) on a school or one record:
+    the administrator places and lifts it; the retention page shows it and refuses
+    destruction while it stands. The record is named by its number only."""
+
+    list_display = ["school", "incident", "placed_at", "lifted_at"]
+    list_filter = ["school"]
+    raw_id_fields = ["incident"]

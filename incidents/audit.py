@@ -110,6 +110,12 @@ class AuditAction(models.TextChoices):
         "pupil.received_file_confirmed",
         "Confirmed receipt of a file from another school",
     )
+    RETENTION_KEPT = "record.retention_kept", "Kept the record past its review date"
+    DESTRUCTION_PROPOSED = "record.destruction_proposed", "Proposed the record's destruction"
+    DESTRUCTION_AUTHORISED = (
+        "record.destruction_authorised",
+        "Authorised the record's destruction (the second of the DSL and the headteacher)",
+    )
     SUBJECT_ACCESS_EXPORTED = (
         "pupil.subject_access_exported",
         "Exported everything held about a pupil (subject access)",

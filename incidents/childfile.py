@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import F, Max, Q, QuerySet
+from django.db.models import Exists, F, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from incidents import access, queries, record
@@ -26,8 +26,10 @@ from incidents.models import (
     ClosureDay,
     DeletionRequest,
     Incident,
+    LegalHold,
     Pupil,
     ReceivedFile,
+    RetentionReview,
     School,
     Term,
     Transfer,
@@ -390,3 +392,99 @@ def transfer_figures(school: School, start: date, end: date, today: date) -> dic
         "receipt_confirmed": sum(1 for t in transfers if t.receipt_confirmed_at),
         "overdue": sum(1 for t in transfers if t.is_overdue(today)),
     }
+
+
+# Retention ---------------------------------------------------------------------------------------
+
+# IRMS toolkit for schools: child protection records are kept to date of birth + 25 years.
+RETENTION_YEARS = 25
+
+
+def years_after(day: date, years: int) -> date:
+    """The same day ``years`` later (29 February becomes 28 February in a common year)."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
+def review_date(incident: Incident) -> date:
+    """The latest date of birth among the young people + 25 years; the incident date + 25
+    years when no date of birth is known. A young person known only by age counts as the
+    incident date (later than any child's date of birth), so the date errs on keeping."""
+    latest = getattr(incident, "latest_dob", None)
+    undated = getattr(incident, "undated", True)
+    base = incident.incident_date if latest is None or undated else latest
+    return years_after(base, RETENTION_YEARS)
+
+
+def past_review(school: School, today: date) -> list[Incident]:
+    """The school's records whose review date has passed and that no later decision keeps,
+    each with ``review_on``, ``kept_until``, ``holds`` (the legal holds on it or its school,
+    not lifted) and ``reviews`` (its retention decisions, newest first)."""
+    cutoff = years_after(today, -RETENTION_YEARS)
+    kept = RetentionReview.objects.filter(
+        incident=OuterRef("pk"), outcome=RetentionReview.Outcome.KEEP
+    ).order_by("-review_on")
+    rows: list[Incident] = list(
+        Incident.objects.filter(school=school)
+        .annotate(
+            latest_dob=Max("young_people__date_of_birth"),
+            undated=Exists(
+                YoungPerson.objects.filter(incident=OuterRef("pk"), date_of_birth__isnull=True)
+            )
+            | ~Exists(YoungPerson.objects.filter(incident=OuterRef("pk"))),
+            kept_until=Subquery(kept.values("review_on")[:1]),
+        )
+        .filter(
+            Q(latest_dob__lte=cutoff, undated=False) | Q(undated=True, incident_date__lte=cutoff)
+        )
+        .filter(Q(kept_until__isnull=True) | Q(kept_until__lte=today))
+        .prefetch_related(
+            Prefetch(
+                "retention_reviews",
+                queryset=RetentionReview.objects.select_related("decided_by", "countersigned_by"),
+            )
+        )
+        .order_by("incident_date", "pk")[:200]
+    )
+    holds = list(
+        LegalHold.objects.filter(school=school, lifted_at__isnull=True).order_by("placed_at")
+    )
+    for incident in rows:
+        incident.review_on = review_date(incident)  # type: ignore[attr-defined]
+        incident.holds = [  # type: ignore[attr-defined]
+            h for h in holds if h.incident_id in (None, incident.pk)
+        ]
+    return rows
+
+
+def holds_on(incident: Incident) -> list[LegalHold]:
+    """The legal holds standing on a record or on its school."""
+    return list(
+        LegalHold.objects.filter(school_id=incident.school_id, lifted_at__isnull=True).filter(
+            Q(incident__isnull=True) | Q(incident=incident)
+        )
+    )
+
+
+def retention_state(incident: Incident, today: date) -> tuple[date, date | None]:
+    """A record's review date and the date a decision to keep it runs to (None if none)."""
+    annotated = (
+        Incident.objects.filter(pk=incident.pk)
+        .annotate(
+            latest_dob=Max("young_people__date_of_birth"),
+            undated=Exists(
+                YoungPerson.objects.filter(incident=OuterRef("pk"), date_of_birth__isnull=True)
+            )
+            | ~Exists(YoungPerson.objects.filter(incident=OuterRef("pk"))),
+        )
+        .get()
+    )
+    kept = (
+        RetentionReview.objects.filter(incident=incident, outcome=RetentionReview.Outcome.KEEP)
+        .order_by("-review_on")
+        .values_list("review_on", flat=True)
+        .first()
+    )
+    return review_date(annotated), kept

@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from incidents.views import concern, dashboard, export, home, pupils, record
+from incidents.views import concern, dashboard, export, home, pupils, record, retention
 from incidents.views import grants as grant_views
 from incidents.views import signing as signing_views
 from incidents.views import wizard as wizard_views
@@ -105,4 +105,11 @@ urlpatterns = [
     ),
     path("received/", pupils.received_list, name="received_list"),
     path("received/<int:received>/", pupils.received_file, name="received_file"),
+    path("retention/", retention.retention_list, name="retention_list"),
+    path("retention/<ref:reference>/keep/", retention.retention_keep, name="retention_keep"),
+    path(
+        "retention/<ref:reference>/authorise/",
+        retention.retention_authorise,
+        name="retention_authorise",
+    ),
 ]

@@ -186,6 +186,18 @@ MATRIX = {
         "GET": (302, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405),
         "POST": (302, 403, 403, 200, 200, 403, 403, 404, 404, 404, 404, 404, 404),
     },
+    "retention_list": {
+        "GET": (302, 403, 403, 403, 200, 200, 302, 302, 200, 403, 403, 200, 200),
+        "POST": (302, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405),
+    },
+    "retention_keep": {
+        "GET": (302, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405),
+        "POST": (302, 403, 403, 403, 302, 302, 403, 404, 404, 404, 404, 404, 404),
+    },
+    "retention_authorise": {
+        "GET": (302, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405),
+        "POST": (302, 403, 403, 403, 302, 302, 403, 404, 404, 404, 404, 404, 404),
+    },
     "incident_pick_pupil": {
         "GET": (302, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405),
         "POST": (302, 403, 403, 302, 302, 403, 403, 404, 404, 404, 404, 404, 404),
@@ -324,8 +336,8 @@ def test_it_registers_no_incident_content_in_the_admin():
     from django.contrib import admin
 
     content_apps = {"incidents"}
-    # A school's term dates and closure days (issue 16) are its calendar, not record content.
-    allowed = {"User", "Trust", "School", "Membership", "Term", "ClosureDay"}
+    # A school's term dates, closure days and legal holds (issue 16): not record content.
+    allowed = {"User", "Trust", "School", "Membership", "Term", "ClosureDay", "LegalHold"}
     registered = {
         model.__name__ for model in admin.site._registry if model._meta.app_label in content_apps
     }

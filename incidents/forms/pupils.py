@@ -280,3 +280,16 @@ class ReceiptForm(CheckedText, forms.Form):
         label="Who at the new school confirmed receipt, and how",
         max_length=300,
     )
+
+
+class KeepForm(CheckedText, forms.Form):
+    reason = forms.CharField(label="Why it is kept", max_length=2000)
+    review_on = forms.DateField(
+        label="Review it again on",
+        widget=DateInput,
+        error_messages={"invalid": "Enter a date like 2031-09-01."},
+    )
+
+
+class DestroyForm(CheckedText, forms.Form):
+    reason = forms.CharField(label="Why it can be destroyed", max_length=2000, required=False)

@@ -25,7 +25,15 @@ from incidents.models.permissions import (
     IncidentGroupObjectPermission,
     IncidentUserObjectPermission,
 )
-from incidents.models.pupils import ClosureDay, Pupil, ReceivedFile, Term, Transfer
+from incidents.models.pupils import (
+    ClosureDay,
+    LegalHold,
+    Pupil,
+    ReceivedFile,
+    RetentionReview,
+    Term,
+    Transfer,
+)
 from incidents.models.record import (
     FACT_FIELDS,
     RISK_FIELDS,
@@ -46,6 +54,8 @@ from incidents.models.schools import Membership, School, Trust, User
 from incidents.models.signing import Addendum, Signature
 
 __all__ = [
+    "LegalHold",
+    "RetentionReview",
     "Transfer",
     "Term",
     "ReceivedFile",

@@ -180,4 +180,88 @@ class ReceivedFile(models.Model):
         return f"File of {self.pupil_name} from {self.from_school_name}"
 
 
-__all__ = ["UPN_LENGTH", "ClosureDay", "Pupil", "ReceivedFile", "Term", "Transfer"]
+# Retention (IRMS toolkit for schools: child protection records to date of birth + 25 years,
+# then reviewed; a legal hold stops destruction) ------------------------------------------------
+
+
+class LegalHold(models.Model):
+    """An instruction to keep records (a public inquiry's, for example): on a whole school, or
+    on one record. While it stands (not lifted), destruction cannot be authorised."""
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="legal_holds")
+    incident = models.ForeignKey(
+        "incidents.Incident",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="legal_holds",
+        help_text="Leave empty to hold every record of the school.",
+    )
+    reason = models.TextField()
+    placed_at = models.DateTimeField(default=timezone.now)
+    lifted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-placed_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Legal hold on {self.incident or self.school}"
+
+
+class RetentionReview(models.Model):
+    """The review of a record past its review date: kept (with a reason and a new review date),
+    or its destruction authorised by both the DSL and the headteacher."""
+
+    class Outcome(models.TextChoices):
+        KEEP = "keep", "Kept"
+        DESTROY = "destroy", "Destruction authorised"
+
+    incident = models.ForeignKey(
+        "incidents.Incident", on_delete=models.PROTECT, related_name="retention_reviews"
+    )
+    outcome = models.CharField(max_length=10, choices=Outcome.choices)
+    reason = models.TextField()
+    # Kept: when it is reviewed again.
+    review_on = models.DateField(null=True, blank=True)
+    decided_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    # Destruction: the second of the DSL and the headteacher (``decided_by`` is the first).
+    countersigned_at = models.DateTimeField(null=True, blank=True)
+    countersigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-decided_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(outcome="keep", review_on__isnull=False)
+                | Q(outcome="destroy", review_on__isnull=True),
+                name="retention_keep_has_review_date",
+            ),
+            models.CheckConstraint(
+                condition=Q(countersigned_by__isnull=True) | ~Q(countersigned_by=F("decided_by")),
+                name="retention_two_people",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_outcome_display()} ({self.incident_id})"
+
+    @property
+    def authorised(self) -> bool:
+        return self.outcome == self.Outcome.DESTROY and self.countersigned_at is not None
+
+
+__all__ = [
+    "UPN_LENGTH",
+    "ClosureDay",
+    "LegalHold",
+    "Pupil",
+    "ReceivedFile",
+    "RetentionReview",
+    "Term",
+    "Transfer",
+]
