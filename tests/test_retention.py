@@ -63,9 +63,9 @@ def test_a_kept_record_leaves_the_list_until_its_new_review_date(client, world, 
     )
     review = RetentionReview.objects.get()
     assert review.outcome == "keep" and review.decided_by == world.oak_head
-    assert f'data-testid="retention-{old.reference}"' not in client.get(
-        reverse("retention_list")
-    ).text
+    assert (
+        f'data-testid="retention-{old.reference}"' not in client.get(reverse("retention_list")).text
+    )
     assert AuditEvent.objects.filter(action=AuditAction.RETENTION_KEPT, incident=old).exists()
 
 
