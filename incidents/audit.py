@@ -97,6 +97,7 @@ class AuditAction(models.TextChoices):
     # The school's roll and the child's file (pupils, transfers).
     PUPILS_IMPORTED = "school.pupils_imported", "Imported the school's roll"
     PUPILS_SEARCHED = "school.pupils_searched", "Searched the school's roll"
+    CALENDAR_SAVED = "school.calendar_saved", "Saved the school's term dates and closure days"
     PUPIL_FILE_VIEWED = "pupil.file_viewed", "Read a child's file"
     TRANSFER_STARTED = "pupil.transfer_started", "Marked a pupil as leaving"
     TRANSFER_SENT = "pupil.transfer_sent", "Sent the child's file to the new school"

@@ -91,6 +91,7 @@ urlpatterns = [
     # The school's roll, the child's file, transfers and files received.
     path("pupils/", pupils.pupil_list, name="pupil_list"),
     path("pupils/import/", pupils.pupil_import, name="pupil_import"),
+    path("school/calendar/", pupils.school_calendar, name="school_calendar"),
     path("pupils/<int:pupil>/", pupils.pupil_file, name="pupil_file"),
     path("pupils/<int:pupil>/transfer/", pupils.pupil_transfer, name="pupil_transfer"),
     path(

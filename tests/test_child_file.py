@@ -421,3 +421,44 @@ def test_the_pack_counts_the_transfers(world, amelia):
         "receipt_confirmed": 1,
         "overdue": 1,
     }
+
+
+# The DSL enters the term dates ----------------------------------------------------------------
+
+
+def test_the_dsl_enters_term_dates_and_closure_days(client, world):
+    login(client, world.oak_dsl)
+    url = reverse("school_calendar")
+    response = client.post(
+        url,
+        {
+            "save": "1",
+            "terms": "Autumn 2026,2026-09-02,2026-12-18\nSpring 2027,05/01/2027,2027-03-26\n",
+            "closures": "2026-11-13,Training day\n",
+        },
+    )
+    assert response.status_code == 302
+    assert list(Term.objects.filter(school=world.oak).values_list("name", flat=True)) == [
+        "Autumn 2026",
+        "Spring 2027",
+    ]
+    assert ClosureDay.objects.get(school=world.oak).reason == "Training day"
+    assert childfile.transfer_deadline(world.oak, date(2026, 11, 11)).due_on == date(2026, 11, 19)
+    assert AuditEvent.objects.filter(action=AuditAction.CALENDAR_SAVED).exists()
+    assert "Autumn 2026,2026-09-02,2026-12-18" in client.get(url).text
+
+
+def test_bad_term_lines_are_refused_by_line_and_keep_what_was_typed(client, world):
+    login(client, world.oak_dsl)
+    response = client.post(
+        reverse("school_calendar"),
+        {
+            "save": "1",
+            "terms": "Autumn,2026-09-02,2026-12-18\nOops,2026-12-01,2027-01-10\nBad,2027-13-01",
+            "closures": "",
+        },
+    )
+    assert response.status_code == 200
+    assert "Oops overlaps Autumn" in response.text and "line 3" in response.text
+    assert "Oops,2026-12-01,2027-01-10" in response.text
+    assert not Term.objects.exists()

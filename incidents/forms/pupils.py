@@ -293,3 +293,67 @@ class KeepForm(CheckedText, forms.Form):
 
 class DestroyForm(CheckedText, forms.Form):
     reason = forms.CharField(label="Why it can be destroyed", max_length=2000, required=False)
+
+
+class CalendarForm(CheckedText, forms.Form):
+    """The school's terms and closure days as lines of text, so the DSL can paste them from
+    the published term dates: ``name,first day,last day`` and ``day,reason``."""
+
+    terms = forms.CharField(
+        label="Terms",
+        help_text="One term a line: name, first school day, last school day. For example: "
+        "Autumn 2026,2026-09-02,2026-12-18",
+        widget=forms.Textarea(attrs={"rows": 6, "spellcheck": "false"}),
+        required=False,
+        max_length=20_000,
+    )
+    closures = forms.CharField(
+        label="Closure days within terms",
+        help_text="One day a line: the day and why. For example: 2026-11-13,Training day",
+        widget=forms.Textarea(attrs={"rows": 6, "spellcheck": "false"}),
+        required=False,
+        max_length=20_000,
+    )
+
+    def _lines(self, name: str) -> list[tuple[int, list[str]]]:
+        text = str(self.cleaned_data.get(name) or "")
+        return [
+            (n, [c.strip() for c in line.split(",")])
+            for n, line in enumerate(text.splitlines(), start=1)
+            if line.strip()
+        ]
+
+    def clean_terms(self) -> list[tuple[str, date, date]]:
+        terms: list[tuple[str, date, date]] = []
+        problems = []
+        for n, cells in self._lines("terms"):
+            if len(cells) != 3:
+                problems.append(f"line {n}: give a name, the first day and the last day")
+                continue
+            first, last = parse_date(cells[1]), parse_date(cells[2])
+            if not cells[0] or first is None or last is None:
+                problems.append(f"line {n}: dates as YYYY-MM-DD or DD/MM/YYYY")
+            elif last < first:
+                problems.append(f"line {n}: the last day is before the first")
+            else:
+                terms.append((cells[0][:60], first, last))
+        terms.sort(key=lambda t: t[1])
+        for before, after in zip(terms, terms[1:], strict=False):
+            if after[1] <= before[2]:
+                problems.append(f"{after[0]} overlaps {before[0]}")
+        if problems:
+            raise forms.ValidationError("; ".join(problems))
+        return terms
+
+    def clean_closures(self) -> list[tuple[date, str]]:
+        closures: dict[date, str] = {}
+        problems = []
+        for n, cells in self._lines("closures"):
+            day = parse_date(cells[0])
+            if day is None:
+                problems.append(f"line {n}: a day as YYYY-MM-DD or DD/MM/YYYY")
+            else:
+                closures[day] = ",".join(cells[1:])[:100]
+        if problems:
+            raise forms.ValidationError("; ".join(problems))
+        return sorted(closures.items())

@@ -21,11 +21,13 @@ from incidents.forms.pupils import COLUMNS, Roll
 from incidents.models import (
     Adult,
     AnswerChoice,
+    ClosureDay,
     Incident,
     Pupil,
     ReceivedFile,
     School,
     Sex,
+    Term,
     Transfer,
     User,
     YoungPerson,
@@ -340,3 +342,34 @@ def pick_pupil(
             request=request,
         )
     return row
+
+
+# The school's calendar ------------------------------------------------------------------------
+
+
+def set_calendar(
+    *,
+    school: School,
+    user: User,
+    terms: list[tuple[str, date, date]],
+    closures: list[tuple[date, str]],
+    request: HttpRequest | None = None,
+) -> None:
+    """Replace the school's terms and closure days. Deadlines already set keep their day."""
+    with transaction.atomic():
+        School.objects.select_for_update().filter(pk=school.pk).first()
+        Term.objects.filter(school=school).delete()
+        ClosureDay.objects.filter(school=school).delete()
+        Term.objects.bulk_create(
+            [Term(school=school, name=n, starts_on=a, ends_on=b) for n, a, b in terms]
+        )
+        ClosureDay.objects.bulk_create(
+            [ClosureDay(school=school, date=d, reason=r) for d, r in closures]
+        )
+        log_action(
+            AuditAction.CALENDAR_SAVED,
+            request=request,
+            user=user,
+            school=school,
+            data={"terms": len(terms), "closures": len(closures)},
+        )

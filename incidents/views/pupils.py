@@ -28,6 +28,7 @@ from incidents.access import (
 from incidents.audit import AuditAction, log_action, log_reads
 from incidents.export import render_pupil_file_pdf
 from incidents.forms.pupils import (
+    CalendarForm,
     ImportPupilsForm,
     PupilSearchForm,
     ReceiptForm,
@@ -36,7 +37,7 @@ from incidents.forms.pupils import (
     parse_roll,
 )
 from incidents.http import AuthenticatedRequest
-from incidents.models import Adult, Pupil, ReceivedFile, School, Transfer
+from incidents.models import Adult, ClosureDay, Pupil, ReceivedFile, School, Term, Transfer
 from incidents.services import ServiceError, StaleVersion
 from incidents.services import pupils as services
 
@@ -397,3 +398,42 @@ def incident_pick_pupil(request: AuthenticatedRequest, reference: str) -> HttpRe
         where = "the adults (18 or over at the incident)" if isinstance(row, Adult) else "below"
         messages.success(request, f"{pupil.name} added from the roll: complete their part {where}.")
     return redirect(step)
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def school_calendar(request: AuthenticatedRequest) -> HttpResponse:
+    """The DSL enters the school's term dates and closure days (they count school days)."""
+    if not request.school:
+        return redirect("home")
+    school = _school(request, FILE_KEEPERS)
+    if request.method == "POST":
+        form = CalendarForm(request.POST)
+        # Saving replaces the calendar: only the page's own button does it.
+        if "save" not in request.POST:
+            messages.error(request, "Nothing was saved: use the button to save the term dates.")
+        elif form.is_valid():
+            services.set_calendar(
+                school=school,
+                user=request.user,
+                terms=form.cleaned_data["terms"],
+                closures=form.cleaned_data["closures"],
+                request=request,
+            )
+            messages.success(request, "The school's term dates are saved.")
+            return redirect("school_calendar")
+    else:
+        form = CalendarForm(
+            initial={
+                "terms": "\n".join(
+                    f"{t.name},{t.starts_on},{t.ends_on}"
+                    for t in Term.objects.filter(school=school).order_by("starts_on")
+                ),
+                "closures": "\n".join(
+                    f"{c.date},{c.reason}"
+                    for c in ClosureDay.objects.filter(school=school).order_by("date")
+                ),
+            }
+        )
+    return render(request, "incidents/pupils/calendar.html", {"form": form})
