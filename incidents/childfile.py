@@ -4,8 +4,9 @@
   the deletion requests about them and the incidents' actions, in a fixed number of queries.
 - School days (``SchoolCalendar``): a weekday inside one of the school's terms that is not one
   of its closure days. Term dates and closure days are the school's own (``Term``,
-  ``ClosureDay``: entered by the system administrator in the admin). A school that has entered
-  no terms counts Monday to Friday, less its closure days, and the page says so.
+  ``ClosureDay``): the DSL enters them on the term dates page (or the system administrator in
+  the admin). A school that has entered no terms counts Monday to Friday, less its closure
+  days, and the deadline says so.
 - ``snapshot``: the file as it stands, for the receiving school or a PDF, with every other
   child's name and details replaced by "another young person".
 """

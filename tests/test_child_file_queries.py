@@ -108,3 +108,19 @@ def test_the_receiving_pages_do_not_grow(client, world, page):
     many = count(client, url)
     assert few == many, (few, many)
     assert many <= CEILINGS[page]
+
+
+def test_the_retention_page_does_not_grow_with_the_records(client, world):
+    from tests.test_retention import child
+
+    def old_record():
+        incident = new_incident(world.oak, world.oak_staff, incident_date=date(1995, 5, 1))
+        child(incident, world.oak_dsl, born=date(1981, 2, 1))
+
+    client_login(client, world.oak_dsl)
+    old_record()
+    few = count(client, reverse("retention_list"))
+    for _ in range(5):
+        old_record()
+    assert count(client, reverse("retention_list")) == few
+    assert few <= 9
