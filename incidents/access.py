@@ -29,8 +29,11 @@ from incidents.models import (
     Incident,
     IncidentUserObjectPermission,
     Membership,
+    Pupil,
+    ReceivedFile,
     Role,
     School,
+    Transfer,
     User,
 )
 
@@ -286,3 +289,58 @@ def may_invite(issuer: Any, account: User, school: School | None) -> bool:
     if Role.DSL not in roles_in(issuer, school):
         return False
     return invitable_by_dsl(school).filter(pk=account.pk).exists()
+
+
+# The child's file: pupils, transfers out, files received --------------------------------------
+
+# Who imports the roll, marks a pupil leaving, sends the file and confirms a file received.
+FILE_KEEPERS = frozenset({Role.DSL})
+# Who reads a file received from another school (its copy belongs to this school).
+RECEIVED_READERS = frozenset({Role.DSL, Role.HEADTEACHER})
+
+
+def get_pupil_for_user(request: HttpRequest, pk: int, *, keeper: bool = False) -> Any:
+    """The pupil ``pk`` with ``roles`` (the reader's in the pupil's school) set on it.
+
+    404 unless the user holds a role in the pupil's school (a pupil's existence does not leak
+    to another school); 403 there to a role that reads no records, and to one that is not a
+    keeper of files when ``keeper``.
+    """
+    pupil = Pupil.objects.select_related("school").filter(pk=pk).first()
+    roles = _roles_for(request, pupil.school) if pupil is not None else frozenset()
+    if pupil is None or not roles:
+        raise Http404("No such pupil")
+    if not roles & READERS:
+        raise PermissionDenied("Your role does not show pupils' files.")
+    if keeper and not roles & FILE_KEEPERS:
+        raise PermissionDenied("Only the DSL does this.")
+    pupil.roles = roles  # type: ignore[attr-defined]
+    return pupil
+
+
+def get_transfer_for_user(request: HttpRequest, pk: int) -> Transfer:
+    """A transfer out, for a keeper of files of the sending school; 404 outside it."""
+    transfer = (
+        Transfer.objects.select_related("pupil", "school", "destination_school")
+        .filter(pk=pk)
+        .first()
+    )
+    roles = _roles_for(request, transfer.school) if transfer is not None else frozenset()
+    if transfer is None or not roles:
+        raise Http404("No such transfer")
+    if not roles & FILE_KEEPERS:
+        raise PermissionDenied("Only the DSL sends a child's file.")
+    return transfer
+
+
+def get_received_for_user(request: HttpRequest, pk: int, *, keeper: bool = False) -> ReceivedFile:
+    """A file received, for the receiving school's DSL or headteacher; 404 to anyone else
+    (the sending school included: once sent, the copy is the receiver's)."""
+    received = ReceivedFile.objects.select_related("school", "transfer").filter(pk=pk).first()
+    roles = _roles_for(request, received.school) if received is not None else frozenset()
+    if received is None or not roles:
+        raise Http404("No such file")
+    if not roles & (FILE_KEEPERS if keeper else RECEIVED_READERS):
+        raise PermissionDenied("Your role does not read files received from other schools.")
+    received.roles = roles  # type: ignore[attr-defined]
+    return received

@@ -215,5 +215,35 @@ def chronology(incident: Incident) -> list[Entry]:
     for addendum in incident.addenda.all():
         add(addendum.created_at, "Addendum added", person_name(addendum.author))
 
+    # The files of young people picked from the roll, transferred when they left: both
+    # sides' records (sent, and the receipt the new school confirmed).
+    for person in incident.young_people.all():
+        pupil = person.pupil if person.pupil_id else None
+        for transfer in pupil.transfers.all() if pupil is not None else ():
+            child, to = person.name, transfer.destination_name
+            add(
+                transfer.created_at,
+                f"{child} marked as leaving for {to}",
+                person_name(transfer.created_by),
+            )
+            add(
+                transfer.due_on,
+                f"Deadline to transfer {child}'s file to {to}",
+                overdue=transfer.is_overdue(today),
+            )
+            if transfer.sent_at is not None:
+                add(
+                    transfer.sent_at,
+                    f"{child}'s file sent to {to} ({transfer.sent_how}, to {transfer.sent_to})",
+                    person_name(transfer.sent_by),
+                )
+            if transfer.receipt_confirmed_at is not None:
+                add(
+                    transfer.receipt_confirmed_at,
+                    f"{to} confirmed receipt of {child}'s file"
+                    + (f" ({transfer.receipt_note})" if transfer.receipt_note else ""),
+                    person_name(transfer.receipt_confirmed_by),
+                )
+
     # sorted() is stable: entries at the same moment keep the order the record gives them.
     return sorted(entries, key=lambda entry: entry.at)

@@ -30,6 +30,7 @@ from incidents.models import (
     InitialReview,
     ParentContact,
     RiskAssessment,
+    Transfer,
     User,
     YoungPerson,
 )
@@ -88,6 +89,14 @@ def _lists(whole: bool = True) -> tuple[str | Prefetch[Any], ...]:
         return content
     return (
         *content,
+        # The transfers of the files of young people picked from the roll (the chronology's):
+        # no query when none was picked, one when any was.
+        Prefetch(
+            "young_people__pupil__transfers",
+            queryset=Transfer.objects.select_related(
+                "created_by", "sent_by", "receipt_confirmed_by"
+            ).order_by("created_at", "pk"),
+        ),
         "signatures",
         Prefetch("addenda", queryset=Addendum.objects.select_related("signature")),
     )

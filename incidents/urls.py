@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from incidents.views import accounts, concern, dashboard, export, home, record
+from incidents.views import accounts, concern, dashboard, export, home, pupils, record, retention
 from incidents.views import grants as grant_views
 from incidents.views import signing as signing_views
 from incidents.views import wizard as wizard_views
@@ -52,6 +52,16 @@ urlpatterns = [
         wizard_views.assessment_preview,
         name="assessment_preview",
     ),
+    path(
+        "incidents/<ref:reference>/roll-search/",
+        pupils.incident_roll_search,
+        name="incident_roll_search",
+    ),
+    path(
+        "incidents/<ref:reference>/pick-pupil/",
+        pupils.incident_pick_pupil,
+        name="incident_pick_pupil",
+    ),
     path("headteacher/", dashboard.head_queue, name="head_queue"),
     # Signing, approval and verification.
     path("incidents/<ref:reference>/sign/", signing_views.incident_sign, name="incident_sign"),
@@ -79,4 +89,29 @@ urlpatterns = [
         "incidents/<ref:reference>/verify/", signing_views.incident_verify, name="incident_verify"
     ),
     path("incidents/<ref:reference>/access/", grant_views.incident_access, name="incident_access"),
+    # The school's roll, the child's file, transfers and files received.
+    path("pupils/", pupils.pupil_list, name="pupil_list"),
+    path("pupils/import/", pupils.pupil_import, name="pupil_import"),
+    path("school/calendar/", pupils.school_calendar, name="school_calendar"),
+    path("pupils/<int:pupil>/", pupils.pupil_file, name="pupil_file"),
+    path("pupils/<int:pupil>/transfer/", pupils.pupil_transfer, name="pupil_transfer"),
+    path(
+        "pupils/<int:pupil>/subject-access.pdf",
+        pupils.pupil_subject_access_pdf,
+        name="pupil_subject_access_pdf",
+    ),
+    path("transfers/<int:transfer>/send/", pupils.transfer_send, name="transfer_send"),
+    path("transfers/<int:transfer>/receipt/", pupils.transfer_receipt, name="transfer_receipt"),
+    path(
+        "transfers/<int:transfer>/file.pdf", pupils.transfer_export_pdf, name="transfer_export_pdf"
+    ),
+    path("received/", pupils.received_list, name="received_list"),
+    path("received/<int:received>/", pupils.received_file, name="received_file"),
+    path("retention/", retention.retention_list, name="retention_list"),
+    path("retention/<ref:reference>/keep/", retention.retention_keep, name="retention_keep"),
+    path(
+        "retention/<ref:reference>/authorise/",
+        retention.retention_authorise,
+        name="retention_authorise",
+    ),
 ]

@@ -20,7 +20,8 @@ from django.forms import BaseFormSet, BaseModelFormSet, ModelForm
 from django.http import HttpRequest
 from django.utils import timezone
 
-from incidents import requirements, rules, services
+from incidents import childfile, requirements, rules, services
+from incidents.access import RecordAccess, reads_whole_school
 from incidents.display import result_panel
 from incidents.forms import steps as forms
 from incidents.forms.concern import DisclosureForm
@@ -202,6 +203,8 @@ class PeopleStep(Step):
     prerequisites = ()
     updates_facts = True
     adds_items = True
+    # The page adds a search of the school's roll above the forms.
+    template_name = "incidents/wizard/people.html"
     intro = (
         "Each young person (under 18) and each adult involved. Ages are worked out at the "
         "incident date. Use the blank form to add one; save and add another for more."
@@ -286,6 +289,18 @@ class RiskAssessmentStep(Step):
 
     def is_completed(self, incident: Incident) -> bool:
         return section(incident, "risk_assessment") is not None
+
+    template_name = "incidents/wizard/risk_assessment.html"
+
+    def context(self, incident: Incident) -> dict[str, Any]:
+        # "Has the young person taken part in this kind of activity before?": their earlier
+        # incidents, shown to whoever reads every incident of the school (a deputy granted
+        # this record alone is not shown the others).
+        whole = reads_whole_school(getattr(incident, "access", RecordAccess(frozenset())).roles)
+        return {
+            "history_shown": whole,
+            "earlier": childfile.earlier_incidents(incident) if whole else [],
+        }
 
     def forms(self, incident: Incident, data: Any = None) -> Parts:
         return {

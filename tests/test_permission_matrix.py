@@ -20,6 +20,7 @@ from incidents.access import GRANT_CODENAME
 from incidents.models import Incident, Membership, Role
 from tests.conftest import client_login, make_user
 from tests.factories import full_record
+from tests.test_child_file import child_file_objects
 
 # The people, in the order of each row's statuses.
 ACTORS = (
@@ -197,6 +198,72 @@ MATRIX = {
         "GET": (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200),
         "POST": (405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405),
     },
+    # The school's roll, the child's file, transfers and files received (issue 16). The
+    # pupil and the transfer are Oakfield's; the file received is Elm High's copy.
+    "pupil_list": {
+        "GET": (302, 403, 200, 200, 200, 200, 302, 302, 200, 403, 200, 200, 200),
+        "POST": (302, 403, 200, 200, 200, 200, 302, 302, 200, 403, 200, 200, 200),
+    },
+    "pupil_import": {
+        "GET": (302, 403, 403, 403, 200, 403, 302, 302, 200, 403, 403, 200, 403),
+        "POST": (302, 403, 403, 403, 200, 403, 302, 302, 200, 403, 403, 200, 403),
+    },
+    "school_calendar": {
+        "GET": (302, 403, 403, 403, 200, 403, 302, 302, 200, 403, 403, 200, 403),
+        "POST": (302, 403, 403, 403, 200, 403, 302, 302, 200, 403, 403, 200, 403),
+    },
+    "pupil_file": {
+        "GET": (302, 403, 200, 200, 200, 200, 200, 404, 404, 404, 404, 404, 404),
+        "POST": (302, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405),
+    },
+    "pupil_transfer": {
+        "GET": (302, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405),
+        "POST": (302, 403, 403, 403, 200, 403, 403, 404, 404, 404, 404, 404, 404),
+    },
+    "pupil_subject_access_pdf": {
+        "GET": (302, 403, 403, 403, 200, 403, 403, 404, 404, 404, 404, 404, 404),
+        "POST": (302, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405),
+    },
+    "transfer_send": {
+        "GET": (302, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405),
+        "POST": (302, 403, 403, 403, 302, 403, 403, 404, 404, 404, 404, 404, 404),
+    },
+    "transfer_receipt": {
+        "GET": (302, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405),
+        "POST": (302, 403, 403, 403, 302, 403, 403, 404, 404, 404, 404, 404, 404),
+    },
+    "transfer_export_pdf": {
+        "GET": (302, 403, 403, 403, 200, 403, 403, 404, 404, 404, 404, 404, 404),
+        "POST": (302, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405),
+    },
+    "received_list": {
+        "GET": (302, 403, 403, 403, 200, 200, 302, 302, 200, 403, 403, 200, 200),
+        "POST": (302, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405),
+    },
+    "received_file": {
+        "GET": (302, 404, 404, 404, 404, 404, 404, 404, 404, 403, 403, 200, 200),
+        "POST": (302, 404, 404, 404, 404, 404, 404, 404, 404, 403, 403, 302, 403),
+    },
+    "incident_roll_search": {
+        "GET": (302, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405),
+        "POST": (302, 403, 403, 200, 200, 403, 403, 404, 404, 404, 404, 404, 404),
+    },
+    "retention_list": {
+        "GET": (302, 403, 403, 403, 200, 200, 302, 302, 200, 403, 403, 200, 200),
+        "POST": (302, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405),
+    },
+    "retention_keep": {
+        "GET": (302, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405),
+        "POST": (302, 403, 403, 403, 302, 302, 403, 404, 404, 404, 404, 404, 404),
+    },
+    "retention_authorise": {
+        "GET": (302, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405),
+        "POST": (302, 403, 403, 403, 302, 302, 403, 404, 404, 404, 404, 404, 404),
+    },
+    "incident_pick_pupil": {
+        "GET": (302, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405),
+        "POST": (302, 403, 403, 302, 302, 403, 403, 404, 404, 404, 404, 404, 404),
+    },
 }
 
 
@@ -233,6 +300,7 @@ def people(world):
     Membership.objects.create(user=granted, school=world.oak, role=Role.DEPUTY_DSL)
     record = full_record(world.oak, world.oak_dsl, reporter=world.oak_staff, viewing_complete=True)
     assign_perm(GRANT_CODENAME, granted, record)
+    record.child_file = child_file_objects(world, record)
     users = {
         "anonymous": None,
         "staff": world.oak_staff,
@@ -265,6 +333,9 @@ def address(name, record):
         kwargs.update(uidb64="MQ", token="not-a-valid-token")
     if name in PASSKEY_URLS:
         name = f"otp_webauthn:{name}"
+    for param, pk in getattr(record, "child_file", {}).items():
+        if f"<int:{param}>" in route:
+            kwargs[param] = pk
     return reverse(name, kwargs=kwargs)
 
 
@@ -344,7 +415,8 @@ def test_it_registers_no_incident_content_in_the_admin():
     from django.contrib import admin
 
     content_apps = {"incidents"}
-    allowed = {"User", "Trust", "School", "Membership"}
+    # A school's term dates, closure days and legal holds (issue 16): not record content.
+    allowed = {"User", "Trust", "School", "Membership", "Term", "ClosureDay", "LegalHold"}
     registered = {
         model.__name__ for model in admin.site._registry if model._meta.app_label in content_apps
     }

@@ -8,6 +8,7 @@ from incidents.export.pack import (
     render_inspection_pack_pdf,
 )
 from incidents.export.pdf import export_record, render_record_pdf, renderer
+from incidents.export.pupil import render_pupil_file_pdf
 
 __all__ = [
     "build_pack",
@@ -16,6 +17,7 @@ __all__ = [
     "render_inspection_pack",
     "render_inspection_pack_csv",
     "render_inspection_pack_pdf",
+    "render_pupil_file_pdf",
     "render_record_pdf",
     "renderer",
 ]

@@ -24,7 +24,7 @@ from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import HttpRequest
 from django.utils import timezone
 
-from incidents import record, requirements
+from incidents import childfile, record, requirements
 from incidents.audit import AuditAction, log_action
 from incidents.display import effective_category
 from incidents.export.pdf import PDF_CONTENT_TYPE, render_pdf
@@ -99,6 +99,8 @@ class Pack:
     generated_at: datetime
     rows: list[PackRow]
     by_category: list[tuple[str, int]] = field(default_factory=list)
+    # Children's files transferred when a pupil left (``childfile.transfer_figures``).
+    transfers: dict[str, int] = field(default_factory=dict)
 
     @property
     def medians(self) -> dict[str, timedelta | None]:
@@ -291,6 +293,7 @@ def build_pack(school: School, start: date, end: date) -> Pack:
         generated_at=timezone.now().replace(microsecond=0),
         rows=rows,
         by_category=sorted(by_category.items()),
+        transfers=childfile.transfer_figures(school, start, end, today),
     )
 
 

@@ -26,6 +26,15 @@ from incidents.models.permissions import (
     IncidentGroupObjectPermission,
     IncidentUserObjectPermission,
 )
+from incidents.models.pupils import (
+    ClosureDay,
+    LegalHold,
+    Pupil,
+    ReceivedFile,
+    RetentionReview,
+    Term,
+    Transfer,
+)
 from incidents.models.record import (
     FACT_FIELDS,
     RISK_FIELDS,
@@ -46,6 +55,13 @@ from incidents.models.schools import Membership, School, Trust, User
 from incidents.models.signing import Addendum, Signature
 
 __all__ = [
+    "LegalHold",
+    "RetentionReview",
+    "Transfer",
+    "Term",
+    "ReceivedFile",
+    "Pupil",
+    "ClosureDay",
     "FACT_FIELDS",
     "RISK_FIELDS",
     "Action",

@@ -22,6 +22,7 @@ from incidents.models.locking import (
     incident_locked,
     section_locked,
 )
+from incidents.models.pupils import Pupil
 from incidents.models.schools import School
 
 
@@ -168,6 +169,11 @@ class YoungPerson(RecordEntry):
     """A young person (under 18) involved. The age is derived at the incident date."""
 
     incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="young_people")
+    # Set when the young person was picked from the school's roll: the same child across
+    # incidents. Typed by hand (another school's pupil), it stays empty.
+    pupil = models.ForeignKey(
+        Pupil, null=True, blank=True, on_delete=models.PROTECT, related_name="young_people"
+    )
     name = models.CharField(max_length=200)
     date_of_birth = models.DateField(null=True, blank=True)
     age_if_no_date_of_birth = models.PositiveSmallIntegerField(
@@ -206,6 +212,12 @@ class YoungPerson(RecordEntry):
                 condition=Q(known_to_social_care__in=AnswerChoice.values),
                 name="young_person_social_care_valid",
             ),
+            # A pupil from the roll is in a record once.
+            models.UniqueConstraint(
+                fields=["incident", "pupil"],
+                condition=Q(pupil__isnull=False),
+                name="young_person_pupil_once",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -237,6 +249,10 @@ class Adult(RecordEntry):
     """An adult (18 or over) involved, and their relationship to the child."""
 
     incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="adults")
+    # A pupil of 18 or over at the incident date, picked from the roll, is recorded here.
+    pupil = models.ForeignKey(
+        Pupil, null=True, blank=True, on_delete=models.PROTECT, related_name="as_adult"
+    )
     name = models.CharField(max_length=200, help_text="Or a description if not known.")
     relationship = models.CharField("Relationship to the child", max_length=200)
     involvement = models.TextField(

@@ -18,8 +18,8 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from incidents import queries
-from incidents.access import READERS, readable_incidents
+from incidents import childfile, queries
+from incidents.access import FILE_KEEPERS, READERS, readable_incidents
 from incidents.audit import AuditAction, log_action
 from incidents.forms.common import CheckedText
 from incidents.http import AuthenticatedRequest, SchoolRequest
@@ -52,6 +52,15 @@ class SearchForm(CheckedText, forms.Form):
             "max_length": "Enter no more than 100 characters",
         },
     )
+
+
+def transfers_panel(school: School, roles: frozenset[str]) -> dict[str, object]:
+    if not roles & FILE_KEEPERS:
+        return {}
+    return {
+        "transfers": childfile.open_transfers(school),
+        "files_to_confirm": childfile.files_awaiting_confirmation(school),
+    }
 
 
 def dashboard(request: AuthenticatedRequest) -> HttpResponse:
@@ -92,6 +101,8 @@ def dashboard(request: AuthenticatedRequest) -> HttpResponse:
             "search_form": SearchForm(),
             "today": today,
             "is_headteacher": Role.HEADTEACHER in request.roles,
+            # The child's file: transfers out and files received (the DSL's).
+            **transfers_panel(school, roles),
         },
     )
 
