@@ -7,6 +7,7 @@ browser history).
 """
 
 from typing import cast
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
@@ -22,6 +23,7 @@ from incidents import queries
 from incidents.access import READERS, readable_incidents
 from incidents.audit import AuditAction, log_action
 from incidents.forms.common import CheckedText
+from incidents.forms.lists import IncidentFilterForm
 from incidents.http import AuthenticatedRequest, SchoolRequest
 from incidents.models import Role, School, Status
 from incidents.pagination import page_number, window
@@ -100,17 +102,31 @@ def dashboard(request: AuthenticatedRequest) -> HttpResponse:
 @login_required
 @require_GET
 def incident_list(request: AuthenticatedRequest) -> HttpResponse:
+    """The school's incidents, newest first, narrowed by the filters in the query string.
+
+    The trust safeguarding lead may name another school of the trust (``?school=<slug>``):
+    the trust overview links each of its figures here. The schools are read in one query
+    whether or not one is chosen, so no filter changes the page's query count.
+    """
     if not request.school:
         return redirect("home")
     school = _reader_school(request)
+    roles = frozenset(request.roles)
     today = timezone.localdate()
-    stage = request.GET.get("stage", "")
-    incidents = readable_incidents(request.user, school, frozenset(request.roles))
-    if stage and stage not in Status.values:
-        messages.error(request, "That stage does not exist: showing incidents at every stage.")
-        stage = ""
-    if stage:
-        incidents = incidents.filter(status=stage)
+    trust_schools = (
+        list(School.objects.filter(trust_id=school.trust_id).order_by("name"))
+        if Role.TRUST_LEAD in roles and school.trust_id
+        else []
+    )
+    form = IncidentFilterForm(
+        request.GET or None, schools=[(s.slug, s.name) for s in trust_schools]
+    )
+    filters = form.filters()
+    chosen = next((s for s in trust_schools if s.slug == filters.get("school")), None)
+    if chosen is not None and chosen.pk != school.pk:
+        # A school of the lead's trust: they read every incident of it as trust lead.
+        school, roles = chosen, frozenset({Role.TRUST_LEAD})
+    incidents = queries.filtered(readable_incidents(request.user, school, roles), filters, today)
     page = window(
         incidents.order_by("-created_at", "-pk"),
         page_number(request.GET.get("page")),
@@ -119,14 +135,21 @@ def incident_list(request: AuthenticatedRequest) -> HttpResponse:
             queries.with_overdue_flags(queries.with_result(rows), today)
         ),
     )
+    stage = filters.get("stage", "")
+    kept = {k: v for k, v in request.GET.items() if k != "page" and k in form.fields}
     return render(
         request,
         "incidents/incident_list.html",
         {
             "page": page,
+            "form": form,
+            "filters": filters,
+            "list_school": school,
+            "other_school": school.pk != cast(School, request.school).pk,
             "stage": stage,
             "stage_label": Status(stage).label if stage else "",
             "stages": Status.choices,
+            "query": urlencode(kept),
             "search_form": SearchForm(),
         },
     )
