@@ -101,7 +101,9 @@ def within(incidents: QuerySet[Incident], school: School, roles: frozenset[str])
     return Q(incident__school=school, incident__in=incidents)
 
 
-def filtered(incidents: QuerySet[Incident], filters: dict[str, Any], today: date) -> QuerySet[Incident]:
+def filtered(
+    incidents: QuerySet[Incident], filters: dict[str, Any], today: date
+) -> QuerySet[Incident]:
     """The incident list narrowed by ``forms.lists.IncidentFilterForm.filters()``.
 
     Each filter is a condition of the one query that chooses the page: none adds a query.

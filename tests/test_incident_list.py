@@ -183,9 +183,7 @@ def references(response):
 
 def test_it_filters_by_category_overdue_signoff_and_dates(client, world):
     late = full_record(world.oak, world.oak_dsl, deletion_overdue=True)
-    kept = full_record(
-        world.oak, world.oak_dsl, outcome=DecisionOutcome.HANDLED_IN_SCHOOL
-    )
+    kept = full_record(world.oak, world.oak_dsl, outcome=DecisionOutcome.HANDLED_IN_SCHOOL)
     fresh = many(world, 1)[0]
     fresh.disclosed_at = fresh.disclosed_at - timedelta(days=40)
     fresh.save(update_fields=["disclosed_at"])
