@@ -119,9 +119,9 @@ def filtered(
     if category := filters.get("category"):
         incidents = with_result(incidents)
         if category == NOT_ASSESSED:
-            incidents = incidents.filter(result_category__isnull=True)
+            incidents = incidents.filter(Q(result_category__isnull=True))
         else:
-            incidents = incidents.filter(result_category=category)
+            incidents = incidents.filter(Q(result_category=category))
     if filters.get("overdue"):
         incidents = with_overdue_flags(incidents, today).filter(
             Q(deletion_overdue=True) | Q(action_overdue=True)

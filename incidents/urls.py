@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from incidents.views import concern, dashboard, export, home, record
+from incidents.views import concern, dashboard, export, home, overview, record
 from incidents.views import grants as grant_views
 from incidents.views import signing as signing_views
 from incidents.views import wizard as wizard_views
@@ -52,6 +52,9 @@ urlpatterns = [
         name="assessment_preview",
     ),
     path("headteacher/", dashboard.head_queue, name="head_queue"),
+    # Seeing the whole: the trust overview, the charts, the governors' report.
+    path("overview/", overview.trust_overview, name="trust_overview"),
+    path("charts/<slug:name>.svg", overview.chart_svg, name="chart_svg"),
     # Signing, approval and verification.
     path("incidents/<ref:reference>/sign/", signing_views.incident_sign, name="incident_sign"),
     path(

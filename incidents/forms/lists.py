@@ -5,7 +5,7 @@ Only codes and dates travel in the URL: a category, a stage, two yes/no flags, a
 searched in a POST body (``SearchForm``).
 """
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 
@@ -47,7 +47,10 @@ class IncidentFilterForm(CheckedText, forms.Form):
     ) -> None:
         super().__init__(*args, **kwargs)
         if schools:
-            self.fields["school"].choices = [("", "The current school"), *schools]
+            cast(forms.ChoiceField, self.fields["school"]).choices = [
+                ("", "The current school"),
+                *schools,
+            ]
         else:
             del self.fields["school"]
         for name, field in self.fields.items():

@@ -19,7 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from incidents import queries
-from incidents.access import READERS, readable_incidents
+from incidents.access import READERS, led_schools, readable_incidents
 from incidents.audit import AuditAction, log_action
 from incidents.forms.common import CheckedText
 from incidents.forms.lists import IncidentFilterForm
@@ -107,24 +107,31 @@ def incident_list(request: AuthenticatedRequest) -> HttpResponse:
     the trust overview links each of its figures here. The schools are read in one query
     whether or not one is chosen, so no filter changes the page's query count.
     """
-    if not request.school:
-        return redirect("home")
-    school = _reader_school(request)
-    roles = frozenset(request.roles)
+    if request.school:
+        school: School | None = _reader_school(request)
+        roles = frozenset(request.roles)
+        trust_schools = (
+            list(School.objects.filter(trust_id=request.school.trust_id).order_by("name"))
+            if Role.TRUST_LEAD in roles and request.school.trust_id
+            else []
+        )
+    else:
+        # A trust lead who has not chosen a school follows the overview's links here.
+        school, roles = None, frozenset({Role.TRUST_LEAD})
+        trust_schools = list(led_schools(request.user))
+        if not trust_schools:
+            return redirect("home")
     today = timezone.localdate()
-    trust_schools = (
-        list(School.objects.filter(trust_id=school.trust_id).order_by("name"))
-        if Role.TRUST_LEAD in roles and school.trust_id
-        else []
-    )
     form = IncidentFilterForm(
         request.GET or None, schools=[(s.slug, s.name) for s in trust_schools]
     )
     filters = form.filters()
     chosen = next((s for s in trust_schools if s.slug == filters.get("school")), None)
-    if chosen is not None and chosen.pk != school.pk:
+    if chosen is not None and (school is None or chosen.pk != school.pk):
         # A school of the lead's trust: they read every incident of it as trust lead.
         school, roles = chosen, frozenset({Role.TRUST_LEAD})
+    if school is None:
+        return redirect("choose_school")
     incidents = queries.filtered(readable_incidents(request.user, school, roles), filters, today)
     page = window(
         incidents.order_by("-created_at", "-pk"),
@@ -144,7 +151,7 @@ def incident_list(request: AuthenticatedRequest) -> HttpResponse:
             "form": form,
             "filters": filters,
             "list_school": school,
-            "other_school": school.pk != cast(School, request.school).pk,
+            "other_school": not request.school or school.pk != request.school.pk,
             "stage": stage,
             "stage_label": Status(stage).label if stage else "",
             "stages": Status.choices,
