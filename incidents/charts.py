@@ -14,6 +14,7 @@ records is not shown at all. Nothing here queries beyond ``incidents.stats``.
 from __future__ import annotations
 
 import io
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -130,6 +131,9 @@ def _render(chart: Any, summary: str) -> bytes:
         for child in list(parent):
             if child.tag in (f"{ns}script", "script"):
                 parent.remove(child)
+            elif child.get("id"):
+                # pygal's ids repeat from chart to chart; a page or a PDF holds several.
+                del child.attrib["id"]
     tree.set("role", "img")
     tree.set("aria-label", summary)
     title = ET.Element(f"{ns}title")
@@ -138,6 +142,12 @@ def _render(chart: Any, summary: str) -> bytes:
     out = io.BytesIO()
     ET.ElementTree(tree).write(out, encoding="utf-8", xml_declaration=True)
     return out.getvalue()
+
+
+def whole_numbers(highest: int) -> list[int]:
+    """The y axis of a count: whole numbers only, at most about six of them."""
+    step = max(1, math.ceil(highest / 5))
+    return list(range(0, max(highest, 1) + step, step))
 
 
 def _marked(label: str, suppressed: bool) -> str:
@@ -160,7 +170,8 @@ def incidents_by_month(
     names = {**rules.CATEGORY_LABELS, "": "Not assessed yet"}
     used = [c for c in categories if any(counts.get((m, c), 0) for m in months)] or categories[:1]
     hidden = {m for m in months for c in used if 0 < counts.get((m, c), 0) < SMALL and suppress}
-    chart = pygal.StackedBar(**_config(title, x_label_rotation=0))
+    highest = max((sum(counts.get((m, c), 0) for c in used) for m in months), default=0)
+    chart = pygal.StackedBar(**_config(title, y_labels=whole_numbers(highest)))
     chart.x_labels = [_marked(f"{m:%b %y}", m in hidden) for m in months]
     for category in used:
         chart.add(names[category], [_drawn(counts.get((m, category), 0), suppress) for m in months])
@@ -251,7 +262,10 @@ def referrals_by_agency(
     title = "Referrals by agency"
     agencies = [(value, label) for value, label in Agency.choices if counts.get(value)]
     hidden = {v for v, _ in agencies if suppress and counts[v] < SMALL}
-    chart = pygal.HorizontalBar(**_config(title, show_legend=False))
+    highest = max(counts.values(), default=0)
+    chart = pygal.HorizontalBar(
+        **_config(title, show_legend=False, y_labels=whole_numbers(highest))
+    )
     chart.x_labels = [_marked(label, value in hidden) for value, label in agencies]
     chart.add("Referrals", [_drawn(counts[value], suppress) for value, _ in agencies])
     total = sum(counts.values())
@@ -275,7 +289,8 @@ def overdue_over_time(series: dict[date, tuple[int, int]], *, suppress: bool = F
     title = "Deletions and actions overdue, at the end of each month"
     days = sorted(series)
     hidden = {d for d in days if suppress and any(0 < n < SMALL for n in series[d])}
-    chart = pygal.Line(**_config(title, y_title="Items overdue", min_scale=2))
+    highest = max((max(pair) for pair in series.values()), default=0)
+    chart = pygal.Line(**_config(title, y_title="Items overdue", y_labels=whole_numbers(highest)))
     chart.x_labels = [_marked(f"{d:%b %y}", d in hidden) for d in days]
     chart.add("Deletions", [_drawn(series[d][0], suppress) for d in days])
     chart.add("Actions", [_drawn(series[d][1], suppress) for d in days])

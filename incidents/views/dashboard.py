@@ -18,13 +18,13 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from incidents import queries
-from incidents.access import READERS, led_schools, readable_incidents
+from incidents import charts, queries
+from incidents.access import OVERVIEW_READERS, READERS, led_schools, readable_incidents
 from incidents.audit import AuditAction, log_action
 from incidents.forms.common import CheckedText
 from incidents.forms.lists import IncidentFilterForm
 from incidents.http import AuthenticatedRequest, SchoolRequest
-from incidents.models import Role, School, Status
+from incidents.models import Incident, Role, School, Status
 from incidents.pagination import page_number, window
 
 PER_PAGE = 25
@@ -74,6 +74,12 @@ def dashboard(request: AuthenticatedRequest) -> HttpResponse:
     in_progress, more_in_progress = queries.first(queries.in_progress(incidents))
     awaiting_approval, more_awaiting = queries.first(queries.awaiting_approval(incidents))
     signoffs, more_signoffs = queries.first(queries.awaiting_signoff(scope).order_by("decided_at"))
+    # The school's trends, for those who read all its records (five grouped queries).
+    trends = (
+        charts.build_all(Incident.objects.filter(school=school), charts.Period.year_to(today))
+        if OVERVIEW_READERS.intersection(roles)
+        else []
+    )
     return render(
         request,
         "incidents/home.html",
@@ -93,6 +99,7 @@ def dashboard(request: AuthenticatedRequest) -> HttpResponse:
             "search_form": SearchForm(),
             "today": today,
             "is_headteacher": Role.HEADTEACHER in request.roles,
+            "charts": [(chart, "") for chart in trends],
         },
     )
 
