@@ -55,6 +55,7 @@ urlpatterns = [
     # Seeing the whole: the trust overview, the charts, the governors' report.
     path("overview/", overview.trust_overview, name="trust_overview"),
     path("charts/<slug:name>.svg", overview.chart_svg, name="chart_svg"),
+    path("reports/governors/", overview.governors_report, name="governors_report"),
     # Signing, approval and verification.
     path("incidents/<ref:reference>/sign/", signing_views.incident_sign, name="incident_sign"),
     path(

@@ -20,6 +20,7 @@ LAYERS = [
     {
         "incidents.audit",
         "incidents.display",
+        "incidents.redaction",
         "incidents.digest",
         "incidents.keys",
         "incidents.pagination",

@@ -18,12 +18,16 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
 from incidents import charts, stats
-from incidents.access import OVERVIEW_READERS, led_schools
+from incidents.access import GOVERNORS_REPORT_WRITERS, OVERVIEW_READERS, led_schools
+from incidents.audit import AuditAction, log_action
+from incidents.export import governors
+from incidents.forms.governors import GovernorsReportForm
 from incidents.http import AuthenticatedRequest
 from incidents.models import Incident, School, Status
+from incidents.views.export import attachment
 
 # The overview's columns a reader may sort by: key -> (heading, value of a row).
 SORTS = {
@@ -171,3 +175,84 @@ def chart_svg(request: AuthenticatedRequest, name: str) -> HttpResponse:
     # chart's own inline styles, and nothing else.
     response._csp_replace = charts.SVG_POLICY  # type: ignore[attr-defined]
     return response
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def governors_report(request: AuthenticatedRequest) -> HttpResponse:
+    """The DSL (or the headteacher) writes their section and exports the termly report.
+
+    A young person's name in their section, or in a review's "policies to update", stops the
+    export: the name is shown here, to the DSL, for them to remove (or the item to be left out).
+    """
+    if not request.school:
+        return redirect("choose_school")
+    if not GOVERNORS_REPORT_WRITERS.intersection(request.roles):
+        raise PermissionDenied("Only the DSL and the headteacher write the governors' report.")
+    school = request.school
+    today = timezone.localdate()
+    flagged: governors.Flags | None = None
+    items: list[governors.PolicyItem] = []
+    if request.method == "POST":
+        term = stats.parse_term(request.POST.get("term", ""))
+        items = governors.policy_items(school, term) if term else []
+        flagged = governors.flags(
+            request.POST.get("summary", ""), items, governors.young_people_names(school)
+        )
+        form = GovernorsReportForm(
+            request.POST,
+            today=today,
+            flagged_items=[
+                (i.key, f"{i.reference}: {i.text}") for i in items if i.key in flagged.items
+            ],
+        )
+        if form.is_valid():
+            omitted = set(form.cleaned_data.get("omit", []))
+            if flagged.in_summary:
+                form.add_error(
+                    "summary",
+                    "Remove every young person's name before exporting: "
+                    + ", ".join(flagged.in_summary)
+                    + ". Governors never read a child's name.",
+                )
+            missing = [k for k in flagged.items if k not in omitted]
+            if missing:
+                form.add_error(
+                    "omit",
+                    "These items name a young person: tick each to leave it out, or reword "
+                    "the record's review first.",
+                )
+            if form.is_valid() and not flagged.blocking(omitted):
+                return attachment(
+                    *governors.export_governors_report(
+                        school,
+                        form.cleaned_term(),
+                        form.cleaned_data["summary"],
+                        omitted,
+                        request=request,
+                    )
+                )
+            log_action(
+                AuditAction.GOVERNORS_REPORT_NAMES_FLAGGED,
+                request=request,
+                school=school,
+                # How many, never which: the names stay out of the log too.
+                data={
+                    "term": form.cleaned_data["term"],
+                    "in_summary": len(flagged.in_summary),
+                    "items": len(missing),
+                },
+            )
+    else:
+        form = GovernorsReportForm(initial={"term": stats.term_of(today).key}, today=today)
+    return render(
+        request,
+        "incidents/governors_report.html",
+        {
+            "form": form,
+            "school": school,
+            "flagged": flagged,
+            "flagged_items": [i for i in items if flagged and i.key in flagged.items],
+        },
+    )
