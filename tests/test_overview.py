@@ -156,3 +156,27 @@ def test_the_trust_charts_cover_the_trust_only_for_the_lead(client, world):
     client_login(client, world.oak_dsl)
     # Not a trust lead: the scope falls back to their own school, which made no referral.
     assert "MASH" not in client.get(url).content.decode()
+
+
+def test_the_inspection_pack_draws_the_charts_with_their_tables(world):
+    import io
+    from datetime import date
+
+    from pypdf import PdfReader
+
+    from incidents.export import export_inspection_pack
+
+    full_record(world.oak, world.oak_dsl, deletion_overdue=True)
+    today = timezone.localdate()
+    _, _, content = export_inspection_pack(world.oak, date(today.year - 1, 1, 1), today, "pdf")
+    text = " ".join(
+        " ".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages).split()
+    )
+    for title in (
+        "Incidents disclosed each month, by category",
+        "Hours from disclosure to DSL review and to decision, by term",
+        "Referrals by agency",
+        "Deletions and actions overdue, at the end of each month",
+    ):
+        assert title in text
+    assert "MASH / children's social care referral" in text

@@ -43,12 +43,16 @@ class IncidentFilterForm(CheckedText, forms.Form):
     school = forms.ChoiceField(label="School", choices=[], required=False)
 
     def __init__(
-        self, *args: Any, schools: list[tuple[str, str]] | None = None, **kwargs: Any
+        self,
+        *args: Any,
+        schools: list[tuple[str, str]] | None = None,
+        blank: str = "The current school",
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         if schools:
             cast(forms.ChoiceField, self.fields["school"]).choices = [
-                ("", "The current school"),
+                ("", blank),
                 *schools,
             ]
         else:

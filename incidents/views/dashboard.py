@@ -130,7 +130,9 @@ def incident_list(request: AuthenticatedRequest) -> HttpResponse:
             return redirect("home")
     today = timezone.localdate()
     form = IncidentFilterForm(
-        request.GET or None, schools=[(s.slug, s.name) for s in trust_schools]
+        request.GET or None,
+        schools=[(s.slug, s.name) for s in trust_schools],
+        blank="The current school" if request.school else "Choose a school",
     )
     filters = form.filters()
     chosen = next((s for s in trust_schools if s.slug == filters.get("school")), None)
