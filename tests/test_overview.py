@@ -80,7 +80,7 @@ def test_it_sorts_by_the_slowest_review_first(client, world):
     assert client.get(URL, {"sort": "__class__", "dir": "x"}).status_code == 200
 
 
-def test_medians_match_python_and_postgresql(world):
+def test_the_overview_medians_are_those_of_the_records(world):
     now = timezone.now()
     made = [
         full_record(world.oak, world.oak_dsl, disclosed_at=now - timedelta(days=d))
@@ -95,6 +95,31 @@ def test_medians_match_python_and_postgresql(world):
         expected.append((decided - incident.disclosed_at).total_seconds() / 3600)
     assert timing.median["to_decision"] == pytest.approx(stats.percentile(expected, 0.5))
     assert timing.slowest_quarter["to_decision"] == pytest.approx(stats.percentile(expected, 0.75))
+
+
+def test_the_python_fallback_gives_what_percentile_cont_gives(world, monkeypatch, is_postgres):
+    """SQLite (make run) works the percentiles out in Python: on the same records, the same
+    figures as PostgreSQL's percentile_cont, for every measure and every term."""
+    assert is_postgres, "the suite runs on PostgreSQL"
+    now = timezone.now()
+    for days in (2, 5, 9, 40, 130):
+        full_record(world.oak, world.oak_dsl, disclosed_at=now - timedelta(days=days))
+    full_record(world.oak, world.oak_dsl, outcome=DecisionOutcome.HANDLED_IN_SCHOOL)
+    terms = stats.terms_until(timezone.localdate(), 3)
+    incidents = Incident.objects.filter(school=world.oak)
+    in_sql = stats.by_term(incidents, terms)
+    monkeypatch.setattr(stats, "uses_percentile_cont", lambda: False)
+    in_python = stats.by_term(incidents, terms)
+    assert set(in_sql) == set(in_python)
+    for key, timing in in_sql.items():
+        other = in_python[key]
+        assert (timing.count, timing.reached) == (other.count, other.reached)
+        for measure in stats.MEASURES:
+            for which in ("median", "slowest_quarter"):
+                mine, theirs = getattr(timing, which)[measure], getattr(other, which)[measure]
+                assert (mine is None) == (theirs is None), (key, measure, which)
+                if mine is not None:
+                    assert mine == pytest.approx(theirs, abs=1e-6), (key, measure, which)
 
 
 def test_percentile_interpolates_as_percentile_cont():
