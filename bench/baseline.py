@@ -5,6 +5,9 @@ shows, so a page's figure can be read as a ratio to it. Never routed in the appl
 benchmark points ``ROOT_URLCONF`` at this module, which adds two paths to the project's own.
 """
 
+from datetime import date
+
+from django.db import connection
 from django.db.models import Count, Exists, Min, OuterRef, Prefetch, Subquery
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
@@ -19,6 +22,7 @@ from incidents.models import (
     Decision,
     DeletionRequest,
     Incident,
+    School,
     Signature,
     User,
 )
@@ -237,8 +241,77 @@ def bare_record(request, reference: str):
     return HttpResponse(RECORD_TEMPLATE.render(context, request))
 
 
+OVERVIEW_TEMPLATE = engines["django"].from_string(
+    """<!doctype html><html><body><table>
+{% for row in rows %}<tr><td>{{ row.school_id }}</td><td>{{ row.stages }}</td>
+<td>{{ row.overdue }}</td><td>{{ row.signoffs }}</td><td>{{ row.medians }}</td></tr>{% endfor %}
+</table></body></html>"""
+)
+
+# The medians of the trust overview, per school, in plain SQL: from the disclosure to the first
+# save (or the meeting), to the decision, to the first referral to an agency.
+OVERVIEW_MEDIANS = """
+SELECT i.school_id,
+  percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM LEAST(
+      (SELECT min(a.at) FROM incidents_auditevent a
+        WHERE a.incident_id = i.id AND a.action = 'incident.step_saved'),
+      ((r.meeting_date + 1)::timestamp AT TIME ZONE 'Europe/London' - interval '1 microsecond')
+  ) - i.disclosed_at)),
+  percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM d.decided_at - i.disclosed_at)),
+  percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM (
+      SELECT min(f.made_at) FROM incidents_referral f
+       WHERE f.incident_id = i.id AND f.agency IN ('mash', 'social_care', 'police_101',
+                                                   'police_999')) - i.disclosed_at))
+FROM incidents_incident i
+LEFT JOIN incidents_initialreview r ON r.incident_id = i.id
+LEFT JOIN incidents_decision d ON d.incident_id = i.id
+WHERE i.school_id = ANY(%s) AND i.disclosed_at >= %s
+GROUP BY i.school_id
+"""
+
+
+def bare_overview(request, trust_id: int):
+    """The trust overview's table, bare: counts by stage, records overdue, sign-offs waiting
+    and the three medians, a row per school of the trust (no charts, no checks)."""
+    today = timezone.localdate()
+    ids = list(School.objects.filter(trust_id=trust_id).values_list("pk", flat=True))
+    incidents = Incident.objects.filter(school_id__in=ids)
+    rows = {pk: {"school_id": pk, "stages": {}, "overdue": 0, "signoffs": 0} for pk in ids}
+    for school_id, status, n in (
+        incidents.order_by().values_list("school_id", "status").annotate(n=Count("pk"))
+    ):
+        rows[school_id]["stages"][status] = n
+    late = Exists(
+        DeletionRequest.objects.filter(
+            incident=OuterRef("pk"), confirmed_on__isnull=True, deadline__lt=today
+        )
+    ) | Exists(
+        Action.objects.filter(incident=OuterRef("pk"), done_on__isnull=True, due_date__lt=today)
+    )
+    for school_id, n in (
+        incidents.filter(late).order_by().values_list("school_id").annotate(n=Count("pk"))
+    ):
+        rows[school_id]["overdue"] = n
+    for school_id, n in (
+        Decision.objects.filter(
+            incident__school_id__in=ids, signoff_required=True, headteacher_signoff_by__isnull=True
+        )
+        .order_by()
+        .values_list("incident__school_id")
+        .annotate(n=Count("pk"))
+    ):
+        rows[school_id]["signoffs"] = n
+    since = date(today.year if today.month >= 9 else today.year - 1, 9, 1)
+    with connection.cursor() as cursor:
+        cursor.execute(OVERVIEW_MEDIANS, [ids, since])
+        for school_id, *medians in cursor.fetchall():
+            rows[school_id]["medians"] = medians
+    return HttpResponse(OVERVIEW_TEMPLATE.render({"rows": rows.values()}, request))
+
+
 urlpatterns = [
     path("bench/bare/dashboard/<int:school_id>/", bare_dashboard, name="bench_bare_dashboard"),
+    path("bench/bare/overview/<int:trust_id>/", bare_overview, name="bench_bare_overview"),
     path("bench/bare/list/<int:school_id>/", bare_list, name="bench_bare_list"),
     path("bench/bare/record/<str:reference>/", bare_record, name="bench_bare_record"),
     *project_urlpatterns,

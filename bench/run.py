@@ -50,6 +50,13 @@ PAGES = (
     ("head_queue", "Headteacher's queue", "head_queue", "head", None),
     ("pdf", "Record PDF export", "incident_export_pdf", "dsl", None),
     ("pack", "Inspection pack (school year, PDF)", "inspection_pack", "dsl", None),
+    (
+        "overview",
+        "Trust overview (the measured school's trust, with charts)",
+        "trust_overview",
+        "trust",
+        None,
+    ),
 )
 # Each page's baseline, and the ratio it must stay within.
 BASELINES = {
@@ -59,11 +66,14 @@ BASELINES = {
     "check": ("bare_record", None),
     "pdf": ("weasyprint_record", 1.25),
     "pack": ("weasyprint_pack", 1.25),
+    # No ratio held: the page draws four charts the bare table does not (reported, not gated).
+    "overview": ("bare_overview", None),
 }
 BASELINE_LABELS = {
     "bare_dashboard": "Bare dashboard view (same counts and lists, no checks)",
     "bare_list": "Bare list view (same 25 rows, no checks)",
     "bare_record": "Bare record view (same rows, no checks)",
+    "bare_overview": "Bare overview table (same counts and medians, no charts, no checks)",
     "weasyprint_record": "WeasyPrint alone, record HTML",
     "weasyprint_pack": "WeasyPrint alone, pack HTML",
 }
@@ -454,6 +464,20 @@ def measure(options) -> None:
         return client
 
     clients = {"dsl": client_for("dsl"), "head": client_for("head")}
+    # The trust overview is the lead's of the measured school's trust (a school outside any
+    # trust: the largest trust's).
+    from incidents.models import Trust
+
+    trust = school.trust or Trust.objects.annotate(n=Count("schools")).order_by("-n").first()
+    lead = User.objects.get(username=f"{trust.slug}-lead")
+    lead_client = Client()
+    lead_client.force_login(lead, backend="django.contrib.auth.backends.ModelBackend")
+    lead_session = lead_client.session
+    lead_session[DEVICE_ID_SESSION_KEY] = TOTPDevice.objects.get(
+        user=lead, confirmed=True
+    ).persistent_id
+    lead_session.save()
+    clients["trust"] = lead_client
     incidents = Incident.objects.filter(school=school)
     # The record: the newest approved incident with the fullest record (referrals and actions).
     record = (
@@ -497,6 +521,7 @@ def measure(options) -> None:
             None,
         ),
         "head_queue": ("get", url("head_queue"), None),
+        "overview": ("get", url("trust_overview"), None),
         "pdf": ("get", url("incident_export_pdf", reference=record.reference), None),
         "pack": (
             "post",
@@ -549,6 +574,7 @@ def measure(options) -> None:
     for key, target in (
         ("bare_dashboard", reverse("bench_bare_dashboard", kwargs={"school_id": school.pk})),
         ("bare_list", reverse("bench_bare_list", kwargs={"school_id": school.pk})),
+        ("bare_overview", reverse("bench_bare_overview", kwargs={"trust_id": trust.pk})),
         ("bare_record", reverse("bench_bare_record", kwargs={"reference": record.reference})),
     ):
         calls[key] = lambda target=target: bare.get(target, secure=True)
@@ -575,12 +601,13 @@ def measure(options) -> None:
         prepare["weasyprint_record"] = record_html
         calls["weasyprint_record"] = lambda: pdf.render(html["record"])
         try:
-            from incidents.export.pack import build_pack
+            from incidents.export.pack import build_pack, pack_charts
 
             def pack_html():
                 pack = build_pack(school, *last_year)
                 html["pack"] = render_to_string(
-                    "export/inspection_pack.html", {"pack": pack, "totals": pack.totals}
+                    "export/inspection_pack.html",
+                    {"pack": pack, "totals": pack.totals, "charts": pack_charts(pack)},
                 )
 
             prepare["weasyprint_pack"] = pack_html

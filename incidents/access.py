@@ -344,3 +344,20 @@ def get_received_for_user(request: HttpRequest, pk: int, *, keeper: bool = False
         raise PermissionDenied("Your role does not read files received from other schools.")
     received.roles = roles  # type: ignore[attr-defined]
     return received
+
+
+# The trust overview and the charts (issue 18) -----------------------------------------------
+
+# Roles that see their own school's overview and charts: aggregates of every record of the
+# school, so only those who read every record of it (a deputy DSL reads only granted ones).
+OVERVIEW_READERS = frozenset({Role.DSL, Role.HEADTEACHER, Role.TRUST_LEAD})
+# Roles that write the governors' report of their school.
+GOVERNORS_REPORT_WRITERS = frozenset({Role.DSL, Role.HEADTEACHER})
+
+
+def led_schools(user: Any) -> QuerySet[School]:
+    """Every school of the trusts ``user`` is the trust safeguarding lead of."""
+    if not user.is_authenticated:
+        return School.objects.none()
+    trusts = Membership.objects.filter(user=user, role=Role.TRUST_LEAD).values("trust_id")
+    return School.objects.filter(trust_id__in=trusts).order_by("name")

@@ -144,6 +144,15 @@ class AuditAction(models.TextChoices):
         "pupil.subject_access_exported",
         "Exported everything held about a pupil (subject access)",
     )
+    # The governors' report (issue 18): figures only, never a child's name.
+    GOVERNORS_REPORT_EXPORTED = (
+        "school.governors_report_exported",
+        "Exported the governors' report",
+    )
+    GOVERNORS_REPORT_NAMES_FLAGGED = (
+        "school.governors_report_names_flagged",
+        "Was stopped from exporting the governors' report: a young person's name in its text",
+    )
 
 
 class UnknownAction(ValueError):

@@ -42,6 +42,9 @@ from incidents.models import (
     YoungPerson,
 )
 
+# The incident list's "not assessed yet" category (forms.lists.NOT_ASSESSED: forms sit above).
+NOT_ASSESSED = "none"
+
 # The dashboard lists at most this many of each kind; the incident list has the rest.
 DASHBOARD_LIMIT = 10
 OPEN_STATUSES = (Status.REPORTED, Status.UNDER_REVIEW)
@@ -96,6 +99,44 @@ def within(incidents: QuerySet[Incident], school: School, roles: frozenset[str])
     if reads_whole_school(roles):
         return Q(incident__school=school)
     return Q(incident__school=school, incident__in=incidents)
+
+
+def filtered(
+    incidents: QuerySet[Incident], filters: dict[str, Any], today: date
+) -> QuerySet[Incident]:
+    """The incident list narrowed by ``forms.lists.IncidentFilterForm.filters()``.
+
+    Each filter is a condition of the one query that chooses the page: none adds a query.
+    ``category`` is the latest rules' result (the DSL's override where there is one); "none"
+    is a record with no result yet.
+    """
+    if stage := filters.get("stage"):
+        incidents = incidents.filter(status=stage)
+    if start := filters.get("disclosed_from"):
+        incidents = incidents.filter(disclosed_at__date__gte=start)
+    if end := filters.get("disclosed_to"):
+        incidents = incidents.filter(disclosed_at__date__lte=end)
+    if category := filters.get("category"):
+        incidents = with_result(incidents)
+        if category == NOT_ASSESSED:
+            incidents = incidents.filter(Q(result_category__isnull=True))
+        else:
+            incidents = incidents.filter(Q(result_category=category))
+    if filters.get("overdue"):
+        incidents = with_overdue_flags(incidents, today).filter(
+            Q(deletion_overdue=True) | Q(action_overdue=True)
+        )
+    if filters.get("signoff"):
+        incidents = incidents.filter(
+            Exists(
+                Decision.objects.filter(
+                    incident=OuterRef("pk"),
+                    signoff_required=True,
+                    headteacher_signoff_by__isnull=True,
+                )
+            )
+        )
+    return incidents
 
 
 def stage_counts(incidents: QuerySet[Incident]) -> dict[str, int]:

@@ -1,6 +1,16 @@
 from django.urls import path, register_converter
 
-from incidents.views import accounts, concern, dashboard, export, home, pupils, record, retention
+from incidents.views import (
+    accounts,
+    concern,
+    dashboard,
+    export,
+    home,
+    overview,
+    pupils,
+    record,
+    retention,
+)
 from incidents.views import grants as grant_views
 from incidents.views import signing as signing_views
 from incidents.views import wizard as wizard_views
@@ -63,6 +73,10 @@ urlpatterns = [
         name="incident_pick_pupil",
     ),
     path("headteacher/", dashboard.head_queue, name="head_queue"),
+    # Seeing the whole: the trust overview, the charts, the governors' report.
+    path("overview/", overview.trust_overview, name="trust_overview"),
+    path("charts/<slug:name>.svg", overview.chart_svg, name="chart_svg"),
+    path("reports/governors/", overview.governors_report, name="governors_report"),
     # Signing, approval and verification.
     path("incidents/<ref:reference>/sign/", signing_views.incident_sign, name="incident_sign"),
     path(

@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from guardian.shortcuts import assign_perm
 
-from incidents.models import InitialReview, Status
+from incidents.models import DecisionOutcome, InitialReview, Status
 from incidents.services.records import _record_assessment as record_assessment
 from tests.conftest import client_login, new_incident
 from tests.factories import full_record
@@ -172,3 +172,105 @@ def test_it_orders_by_when_the_record_was_opened(client, world):
     older.save(update_fields=["incident_date"])
     client_login(client, world.oak_dsl)
     assert [i.pk for i in client.get(URL).context["page"].items] == [newer.pk, older.pk]
+
+
+# Filters (issue 18) ------------------------------------------------------------------------
+
+
+def references(response):
+    return {i.reference for i in response.context["page"].items}
+
+
+def test_it_filters_by_category_overdue_signoff_and_dates(client, world):
+    late = full_record(world.oak, world.oak_dsl, deletion_overdue=True)
+    kept = full_record(world.oak, world.oak_dsl, outcome=DecisionOutcome.HANDLED_IN_SCHOOL)
+    fresh = many(world, 1)[0]
+    fresh.disclosed_at = fresh.disclosed_at - timedelta(days=40)
+    fresh.save(update_fields=["disclosed_at"])
+    client_login(client, world.oak_dsl)
+    assert references(client.get(URL, {"category": "experimental"})) == {
+        late.reference,
+        kept.reference,
+    }
+    assert references(client.get(URL, {"category": "none"})) == {fresh.reference}
+    assert references(client.get(URL, {"category": "aggravated"})) == set()
+    assert references(client.get(URL, {"overdue": "1"})) == {late.reference}
+    assert references(client.get(URL, {"signoff": "1"})) == {kept.reference}
+    day = fresh.disclosed_at.date()
+    assert references(
+        client.get(URL, {"disclosed_from": day.isoformat(), "disclosed_to": day.isoformat()})
+    ) == {fresh.reference}
+    assert fresh.reference not in references(
+        client.get(URL, {"disclosed_from": (day + timedelta(days=1)).isoformat()})
+    )
+
+
+def test_it_explains_a_bad_filter_beside_its_field_and_keeps_the_rest(client, world):
+    many(world, 1)
+    client_login(client, world.oak_dsl)
+    response = client.get(
+        URL, {"disclosed_from": "2026-10-05", "disclosed_to": "2026-10-01", "category": "x"}
+    )
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "The end of the range must not be before its start." in body
+    assert 'id="id_disclosed_to-error"' in body
+    assert 'value="2026-10-01"' in body  # what was typed is shown back
+
+
+def test_it_keeps_the_filters_when_paging(client, world):
+    many(world, 26, status=Status.UNDER_REVIEW)
+    client_login(client, world.oak_dsl)
+    body = client.get(URL, {"stage": Status.UNDER_REVIEW, "overdue": ""}).content.decode()
+    assert 'href="?stage=under_review&amp;overdue=&amp;page=2"' in body
+
+
+def test_filters_add_no_query(client, world):
+    full_record(world.oak, world.oak_dsl, deletion_overdue=True)
+    full_record(world.oak, world.oak_dsl, outcome=DecisionOutcome.HANDLED_IN_SCHOOL)
+    many(world, 3)
+    client_login(client, world.trust_lead)
+    client.post(reverse("choose_school"), {"school": world.oak.pk})
+    client.get(URL)
+    with CaptureQueriesContext(connection) as bare:
+        client.get(URL)
+    every = {
+        "category": "experimental",
+        "stage": Status.UNDER_REVIEW,
+        "overdue": "1",
+        "signoff": "1",
+        "disclosed_from": "2026-01-01",
+        "disclosed_to": "2026-12-31",
+        "school": world.riv.slug,
+    }
+    for name, value in every.items():
+        with CaptureQueriesContext(connection) as one:
+            assert client.get(URL, {name: value}).status_code == 200
+        assert len(one) == len(bare), name
+    with CaptureQueriesContext(connection) as all_of_them:
+        client.get(URL, every)
+    assert len(all_of_them) == len(bare)
+
+
+def test_the_trust_lead_lists_another_school_of_the_trust(client, world):
+    oak = full_record(world.oak, world.oak_dsl)
+    riv = full_record(world.riv, world.riv_dsl)
+    elm = full_record(world.elm, world.elm_dsl)
+    client_login(client, world.trust_lead)
+    client.post(reverse("choose_school"), {"school": world.oak.pk})
+    assert references(client.get(URL, {"school": world.riv.slug})) == {riv.reference}
+    assert references(client.get(URL)) == {oak.reference}
+    # Not a school of the trust: the filter is refused beside its field, the current school shown.
+    response = client.get(URL, {"school": world.elm.slug})
+    assert references(response) == {oak.reference}
+    assert elm.reference not in response.content.decode()
+    assert "Select a valid choice" in response.content.decode()
+
+
+def test_a_dsl_cannot_name_another_school(client, world):
+    oak = full_record(world.oak, world.oak_dsl)
+    full_record(world.riv, world.riv_dsl)
+    client_login(client, world.oak_dsl)
+    response = client.get(URL, {"school": world.riv.slug})
+    assert references(response) == {oak.reference}
+    assert 'name="school"' not in response.content.decode()

@@ -20,6 +20,7 @@ LAYERS = [
     {
         "incidents.audit",
         "incidents.display",
+        "incidents.redaction",
         "incidents.digest",
         "incidents.keys",
         "incidents.pagination",
@@ -29,6 +30,8 @@ LAYERS = [
     {
         "incidents.requirements",
         "incidents.queries",
+        "incidents.stats",
+        "incidents.charts",
         "incidents.chronology",
         "incidents.emails",
         "incidents.childfile",

@@ -24,7 +24,7 @@ from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import HttpRequest
 from django.utils import timezone
 
-from incidents import childfile, record, requirements
+from incidents import charts, childfile, record, requirements
 from incidents.audit import AuditAction, log_action
 from incidents.display import effective_category
 from incidents.export.pdf import PDF_CONTENT_TYPE, render_pdf
@@ -306,8 +306,15 @@ def pack_filename(pack: Pack, extension: str) -> str:
     return f"{pack.school.slug}-inspection-pack-{pack.start:%Y%m%d}-{pack.end:%Y%m%d}.{extension}"
 
 
+def pack_charts(pack: Pack) -> list[charts.Chart]:
+    """The charts of the pack's school over the pack's period (six queries)."""
+    period = charts.Period(start=pack.start, end=pack.end)
+    return charts.build_all(Incident.objects.filter(school=pack.school), period)
+
+
 def render_inspection_pack_pdf(pack: Pack) -> tuple[str, str, bytes]:
-    content = render_pdf("export/inspection_pack.html", {"pack": pack, "totals": pack.totals})
+    context = {"pack": pack, "totals": pack.totals, "charts": pack_charts(pack)}
+    content = render_pdf("export/inspection_pack.html", context)
     return pack_filename(pack, "pdf"), PDF_CONTENT_TYPE, content
 
 

@@ -93,13 +93,13 @@ class PdfRenderer:
         # Pango's font map is not safe to share between threads rendering at once.
         self.lock = threading.Lock()
 
-    def render(self, html: str) -> bytes:
+    def render(self, html: str, variant: str = PDF_VARIANT) -> bytes:
         with self.lock:
             document = HTML(string=html, base_url=STATIC_BASE_URL, url_fetcher=self.fetcher)
             pdf: bytes = document.write_pdf(
                 stylesheets=self.stylesheets,
                 font_config=self.font_config,
-                pdf_variant=PDF_VARIANT,
+                pdf_variant=variant,
             )
             return pdf
 
@@ -123,8 +123,8 @@ def renderer() -> PdfRenderer:
         return _renderer
 
 
-def render_pdf(template: str, context: dict[str, Any]) -> bytes:
-    return renderer().render(render_to_string(template, context))
+def render_pdf(template: str, context: dict[str, Any], variant: str = PDF_VARIANT) -> bytes:
+    return renderer().render(render_to_string(template, context), variant)
 
 
 # --------------------------------------------------------------------------------------------

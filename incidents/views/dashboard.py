@@ -7,9 +7,9 @@ browser history).
 """
 
 from typing import cast
+from urllib.parse import urlencode
 
 from django import forms
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
@@ -18,12 +18,19 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from incidents import childfile, queries
-from incidents.access import FILE_KEEPERS, READERS, readable_incidents
+from incidents import charts, childfile, queries
+from incidents.access import (
+    FILE_KEEPERS,
+    OVERVIEW_READERS,
+    READERS,
+    led_schools,
+    readable_incidents,
+)
 from incidents.audit import AuditAction, log_action
 from incidents.forms.common import CheckedText
+from incidents.forms.lists import IncidentFilterForm
 from incidents.http import AuthenticatedRequest, SchoolRequest
-from incidents.models import Role, School, Status
+from incidents.models import Incident, Role, School, Status
 from incidents.pagination import page_number, window
 
 PER_PAGE = 25
@@ -82,6 +89,12 @@ def dashboard(request: AuthenticatedRequest) -> HttpResponse:
     in_progress, more_in_progress = queries.first(queries.in_progress(incidents))
     awaiting_approval, more_awaiting = queries.first(queries.awaiting_approval(incidents))
     signoffs, more_signoffs = queries.first(queries.awaiting_signoff(scope).order_by("decided_at"))
+    # The school's trends, for those who read all its records (five grouped queries).
+    trends = (
+        charts.build_all(Incident.objects.filter(school=school), charts.Period.year_to(today))
+        if OVERVIEW_READERS.intersection(roles)
+        else []
+    )
     return render(
         request,
         "incidents/home.html",
@@ -103,6 +116,7 @@ def dashboard(request: AuthenticatedRequest) -> HttpResponse:
             "is_headteacher": Role.HEADTEACHER in request.roles,
             # The child's file: transfers out and files received (the DSL's).
             **transfers_panel(school, roles),
+            "charts": [(chart, "") for chart in trends],
         },
     )
 
@@ -111,17 +125,40 @@ def dashboard(request: AuthenticatedRequest) -> HttpResponse:
 @login_required
 @require_GET
 def incident_list(request: AuthenticatedRequest) -> HttpResponse:
-    if not request.school:
-        return redirect("home")
-    school = _reader_school(request)
+    """The school's incidents, newest first, narrowed by the filters in the query string.
+
+    The trust safeguarding lead may name another school of the trust (``?school=<slug>``):
+    the trust overview links each of its figures here. The schools are read in one query
+    whether or not one is chosen, so no filter changes the page's query count.
+    """
+    if request.school:
+        school: School | None = _reader_school(request)
+        roles = frozenset(request.roles)
+        trust_schools = (
+            list(School.objects.filter(trust_id=request.school.trust_id).order_by("name"))
+            if Role.TRUST_LEAD in roles and request.school.trust_id
+            else []
+        )
+    else:
+        # A trust lead who has not chosen a school follows the overview's links here.
+        school, roles = None, frozenset({Role.TRUST_LEAD})
+        trust_schools = list(led_schools(request.user))
+        if not trust_schools:
+            return redirect("home")
     today = timezone.localdate()
-    stage = request.GET.get("stage", "")
-    incidents = readable_incidents(request.user, school, frozenset(request.roles))
-    if stage and stage not in Status.values:
-        messages.error(request, "That stage does not exist: showing incidents at every stage.")
-        stage = ""
-    if stage:
-        incidents = incidents.filter(status=stage)
+    form = IncidentFilterForm(
+        request.GET or None,
+        schools=[(s.slug, s.name) for s in trust_schools],
+        blank="The current school" if request.school else "Choose a school",
+    )
+    filters = form.filters()
+    chosen = next((s for s in trust_schools if s.slug == filters.get("school")), None)
+    if chosen is not None and (school is None or chosen.pk != school.pk):
+        # A school of the lead's trust: they read every incident of it as trust lead.
+        school, roles = chosen, frozenset({Role.TRUST_LEAD})
+    if school is None:
+        return redirect("choose_school")
+    incidents = queries.filtered(readable_incidents(request.user, school, roles), filters, today)
     page = window(
         incidents.order_by("-created_at", "-pk"),
         page_number(request.GET.get("page")),
@@ -130,14 +167,21 @@ def incident_list(request: AuthenticatedRequest) -> HttpResponse:
             queries.with_overdue_flags(queries.with_result(rows), today)
         ),
     )
+    stage = filters.get("stage", "")
+    kept = {k: v for k, v in request.GET.items() if k != "page" and k in form.fields}
     return render(
         request,
         "incidents/incident_list.html",
         {
             "page": page,
+            "form": form,
+            "filters": filters,
+            "list_school": school,
+            "other_school": not request.school or school.pk != request.school.pk,
             "stage": stage,
             "stage_label": Status(stage).label if stage else "",
             "stages": Status.choices,
+            "query": urlencode(kept),
             "search_form": SearchForm(),
         },
     )
