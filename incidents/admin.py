@@ -1,41 +1,182 @@
 """The admin is for system administrators: trusts, schools, accounts and roles only.
 
-No incident content is registered here: the administrator has no access to it.
+No incident content is registered here: the administrator has no access to it, and no admin
+page shows any (delete confirmations included: they list nothing a record holds, and an
+account is never deleted, only deactivated). django-otp's device admins are unregistered: no
+one reads an authenticator's key. A role granted here waits for a second person's confirmation
+(``incidents.services.accounts``); every change of a role, an account's active state, its
+administrator flags or its password is written to the audit chain through the services.
 """
 
-from django.contrib import admin
-from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from typing import Any
 
-from incidents.models import Membership, School, Trust, User
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db.models import QuerySet
+from django.forms import ModelForm
+from django.http import HttpRequest, HttpResponse
+from django_otp.models import Device
+
+from incidents import services
+from incidents.models import Incident, Membership, School, Trust, User
+from incidents.services import ServiceError
+
+# What a delete confirmation says instead of listing what would go (records name children).
+NOT_LISTED = (
+    "Related rows are not listed here: the system administrator sees nothing a record holds."
+)
+
+
+def _unregister_devices() -> None:
+    """django-otp's device admins (TOTP, static codes, and any other plugin's) show or let an
+    administrator set a device's key: none is registered."""
+    for model in list(admin.site._registry):
+        if issubclass(model, Device) or model._meta.app_label.startswith(("otp_", "django_otp")):
+            admin.site.unregister(model)
+
+
+class NoContentDeleteMixin:
+    """A delete confirmation names only the objects chosen, and counts the rest by kind."""
+
+    def get_deleted_objects(
+        self, objs: Any, request: HttpRequest
+    ) -> tuple[list[str], dict[str, int], set[str], list[str]]:
+        _, model_count, perms_needed, protected = super().get_deleted_objects(  # type: ignore[misc]
+            objs, request
+        )
+        chosen = [str(obj) for obj in objs]
+        return chosen, model_count, perms_needed, [NOT_LISTED] if protected else []
+
+
+class MembershipForm(ModelForm[Membership]):
+    class Meta:
+        model = Membership
+        fields = ["user", "role", "school", "trust"]
 
 
 class MembershipInline(admin.TabularInline[Membership, User]):
     model = Membership
+    form = MembershipForm
     fk_name = "user"
     extra = 0
+    fields = ["role", "school", "trust", "confirmation"]
+    readonly_fields = ["confirmation"]
+
+    @admin.display(description="Confirmed")
+    def confirmation(self, obj: Membership) -> str:
+        return _confirmation(obj)
+
+
+def _confirmation(obj: Membership) -> str:
+    if obj.confirmed_at is None:
+        return "Waiting for a second person's confirmation (no access until then)"
+    who = obj.confirmed_by or "before confirmation was recorded"
+    return f"{obj.confirmed_at:%d %b %Y %H:%M}, by {who}"
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin[User]):
+class UserAdmin(NoContentDeleteMixin, BaseUserAdmin[User]):
     inlines = [MembershipInline]
     list_display = ["username", "first_name", "last_name", "email", "is_active", "is_staff"]
 
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Records name their writers: a leaver is deactivated (their sessions end), never
+        # deleted.
+        return False
+
+    def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
+        services.save_account(obj, request.user, request)  # type: ignore[arg-type]
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        if formset.model is not Membership:
+            super().save_formset(request, form, formset, change)
+            return
+        _save_memberships(request, formset)
+
+    def user_change_password(
+        self, request: HttpRequest, id: str, form_url: str = ""
+    ) -> HttpResponse:
+        response = super().user_change_password(request, id, form_url)
+        # Django's page saved the form and redirects: the change goes to the audit chain.
+        if request.method == "POST" and response.status_code == 302:
+            services.record_password_set(int(id), request.user, request)  # type: ignore[arg-type]
+        return response
+
+
+def _save_memberships(request: HttpRequest, formset: Any) -> None:
+    """An inline's roles through the services: new and changed ones wait for confirmation,
+    removed ones are logged."""
+    instances = formset.save(commit=False)
+    for obj in formset.deleted_objects:
+        services.remove_role(obj, request.user, request)  # type: ignore[arg-type]
+    changed = {id(f.instance): f.changed_data for f in formset.forms}
+    for obj in instances:
+        services.save_membership(
+            obj,
+            request.user,  # type: ignore[arg-type]
+            request,
+            changed=changed.get(id(obj), []),
+        )
+
 
 @admin.register(Trust)
-class TrustAdmin(admin.ModelAdmin[Trust]):
+class TrustAdmin(NoContentDeleteMixin, admin.ModelAdmin[Trust]):
     list_display = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
 
 
 @admin.register(School)
-class SchoolAdmin(admin.ModelAdmin[School]):
+class SchoolAdmin(NoContentDeleteMixin, admin.ModelAdmin[School]):
     list_display = ["name", "trust", "reference_prefix", "phase", "policy_profile"]
     list_filter = ["trust", "phase", "policy_profile"]
     prepopulated_fields = {"slug": ["name"]}
 
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # A school with records is never deleted (the records are kept for their retention
+        # period); one without any may be.
+        if obj is not None and Incident.objects.filter(school=obj).exists():
+            return False
+        return super().has_delete_permission(request, obj)
+
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin[Membership]):
-    list_display = ["user", "role", "school", "trust"]
+class MembershipAdmin(NoContentDeleteMixin, admin.ModelAdmin[Membership]):
+    form = MembershipForm
+    list_display = ["user", "role", "school", "trust", "granted_by", "confirmation"]
     list_filter = ["role", "school", "trust"]
     autocomplete_fields = ["user"]
+    actions = ["confirm_selected"]
+
+    @admin.display(description="Confirmed")
+    def confirmation(self, obj: Membership) -> str:
+        return _confirmation(obj)
+
+    def save_model(self, request: HttpRequest, obj: Membership, form: Any, change: bool) -> None:
+        services.save_membership(
+            obj,
+            request.user,  # type: ignore[arg-type]
+            request,
+            changed=form.changed_data if change else [],
+        )
+
+    def delete_model(self, request: HttpRequest, obj: Membership) -> None:
+        services.remove_role(obj, request.user, request)  # type: ignore[arg-type]
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Membership]) -> None:
+        for obj in queryset:
+            services.remove_role(obj, request.user, request)  # type: ignore[arg-type]
+
+    @admin.action(description="Confirm the selected roles (as the second administrator)")
+    def confirm_selected(self, request: HttpRequest, queryset: QuerySet[Membership]) -> None:
+        """For a headteacher's or DSL's role in a school outside a trust (and a trust lead's):
+        a second system administrator confirms what the first granted."""
+        for membership in queryset.select_related("school"):
+            try:
+                services.confirm_role(membership, request.user, request)  # type: ignore[arg-type]
+            except ServiceError as error:
+                self.message_user(request, f"{membership}: {error}", messages.ERROR)
+            else:
+                self.message_user(request, f"{membership}: confirmed.", messages.SUCCESS)
+
+
+_unregister_devices()

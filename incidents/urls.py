@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from incidents.views import concern, dashboard, export, home, record
+from incidents.views import concern, dashboard, export, home, people, record
 from incidents.views import grants as grant_views
 from incidents.views import signing as signing_views
 from incidents.views import wizard as wizard_views
@@ -78,4 +78,12 @@ urlpatterns = [
         "incidents/<ref:reference>/verify/", signing_views.incident_verify, name="incident_verify"
     ),
     path("incidents/<ref:reference>/access/", grant_views.incident_access, name="incident_access"),
+    # Roles waiting for a second person; the school's people and its leavers.
+    path("roles/pending/", people.role_confirmations, name="role_confirmations"),
+    path("school/people/", people.school_people, name="school_people"),
+    path(
+        "school/people/<int:person_id>/actions/",
+        people.leaver_actions,
+        name="leaver_actions",
+    ),
 ]

@@ -14,6 +14,7 @@ when a URL is added without a row here.
 import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
 from incidents.access import GRANT_CODENAME
@@ -162,7 +163,9 @@ def url_names():
 @pytest.fixture
 def people(world):
     granted = make_user("oak-granted")
-    Membership.objects.create(user=granted, school=world.oak, role=Role.DEPUTY_DSL)
+    Membership.objects.create(
+        user=granted, school=world.oak, role=Role.DEPUTY_DSL, confirmed_at=timezone.now()
+    )
     record = full_record(world.oak, world.oak_dsl, reporter=world.oak_staff, viewing_complete=True)
     assign_perm(GRANT_CODENAME, granted, record)
     users = {

@@ -8,15 +8,31 @@ Views and management commands call them; nothing else writes the record. By doma
 - ``records``: reporting a concern, opening an incident, saving a part of the record (a wizard
   step), confirming the rules' result;
 - ``grants``: a DSL granting and revoking a deputy's access to one incident;
-- ``signing``: signing, approval, sending back, the non-referral sign-off, addenda, verifying.
+- ``signing``: signing, approval, sending back, the non-referral sign-off, addenda, verifying;
+- ``accounts``: roles granted, confirmed by a second person, refused and removed; changes of an
+  account (the admin's too); a leaver's deactivation and the reassignment of their actions.
 """
 
+from incidents.services.accounts import (
+    confirm_role,
+    deactivate_leaver,
+    end_sessions,
+    grant_role,
+    reassign_action,
+    record_password_set,
+    refuse_role,
+    remove_role,
+    save_account,
+    save_membership,
+    set_password,
+)
 from incidents.services.errors import (
     AwaitingApproval,
     ChangedSinceSigned,
     NoAuthenticator,
     NonReferralSignOffNeeded,
     NotAllowed,
+    OwnDecision,
     RecordIncomplete,
     RecordLocked,
     SamePerson,
@@ -46,12 +62,24 @@ from incidents.services.signing import (
 )
 
 __all__ = [
+    "confirm_role",
+    "deactivate_leaver",
+    "end_sessions",
+    "grant_role",
+    "reassign_action",
+    "record_password_set",
+    "refuse_role",
+    "remove_role",
+    "save_account",
+    "save_membership",
+    "set_password",
     "MEANINGS",
     "AwaitingApproval",
     "ChangedSinceSigned",
     "NoAuthenticator",
     "NonReferralSignOffNeeded",
     "NotAllowed",
+    "OwnDecision",
     "RecordIncomplete",
     "RecordLocked",
     "SamePerson",
