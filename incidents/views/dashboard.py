@@ -172,7 +172,7 @@ def head_queue(request: AuthenticatedRequest) -> HttpResponse:
     """What waits for the headteacher: approvals and non-referral sign-offs."""
     if not request.school:
         return redirect("home")
-    if not SIGNATORIES & request.roles:
+    if not SIGNATORIES & frozenset(request.roles):
         raise PermissionDenied(
             "Only the headteacher (or the second signatory) approves records and non-referral "
             "decisions."
