@@ -103,7 +103,7 @@ def _pending(membership: Membership, confirmer: User) -> Membership:
     """The membership re-read under a row lock; refused unless ``confirmer`` may confirm it."""
     try:
         locked = (
-            Membership.objects.select_for_update()
+            Membership.objects.select_for_update(of=("self",))
             .select_related("school", "user")
             .get(pk=membership.pk)
         )
