@@ -242,11 +242,21 @@ def colleagues(school: School) -> QuerySet[User]:
 
 
 def open_actions_of(person: User, school: School) -> QuerySet[Action]:
-    """The follow-up actions of ``school``'s records not yet done whose owner names ``person``
-    (an owner is written as a name: the account's name or username, as the DSL wrote it)."""
+    """The follow-up actions of ``school``'s records not yet done whose owner names ``person``.
+
+    An owner is written as text: the person's name or username, alone or followed by their
+    role ("Sam Reid (Head of Year 10)", "Sam Reid, pastoral lead").
+    """
+    names = Q()
+    for name in {person_name(person), person.username} - {""}:
+        names |= (
+            Q(owner__iexact=name)
+            | Q(owner__istartswith=f"{name} (")
+            | Q(owner__istartswith=f"{name},")
+        )
     return (
         Action.objects.filter(incident__school=school, done_on__isnull=True)
-        .filter(Q(owner__iexact=person_name(person)) | Q(owner__iexact=person.username))
+        .filter(names)
         .select_related("incident")
         .order_by("due_date", "pk")
     )
