@@ -128,9 +128,23 @@ def test_every_change_made_in_the_admin_is_in_the_audit_chain(world, capsys):
     }
     assert client.post(url, {**base, "is_active": "on", "is_staff": "on"}).status_code == 302
     assert client.post(url, {**base, "is_staff": "on"}).status_code == 302
+    # An account created on the admin's add page.
+    client.post(
+        reverse("admin:incidents_user_add"),
+        {
+            "username": "oak-created",
+            "password1": "another-long-passphrase-78",
+            "password2": "another-long-passphrase-78",
+            "usable_password": "true",
+            "memberships-TOTAL_FORMS": "0",
+            "memberships-INITIAL_FORMS": "0",
+        },
+    )
+    assert User.objects.filter(username="oak-created").exists()
     kinds = {
         action: AuditEvent.objects.filter(action=action, user=world.sysadmin).count()
         for action in (
+            "account.created",
             "account.role_granted",
             "account.role_removed",
             "account.password_set",
