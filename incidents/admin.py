@@ -69,9 +69,25 @@ class MembershipInline(admin.TabularInline[Membership, User]):
 
 def _confirmation(obj: Membership) -> str:
     if obj.confirmed_at is None:
-        return "Waiting for a second person's confirmation (no access until then)"
-    who = obj.confirmed_by or "before confirmation was recorded"
-    return f"{obj.confirmed_at:%d %b %Y %H:%M}, by {who}"
+        return "Waiting (no access yet)"
+    if obj.confirmed_by is None:
+        return "Yes (held before confirmation)"
+    return f"Yes, by {obj.confirmed_by}, {obj.confirmed_at:%d %b %Y}"
+
+
+class ConfirmedFilter(admin.SimpleListFilter):
+    title = "confirmed"
+    parameter_name = "confirmed"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("waiting", "Waiting for a second person"), ("yes", "Confirmed")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        if self.value() == "waiting":
+            return queryset.filter(confirmed_at__isnull=True)
+        if self.value() == "yes":
+            return queryset.filter(confirmed_at__isnull=False)
+        return queryset
 
 
 @admin.register(User)
@@ -143,7 +159,8 @@ class SchoolAdmin(NoContentDeleteMixin, admin.ModelAdmin[School]):
 class MembershipAdmin(NoContentDeleteMixin, admin.ModelAdmin[Membership]):
     form = MembershipForm
     list_display = ["user", "role", "school", "trust", "granted_by", "confirmation"]
-    list_filter = ["role", "school", "trust"]
+    list_filter = [ConfirmedFilter, "role", "school", "trust"]
+    list_select_related = ["user", "school", "trust", "granted_by", "confirmed_by"]
     autocomplete_fields = ["user"]
     actions = ["confirm_selected"]
 
