@@ -99,7 +99,7 @@ def test_the_pages_say_the_second_signatory_signs_instead(small_primary, own):
     assert refused.status_code == 403
     assert "second signatory" in refused.content.decode()
     signing = head.get(reverse("incident_sign", args=[own.reference])).content.decode()
-    assert "goes to the school&#x27;s second signatory" in signing
+    assert "goes to the school's second signatory" in signing
     queue = head.get(reverse("head_queue"))
     assert [d.incident_id for d in queue.context["own_signoffs"]] == [own.pk]
     assert queue.context["awaiting_signoff"] == []
