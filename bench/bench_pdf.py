@@ -42,13 +42,15 @@ RUNS = 15
 
 
 def build_people():
+    from django.utils.timezone import now
+
     from incidents.models import Membership, Role, School, User
 
     school = School.objects.create(name="Bench Academy", slug="bench", reference_prefix="BEN")
     dsl = User.objects.create_user("bench-dsl", first_name="Dana", last_name="Lead")
     head = User.objects.create_user("bench-head", first_name="Hari", last_name="Head")
-    Membership.objects.create(user=dsl, school=school, role=Role.DSL)
-    Membership.objects.create(user=head, school=school, role=Role.HEADTEACHER)
+    Membership.objects.create(user=dsl, school=school, role=Role.DSL, confirmed_at=now())
+    Membership.objects.create(user=head, school=school, role=Role.HEADTEACHER, confirmed_at=now())
     return school, dsl, head
 
 

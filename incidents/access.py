@@ -26,6 +26,7 @@ from django_otp_webauthn.models import WebAuthnCredential
 from incidents.audit import AuditAction, log_action
 from incidents.http import SchoolRequest
 from incidents.models import (
+    Decision,
     Incident,
     IncidentUserObjectPermission,
     Membership,
@@ -33,6 +34,8 @@ from incidents.models import (
     ReceivedFile,
     Role,
     School,
+    Signature,
+    SignatureKind,
     Transfer,
     User,
 )
@@ -41,7 +44,18 @@ from incidents.models import (
 GRANT_CODENAME = "change_incident"
 
 # Every role that reads records at all (and so proves a second factor at sign-in).
-READERS = frozenset({Role.DSL, Role.DEPUTY_DSL, Role.HEADTEACHER, Role.TRUST_LEAD})
+READERS = frozenset(
+    {Role.DSL, Role.DEPUTY_DSL, Role.HEADTEACHER, Role.TRUST_LEAD, Role.SECOND_SIGNATORY}
+)
+# Roles that sign off a decision not to refer and approve a record: the headteacher, or the
+# second signatory where the headteacher is the incident's DSL (docs/policy.md#who-does-what).
+SIGNATORIES = frozenset({Role.HEADTEACHER, Role.SECOND_SIGNATORY})
+# Who confirms a role granted to someone (never its holder, never its granter): the school's
+# headteacher or DSL confirm the roles below them; the trust lead (or, for a school outside a
+# trust, a second system administrator) confirms those answerable for the school.
+CONFIRMED_BY_SCHOOL = frozenset({Role.STAFF, Role.DEPUTY_DSL})
+SCHOOL_CONFIRMERS = frozenset({Role.HEADTEACHER, Role.DSL})
+CONFIRMED_BY_TRUST = frozenset({Role.HEADTEACHER, Role.DSL, Role.SECOND_SIGNATORY})
 # Roles that read every incident of the school, not only those granted to them; they also
 # export the school's inspection pack.
 WHOLE_SCHOOL_READERS = frozenset({Role.DSL, Role.HEADTEACHER, Role.TRUST_LEAD})
@@ -49,6 +63,17 @@ WHOLE_SCHOOL_READERS = frozenset({Role.DSL, Role.HEADTEACHER, Role.TRUST_LEAD})
 HISTORY_READERS = frozenset({Role.DSL, Role.HEADTEACHER})
 # The school's safeguarding team, alerted to every new concern.
 SAFEGUARDING_TEAM = frozenset({Role.DSL, Role.DEPUTY_DSL})
+# Who may open the school's roll and a child's file: readers of records, less the second
+# signatory, who reads only the records they sign (a chair of governors browses no pupils).
+PUPIL_READERS = READERS - {Role.SECOND_SIGNATORY}
+
+
+# What a headteacher who is the incident's DSL is told where they would approve or sign off.
+OWN_DECISION = (
+    "You are this incident's DSL: you do not approve your own record or sign off your own "
+    "decision not to refer. The school's second signatory (a deputy headteacher or the chair "
+    "of governors) signs instead."
+)
 
 
 class Need(Enum):
@@ -65,12 +90,42 @@ class RecordAccess:
 
     roles: frozenset[str]
     granted: bool = False
+    # The reader's account, and the school's headteachers who are this incident's DSL (wrote
+    # its decision or signed it as DSL): read only for a reader who may sign as headteacher or
+    # second signatory.
+    user_id: int | None = None
+    head_authors: frozenset[int] = frozenset()
 
     @property
     def read(self) -> bool:
-        return bool(self.roles & WHOLE_SCHOOL_READERS) or (
-            Role.DEPUTY_DSL in self.roles and self.granted
+        return (
+            bool(self.roles & WHOLE_SCHOOL_READERS)
+            or (Role.DEPUTY_DSL in self.roles and self.granted)
+            or self.second_signs
         )
+
+    @property
+    def own_decision(self) -> bool:
+        """The reader is a headteacher who is this incident's DSL: they may not sign off their
+        own decision not to refer nor approve their own record; the second signatory does."""
+        return Role.HEADTEACHER in self.roles and self.user_id in self.head_authors
+
+    @property
+    def second_signs(self) -> bool:
+        """The reader is the school's second signatory and the headteacher is this incident's
+        DSL: the second signatory signs off and approves instead."""
+        return (
+            Role.SECOND_SIGNATORY in self.roles
+            and bool(self.head_authors)
+            and self.user_id not in self.head_authors
+        )
+
+    @property
+    def approver_role(self) -> str:
+        """The role this reader approves or signs off in."""
+        if Role.HEADTEACHER in self.roles and not self.own_decision:
+            return Role.HEADTEACHER
+        return Role.SECOND_SIGNATORY
 
     @property
     def edit(self) -> bool:
@@ -79,8 +134,9 @@ class RecordAccess:
 
     @property
     def approve(self) -> bool:
-        """Approve or send back a signed record; sign off a decision not to refer."""
-        return Role.HEADTEACHER in self.roles
+        """Approve or send back a signed record; sign off a decision not to refer: the
+        headteacher, unless they are the incident's DSL; then the second signatory."""
+        return (Role.HEADTEACHER in self.roles and not self.own_decision) or self.second_signs
 
     @property
     def grant(self) -> bool:
@@ -110,13 +166,93 @@ def needs_grant(roles: frozenset[str]) -> bool:
 
 
 def roles_in(user: Any, school: School) -> frozenset[str]:
-    """The roles ``user`` holds in ``school``, the trust lead's through the school's trust."""
-    if not user.is_authenticated:
+    """The roles ``user`` holds in ``school``, the trust lead's through the school's trust.
+
+    Only roles in effect: confirmed by a second person, held by an active account.
+    """
+    if not user.is_authenticated or not user.is_active:
         return frozenset()
     scope = Q(school=school)
     if school.trust_id:
         scope |= Q(trust_id=school.trust_id, role=Role.TRUST_LEAD)
-    return frozenset(Membership.objects.filter(scope, user=user).values_list("role", flat=True))
+    return frozenset(
+        Membership.objects.held().filter(scope, user=user).values_list("role", flat=True)
+    )
+
+
+def head_authors(incident: Incident) -> frozenset[int]:
+    """The school's headteachers who are this incident's DSL: who wrote its decision, or
+    signed the record as DSL (one query)."""
+    signers = Signature.objects.filter(incident_id=incident.pk, kind=SignatureKind.SIGNED)
+    deciders = Decision.objects.filter(incident_id=incident.pk)
+    return frozenset(
+        Membership.objects.held()
+        .filter(school_id=incident.school_id, role=Role.HEADTEACHER)
+        .filter(
+            Q(user_id__in=signers.values("signer_id"))
+            | Q(user_id__in=deciders.values("created_by_id"))
+            | Q(user_id__in=deciders.values("updated_by_id"))
+        )
+        .values_list("user_id", flat=True)
+    )
+
+
+def may_confirm(confirmer: Any, membership: Membership) -> bool:
+    """Whether ``confirmer`` may confirm (or refuse) ``membership``: never its holder nor its
+    granter; a staff or deputy DSL role by the school's headteacher or DSL; a headteacher's,
+    DSL's or second signatory's by the trust lead, or for a school outside a trust by a second
+    system administrator; a trust lead's by a second system administrator."""
+    if not confirmer.is_authenticated or not confirmer.is_active:
+        return False
+    if confirmer.pk in {membership.user_id, membership.granted_by_id}:
+        return False
+    if membership.is_confirmed:
+        return False
+    held = Membership.objects.held().filter(user=confirmer)
+    if membership.role in CONFIRMED_BY_SCHOOL:
+        return held.filter(school=membership.school, role__in=SCHOOL_CONFIRMERS).exists()
+    if membership.role == Role.TRUST_LEAD:
+        return _second_administrator(confirmer, membership)
+    school = membership.school
+    if school is None:
+        return False
+    if school.trust_id is None:
+        return _second_administrator(confirmer, membership)
+    return held.filter(trust_id=school.trust_id, role=Role.TRUST_LEAD).exists()
+
+
+def _second_administrator(confirmer: Any, membership: Membership) -> bool:
+    """A system administrator other than the granter, whose account existed before the grant
+    (an account made for the purpose cannot be the second person)."""
+    if not confirmer.is_staff:
+        return False
+    return membership.granted_at is None or confirmer.date_joined < membership.granted_at
+
+
+def is_confirmer(user: Any) -> bool:
+    """Whether ``user`` confirms roles in the app: a school's headteacher or DSL, a trust lead."""
+    return (
+        Membership.objects.held()
+        .filter(user=user, role__in=SCHOOL_CONFIRMERS | {Role.TRUST_LEAD})
+        .exists()
+    )
+
+
+def confirmable(confirmer: Any) -> QuerySet[Membership]:
+    """The pending roles ``confirmer`` may confirm in the app (a school's headteacher or DSL,
+    a trust lead), before the holder and granter are excluded."""
+    held = Membership.objects.held().filter(user=confirmer)
+    schools = held.filter(role__in=SCHOOL_CONFIRMERS).values("school_id")
+    trusts = held.filter(role=Role.TRUST_LEAD).values("trust_id")
+    return (
+        Membership.objects.pending()
+        .filter(
+            Q(role__in=CONFIRMED_BY_SCHOOL, school_id__in=schools)
+            | Q(role__in=CONFIRMED_BY_TRUST, school__trust_id__in=trusts)
+        )
+        .exclude(user=confirmer)
+        .exclude(granted_by=confirmer)
+    )
 
 
 def has_grant(user: Any, incident: Incident) -> bool:
@@ -128,7 +264,8 @@ def has_grant(user: Any, incident: Incident) -> bool:
 def access_of(user: Any, incident: Incident, roles: frozenset[str]) -> RecordAccess:
     """What ``user``, holding ``roles`` in the incident's school, may do with it."""
     granted = needs_grant(roles) and has_grant(user, incident)
-    return RecordAccess(roles=roles, granted=granted)
+    authors = head_authors(incident) if roles & SIGNATORIES else frozenset()
+    return RecordAccess(roles=roles, granted=granted, user_id=user.pk, head_authors=authors)
 
 
 def record_access(user: Any, incident: Incident) -> RecordAccess:
@@ -182,7 +319,7 @@ def get_incident_for_user(
     """
     if queryset is None:
         queryset = Incident.objects.all()
-    mine = Membership.objects.filter(user_id=cast(int, request.user.pk))
+    mine = Membership.objects.held().filter(user_id=cast(int, request.user.pk))
     try:
         incident = (
             queryset.select_related("school")
@@ -210,6 +347,8 @@ def get_incident_for_user(
     permitted = access_of(request.user, incident, roles)
     if not permitted.allows(need):
         _log_refused(request, incident, need, 403, reference)
+        if need is Need.APPROVE and permitted.own_decision:
+            raise PermissionDenied(OWN_DECISION)
         raise PermissionDenied("Your role does not allow this on this record.")
     # Not a field: what this reader may do with this incident, for the page to read.
     incident.access = permitted  # type: ignore[attr-defined]
@@ -239,7 +378,30 @@ def readable_incidents(
             incidentuserobjectpermission__user=user,
             incidentuserobjectpermission__permission__codename=GRANT_CODENAME,
         )
+    if Role.SECOND_SIGNATORY in roles:
+        return second_signatory_incidents(qs, school)
     return qs.none()
+
+
+def second_signatory_incidents(incidents: QuerySet[Incident], school: School) -> QuerySet[Incident]:
+    """The incidents of ``school`` whose DSL is one of its headteachers: those the second
+    signatory signs off and approves (``RecordAccess.second_signs`` for one incident)."""
+    heads = Membership.objects.held().filter(school=school, role=Role.HEADTEACHER)
+    return incidents.filter(
+        Exists(
+            Signature.objects.filter(
+                incident_id=OuterRef("pk"),
+                kind=SignatureKind.SIGNED,
+                signer_id__in=heads.values("user_id"),
+            )
+        )
+        | Exists(
+            Decision.objects.filter(incident_id=OuterRef("pk")).filter(
+                Q(created_by_id__in=heads.values("user_id"))
+                | Q(updated_by_id__in=heads.values("user_id"))
+            )
+        )
+    )
 
 
 def schools_for(user: Any) -> QuerySet[School]:
@@ -248,7 +410,7 @@ def schools_for(user: Any) -> QuerySet[School]:
         return School.objects.none()
     # Two id subqueries rather than joins with DISTINCT, which made PostgreSQL read every
     # membership of the deployment on each request (bench/README.md).
-    mine = Membership.objects.filter(user=user)
+    mine = Membership.objects.held().filter(user=user)
     return School.objects.filter(
         Q(pk__in=mine.filter(school__isnull=False).values("school_id"))
         | Q(trust_id__in=mine.filter(role=Role.TRUST_LEAD).values("trust_id"))
@@ -310,7 +472,7 @@ def get_pupil_for_user(request: HttpRequest, pk: int, *, keeper: bool = False) -
     roles = _roles_for(request, pupil.school) if pupil is not None else frozenset()
     if pupil is None or not roles:
         raise Http404("No such pupil")
-    if not roles & READERS:
+    if not roles & PUPIL_READERS:
         raise PermissionDenied("Your role does not show pupils' files.")
     if keeper and not roles & FILE_KEEPERS:
         raise PermissionDenied("Only the DSL does this.")

@@ -78,6 +78,37 @@ class AuditAction(models.TextChoices):
         "account.sign_in_reset",
         "Reset the password and second factor (sessions ended, devices removed)",
     )
+    # Accounts and roles: separation of duties and leavers. Every change of a role, a
+    # password, an account's active state or its administrator flags, wherever it is made
+    # (the admin included), is one of these.
+    ROLE_GRANTED = (
+        "account.role_granted",
+        "Granted a role (no effect until a second person confirms it)",
+    )
+    ROLE_CONFIRMED = "account.role_confirmed", "Confirmed a role granted by someone else"
+    ROLE_REFUSED = "account.role_refused", "Refused a role granted by someone else"
+    ROLE_CHANGED = (
+        "account.role_changed",
+        "Changed a role (it waits for a second person's confirmation again)",
+    )
+    ROLE_REMOVED = "account.role_removed", "Removed a role"
+    ACCOUNT_CREATED = "account.created", "Created an account"
+    ACCOUNT_RENAMED = "account.renamed", "Changed an account's name or e-mail address"
+    ACCOUNT_DEACTIVATED = (
+        "account.deactivated",
+        "Deactivated an account (a leaver): its sessions ended",
+    )
+    ACCOUNT_REACTIVATED = "account.reactivated", "Reactivated an account"
+    ADMIN_FLAGS_CHANGED = (
+        "account.admin_flags_changed",
+        "Changed an account's system-administrator status",
+    )
+    PASSWORD_SET = "account.password_set", "Set an account's password"
+    LEAVER_ACTIONS_VIEWED = (
+        "school.leaver_actions_viewed",
+        "Read a leaver's open follow-up actions",
+    )
+    ACTION_REASSIGNED = "incident.action_reassigned", "Reassigned a follow-up action"
     # The school a person works in.
     SCHOOL_SWITCHED = "school.switched", "Changed school"
     INSPECTION_PACK_EXPORTED = "school.inspection_pack_exported", "Exported the inspection pack"

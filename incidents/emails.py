@@ -21,6 +21,8 @@ def dsl_team(school: School) -> list[User]:
         User.objects.filter(
             memberships__school=school,
             memberships__role__in=SAFEGUARDING_TEAM,
+            # A role waiting for a second person's confirmation gives no alerts either.
+            memberships__confirmed_at__isnull=False,
             is_active=True,
         )
         .exclude(email="")

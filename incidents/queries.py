@@ -27,12 +27,14 @@ from django.db.models import (
 )
 
 from incidents.access import GRANT_CODENAME, reads_whole_school
+from incidents.display import person_name
 from incidents.models import (
     Action,
     AssessmentResult,
     Decision,
     DeletionRequest,
     Incident,
+    Membership,
     Role,
     School,
     Signature,
@@ -238,6 +240,7 @@ def grantable_deputies(incident: Incident) -> QuerySet[User]:
             is_active=True,
             memberships__school=incident.school,
             memberships__role=Role.DEPUTY_DSL,
+            memberships__confirmed_at__isnull=False,
         )
         .distinct()
         .order_by("last_name", "first_name", "username")
@@ -252,4 +255,67 @@ def granted_users(incident: Incident) -> QuerySet[User]:
         )
         .distinct()
         .order_by("last_name", "first_name", "username")
+    )
+
+
+def school_people(school: School) -> QuerySet[User]:
+    """Everyone holding a role in ``school`` (confirmed or not, active or not), each with their
+    memberships of it (``school_memberships``): two queries."""
+    return (
+        User.objects.filter(pk__in=Membership.objects.filter(school=school).values("user_id"))
+        .prefetch_related(
+            Prefetch(
+                "memberships",
+                queryset=Membership.objects.filter(school=school).order_by("role"),
+                to_attr="school_memberships",
+            )
+        )
+        .order_by("-is_active", "last_name", "first_name", "username")
+    )
+
+
+def colleagues(school: School) -> QuerySet[User]:
+    """Active people holding a role in effect in ``school``: whom an action can be given to."""
+    return User.objects.filter(
+        is_active=True,
+        pk__in=Membership.objects.held().filter(school=school).values("user_id"),
+    ).order_by("last_name", "first_name", "username")
+
+
+def open_actions_of(person: User, school: School) -> QuerySet[Action]:
+    """The follow-up actions of ``school``'s records not yet done whose owner names ``person``.
+
+    An owner is written as text: the person's name or username, alone or followed by their
+    role ("Sam Reid (Head of Year 10)", "Sam Reid, pastoral lead").
+    """
+    names = Q()
+    for name in {person_name(person), person.username} - {""}:
+        names |= (
+            Q(owner__iexact=name)
+            | Q(owner__istartswith=f"{name} (")
+            | Q(owner__istartswith=f"{name},")
+        )
+    return (
+        Action.objects.filter(incident__school=school, done_on__isnull=True)
+        .filter(names)
+        .select_related("incident")
+        .order_by("due_date", "pk")
+    )
+
+
+def authored_by(user: User, incident_ids: list[int]) -> set[int]:
+    """Which of these incidents ``user`` is the DSL of: wrote the decision or signed the record
+    as DSL (one query; none when there are no incidents)."""
+    if not incident_ids:
+        return set()
+    signed = Signature.objects.filter(
+        incident_id=OuterRef("pk"), kind=SignatureKind.SIGNED, signer=user
+    )
+    decided = Decision.objects.filter(incident_id=OuterRef("pk")).filter(
+        Q(created_by=user) | Q(updated_by=user)
+    )
+    return set(
+        Incident.objects.filter(pk__in=incident_ids)
+        .filter(Exists(signed) | Exists(decided))
+        .values_list("pk", flat=True)
     )

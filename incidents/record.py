@@ -12,6 +12,7 @@ Nothing here writes: a record changes only through ``incidents.services``.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from copy import copy
 from datetime import datetime
 from typing import Any, cast
 
@@ -160,15 +161,41 @@ def _named_people(incident: Incident) -> Iterator[tuple[Model, str]]:
         yield addendum, "author"
 
 
+# Where a row keeps the name its writer had at the time, by the field naming the account.
+_NAME_AT_THE_TIME = {
+    "reported_by": "reported_by_name",
+    "created_by": "created_by_name",
+    "updated_by": "updated_by_name",
+    "confirmed_by": "confirmed_by_name",
+    "headteacher_signoff_by": "headteacher_signoff_name",
+    "signer": "signer_name",
+    "author": "author_name",
+}
+
+
+def as_at_the_time(user: User, name: str) -> User:
+    """The account as the record names it: with the name its holder had when they wrote the
+    entry, so renaming an account changes no record. An unsaved copy, never written back;
+    ``display.person_name`` reads the name from it."""
+    if not name or name == (user.get_full_name() or user.username):
+        return user
+    then = copy(user)
+    then.first_name, then.last_name = name, ""
+    return then
+
+
 def _attach_people(incident: Incident) -> None:
-    """Fetch every account the record names in one query and set each on its rows."""
+    """Fetch every account the record names in one query and set each on its rows, named as
+    the row says they were named when they wrote it (rows written before names were kept show
+    the account's name now)."""
     pairs = list(_named_people(incident))
     ids = {getattr(row, f"{field}_id") for row, field in pairs} - {None}
     people = User.objects.in_bulk(ids)
     for row, field in pairs:
         pk = getattr(row, f"{field}_id")
         if pk is not None:
-            setattr(row, field, people[pk])
+            name = getattr(row, _NAME_AT_THE_TIME.get(field, ""), "") or ""
+            setattr(row, field, as_at_the_time(people[pk], name))
 
 
 def _attach_decision_result(incident: Incident) -> None:

@@ -197,6 +197,12 @@ class Requirements:
     decided: bool = False
     signoff_at: datetime | None = None
     signoff_by: Any = None
+    # "headteacher", or "second_signatory" where the headteacher was the incident's DSL.
+    signoff_role: str = ""
+
+    @property
+    def signoff_by_second_signatory(self) -> bool:
+        return self.signoff_role == "second_signatory"
 
     def __iter__(self) -> Iterator[Requirement]:
         return iter(self.items)
@@ -419,6 +425,7 @@ def of(
         decided=decision is not None,
         signoff_at=decision.headteacher_signoff_at if decision is not None else None,
         signoff_by=decision.headteacher_signoff_by if decision is not None else None,
+        signoff_role=decision.headteacher_signoff_role if decision is not None else "",
     )
 
 

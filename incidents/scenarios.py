@@ -294,6 +294,8 @@ def create_accounts(data: dict[str, Any], *, password: str, totp_secret: str) ->
     }
     key = b32decode(totp_secret).hex()
     users = {}
+    # Seeded roles are in effect at once (as if a second person had confirmed them).
+    now = timezone.now()
     for entry in data["account"]:
         admin = bool(entry.get("system_administrator", False))
         user = User.objects.create_user(
@@ -307,9 +309,11 @@ def create_accounts(data: dict[str, Any], *, password: str, totp_secret: str) ->
         )
         role = entry.get("role")
         if role == Role.TRUST_LEAD:
-            Membership.objects.create(user=user, trust=trust, role=role)
+            Membership.objects.create(user=user, trust=trust, role=role, confirmed_at=now)
         elif role:
-            Membership.objects.create(user=user, school=schools[entry["school"]], role=role)
+            Membership.objects.create(
+                user=user, school=schools[entry["school"]], role=role, confirmed_at=now
+            )
         if needs_second_factor(user):
             TOTPDevice.objects.create(user=user, name="Demo authenticator", key=key, confirmed=True)
         users[user.username] = user

@@ -7,6 +7,7 @@ from incidents.views import (
     export,
     home,
     overview,
+    people,
     pupils,
     record,
     retention,
@@ -127,5 +128,13 @@ urlpatterns = [
         "retention/<ref:reference>/authorise/",
         retention.retention_authorise,
         name="retention_authorise",
+    ),
+    # Roles waiting for a second person; the school's people and its leavers.
+    path("roles/pending/", people.role_confirmations, name="role_confirmations"),
+    path("school/people/", people.school_people, name="school_people"),
+    path(
+        "school/people/<int:person_id>/actions/",
+        people.leaver_actions,
+        name="leaver_actions",
     ),
 ]

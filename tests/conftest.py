@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from incidents.models import Membership, Role, School, Trust, User
 from incidents.services import open_incident
@@ -146,14 +147,18 @@ def world(db):
         trust=other_trust, name="Elm High", slug="elm", reference_prefix="ELM"
     )
     w = SimpleNamespace(trust=trust, oak=oak, riv=riv, elm=elm, password=PASSWORD)
+    # Roles in effect: confirmed by a second person (tests/test_duties.py grants pending ones).
+    confirmed = timezone.now()
     for prefix, school in (("oak", oak), ("riv", riv), ("elm", elm)):
         for role in (Role.STAFF, Role.DEPUTY_DSL, Role.DSL, Role.HEADTEACHER):
             short = {"deputy_dsl": "deputy", "headteacher": "head"}.get(role, role)
             user = make_user(f"{prefix}-{short}")
-            Membership.objects.create(user=user, school=school, role=role)
+            Membership.objects.create(user=user, school=school, role=role, confirmed_at=confirmed)
             setattr(w, f"{prefix}_{short}", user)
     w.trust_lead = make_user("trust-lead")
-    Membership.objects.create(user=w.trust_lead, trust=trust, role=Role.TRUST_LEAD)
+    Membership.objects.create(
+        user=w.trust_lead, trust=trust, role=Role.TRUST_LEAD, confirmed_at=confirmed
+    )
     w.sysadmin = make_user("sysadmin", is_staff=True, is_superuser=True)
     return w
 

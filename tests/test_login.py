@@ -2,6 +2,7 @@
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from incidents.models import Membership, Role
 from tests.conftest import client_login
@@ -44,7 +45,9 @@ def test_it_shows_the_current_school_in_the_header(client, world):
 
 
 def test_it_asks_a_user_in_two_schools_to_choose(client, world):
-    Membership.objects.create(user=world.oak_dsl, school=world.riv, role=Role.STAFF)
+    Membership.objects.create(
+        user=world.oak_dsl, school=world.riv, role=Role.STAFF, confirmed_at=timezone.now()
+    )
     client_login(client, world.oak_dsl)
     assert client.get(reverse("home")).url == reverse("choose_school")
     response = client.post(reverse("choose_school"), {"school": world.riv.pk})
@@ -53,7 +56,9 @@ def test_it_asks_a_user_in_two_schools_to_choose(client, world):
 
 
 def test_it_refuses_a_school_the_user_has_no_role_in(client, world):
-    Membership.objects.create(user=world.oak_dsl, school=world.riv, role=Role.STAFF)
+    Membership.objects.create(
+        user=world.oak_dsl, school=world.riv, role=Role.STAFF, confirmed_at=timezone.now()
+    )
     client_login(client, world.oak_dsl)
     response = client.post(reverse("choose_school"), {"school": world.elm.pk})
     assert response.status_code == 200

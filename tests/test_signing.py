@@ -6,6 +6,7 @@ import json
 import pytest
 from django.db import connection
 from django.urls import reverse
+from django.utils import timezone
 
 from incidents import digest, keys, services
 from incidents.access import GRANT_CODENAME
@@ -127,7 +128,9 @@ def test_it_refuses_approval_by_the_signer(world):
     # A person who is both DSL and headteacher cannot approve their own signature.
     from incidents.models import Membership
 
-    Membership.objects.create(user=world.oak_dsl, school=world.oak, role=Role.HEADTEACHER)
+    Membership.objects.create(
+        user=world.oak_dsl, school=world.oak, role=Role.HEADTEACHER, confirmed_at=timezone.now()
+    )
     record = full_record(world.oak, world.oak_dsl, viewing_complete=True)
     sign(record, world.oak_dsl, world.password)
     with pytest.raises(services.SamePerson):

@@ -3,6 +3,7 @@
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from incidents.models import Disclosure, Incident, Membership, Role
 from tests import wizard_data as d
@@ -12,7 +13,9 @@ from tests.conftest import client_login, make_user
 @pytest.fixture
 def colleague(world):
     user = make_user("oak-second")
-    Membership.objects.create(user=user, school=world.oak, role=Role.DSL)
+    Membership.objects.create(
+        user=user, school=world.oak, role=Role.DSL, confirmed_at=timezone.now()
+    )
     return user
 
 

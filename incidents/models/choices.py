@@ -19,6 +19,12 @@ class Role(models.TextChoices):
     DSL = "dsl", "Designated Safeguarding Lead"
     HEADTEACHER = "headteacher", "Headteacher"
     TRUST_LEAD = "trust_lead", "Trust safeguarding lead"
+    # Signs off a non-referral decision and approves a record where the school's headteacher
+    # is the incident's DSL, and does nothing else (docs/policy.md#who-does-what).
+    SECOND_SIGNATORY = (
+        "second_signatory",
+        "Second signatory (deputy headteacher or chair of governors)",
+    )
 
 
 class Status(models.TextChoices):

@@ -39,6 +39,9 @@ class Incident(models.Model):
     reported_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reported_incidents"
     )
+    # Names as they were when written: renaming an account changes no record (blank on rows
+    # written before names were kept; the account's name is shown for those).
+    reported_by_name = models.CharField(max_length=300, blank=True, default="")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
     # Optimistic locking: every saved step raises it; a save against an older version is refused.
@@ -84,6 +87,8 @@ class RecordEntry(models.Model):
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
+    created_by_name = models.CharField(max_length=300, blank=True, default="")
+    updated_by_name = models.CharField(max_length=300, blank=True, default="")
 
     class Meta:
         abstract = True

@@ -166,6 +166,7 @@ class AssessmentResult(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     confirmed_at = models.DateTimeField(null=True, blank=True)
+    confirmed_by_name = models.CharField(max_length=300, blank=True, default="")
     overridden = models.BooleanField(default=False)
     override_category = models.CharField(max_length=20, blank=True)
     override_subtype = models.CharField(max_length=30, blank=True)
@@ -382,6 +383,10 @@ class Decision(RecordEntry):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     headteacher_signoff_at = models.DateTimeField(null=True, blank=True)
+    # Who signed off and in which role, as they were then: the headteacher, or the second
+    # signatory where the headteacher is the incident's DSL.
+    headteacher_signoff_name = models.CharField(max_length=300, blank=True, default="")
+    headteacher_signoff_role = models.CharField(max_length=20, blank=True, default="")
     # The DSL's written reasons for each requirement of the policy not met by a referral, by
     # requirement code (``incidents.requirements``).
     unmet_reasons = models.JSONField(default=dict, db_default={}, blank=True)

@@ -2,7 +2,7 @@
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 
 from incidents.models.choices import Phase, Role
 from incidents.rules import DEFAULT_POLICY, policies
@@ -66,8 +66,22 @@ class School(models.Model):
         return self.name
 
 
+class MembershipQuerySet(models.QuerySet["Membership"]):
+    def held(self) -> "MembershipQuerySet":
+        """Roles in effect: confirmed by a second person (pending ones give no access)."""
+        return self.filter(confirmed_at__isnull=False)
+
+    def pending(self) -> "MembershipQuerySet":
+        return self.filter(confirmed_at__isnull=True)
+
+
 class Membership(models.Model):
-    """A role held by a person: in one school, or (trust safeguarding lead) across a trust."""
+    """A role held by a person: in one school, or (trust safeguarding lead) across a trust.
+
+    A role takes effect only once a second person has confirmed it (``confirmed_at``): never
+    the person who holds it, never the person who granted it (``incidents.access.may_confirm``
+    says who may). Until then it gives no access anywhere (``Membership.objects.held()``).
+    """
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
     school = models.ForeignKey(
@@ -77,9 +91,25 @@ class Membership(models.Model):
         Trust, null=True, blank=True, on_delete=models.CASCADE, related_name="memberships"
     )
     role = models.CharField(max_length=20, choices=Role.choices)
+    granted_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    granted_at = models.DateTimeField(null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = MembershipQuerySet.as_manager()
 
     class Meta:
         constraints = [
+            # Nobody confirms their own role, nor a role they granted.
+            models.CheckConstraint(
+                condition=Q(confirmed_by__isnull=True)
+                | (~Q(confirmed_by=F("user")) & ~Q(confirmed_by=F("granted_by"))),
+                name="membership_confirmed_by_another",
+            ),
             models.CheckConstraint(condition=Q(role__in=Role.values), name="membership_role_valid"),
             # A trust lead belongs to a trust; every other role belongs to one school.
             models.CheckConstraint(
@@ -103,3 +133,7 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} — {self.get_role_display()} — {self.school or self.trust}"
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.confirmed_at is not None

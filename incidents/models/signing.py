@@ -60,6 +60,9 @@ class Addendum(models.Model):
     incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="addenda")
     text = models.TextField()
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # The author's name and role as they were when the addendum was written.
+    author_name = models.CharField(max_length=300, blank=True, default="")
+    author_role = models.CharField(max_length=20, blank=True, default="")
     created_at = models.DateTimeField(default=timezone.now)
     signature = models.OneToOneField(
         Signature, null=True, blank=True, on_delete=models.PROTECT, related_name="addendum"

@@ -11,6 +11,8 @@ Views and management commands call them; nothing else writes the record. By doma
 - ``signing``: signing, approval, sending back, the non-referral sign-off, addenda, verifying;
 - ``accounts``: invitations, the authenticator's set-up, recovery codes, the forgotten
   password, the administrator's reset (imported as a module: ``services.accounts``).
+- ``people``: roles granted, confirmed by a second person, refused and removed; changes of an
+  account (the admin's too); a leaver's deactivation and the reassignment of their actions.
 """
 
 from incidents.services.errors import (
@@ -19,6 +21,7 @@ from incidents.services.errors import (
     NoAuthenticator,
     NonReferralSignOffNeeded,
     NotAllowed,
+    OwnDecision,
     RecordIncomplete,
     RecordLocked,
     SamePerson,
@@ -28,6 +31,19 @@ from incidents.services.errors import (
     WrongStatus,
 )
 from incidents.services.grants import grant_access, revoke_access
+from incidents.services.people import (
+    confirm_role,
+    deactivate_leaver,
+    end_sessions,
+    grant_role,
+    reassign_action,
+    record_password_set,
+    refuse_role,
+    remove_role,
+    save_account,
+    save_membership,
+    set_password,
+)
 from incidents.services.records import (
     StepChanges,
     confirm_assessment,
@@ -48,12 +64,24 @@ from incidents.services.signing import (
 )
 
 __all__ = [
+    "confirm_role",
+    "deactivate_leaver",
+    "end_sessions",
+    "grant_role",
+    "reassign_action",
+    "record_password_set",
+    "refuse_role",
+    "remove_role",
+    "save_account",
+    "save_membership",
+    "set_password",
     "MEANINGS",
     "AwaitingApproval",
     "ChangedSinceSigned",
     "NoAuthenticator",
     "NonReferralSignOffNeeded",
     "NotAllowed",
+    "OwnDecision",
     "RecordIncomplete",
     "RecordLocked",
     "SamePerson",

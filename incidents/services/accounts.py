@@ -16,7 +16,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
-from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.http import HttpRequest
 from django.urls import reverse
@@ -31,6 +30,7 @@ from incidents import access, emails
 from incidents.audit import AuditAction, log_action
 from incidents.models import Invitation, Membership, School, User
 from incidents.services.errors import NotAllowed, ServiceError
+from incidents.services.people import end_sessions
 
 RECOVERY_CODE_COUNT = 10
 RECOVERY_DEVICE_NAME = "Recovery codes"
@@ -247,17 +247,6 @@ def recovery_codes_left(user: Any) -> int:
     return left
 
 
-def _end_sessions(user: User) -> int:
-    """Delete every stored session of ``user``. Changing the password already makes Django
-    refuse them; deleting them means nothing of them is left to refuse."""
-    ended = 0
-    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
-        if str(session.get_decoded().get("_auth_user_id")) == str(user.pk):
-            session.delete()
-            ended += 1
-    return ended
-
-
 def reset_sign_in(user: User, *, by: User, request: HttpRequest | None = None) -> IssuedInvitation:
     """A system administrator resets someone's password and second factor: their sessions end,
     every device goes (authenticator, recovery codes, passkeys), the password becomes unusable,
@@ -268,7 +257,7 @@ def reset_sign_in(user: User, *, by: User, request: HttpRequest | None = None) -
         if by.pk == user.pk:
             raise NotAllowed("Ask another system administrator to reset your own sign-in.")
         user = User.objects.select_for_update().get(pk=user.pk)
-        sessions = _end_sessions(user)
+        sessions = end_sessions(user)
         devices = _remove_devices(user)
         user.set_unusable_password()
         user.save(update_fields=["password"])

@@ -75,6 +75,18 @@ class SamePerson(ServiceError):
         )
 
 
+class OwnDecision(SamePerson, NotAllowed):
+    """A headteacher who is the incident's DSL would approve or sign off their own work."""
+
+    def __init__(self) -> None:
+        ServiceError.__init__(
+            self,
+            "You are this incident's DSL: you do not approve your own record or sign off your "
+            "own decision not to refer. The school's second signatory (a deputy headteacher or "
+            "the chair of governors) signs instead.",
+        )
+
+
 class ChangedSinceSigned(ServiceError):
     def __init__(self, reference: str) -> None:
         super().__init__(

@@ -26,9 +26,11 @@ def grant_access(
 ) -> None:
     _check_granter(incident, granter)
     with transaction.atomic():
-        if not Membership.objects.filter(
-            user=deputy, school=incident.school, role=Role.DEPUTY_DSL
-        ).exists():
+        if (
+            not Membership.objects.held()
+            .filter(user=deputy, school=incident.school, role=Role.DEPUTY_DSL)
+            .exists()
+        ):
             raise ServiceError("Access can only be granted to a deputy DSL of this school.")
         if access.has_grant(deputy, incident):
             raise ServiceError(f"{deputy.get_full_name() or deputy} already has access.")

@@ -16,7 +16,7 @@ from django.db.models import Max, Model
 from django.http import HttpRequest
 from django.utils import timezone
 
-from incidents import record, requirements
+from incidents import display, record, requirements
 from incidents.audit import AuditAction, log_action
 from incidents.emails import send_concern_alert
 from incidents.models import (
@@ -69,6 +69,7 @@ def open_incident(
             incident_date=incident_date,
             disclosed_at=disclosed_at,
             reported_by=reported_by,
+            reported_by_name=display.person_name(reported_by),
         )
         log_action(AuditAction.OPENED, request=request, user=reported_by, incident=incident)
     return incident
@@ -97,7 +98,7 @@ def report_concern(
             request=request,
         )
         disclosure.incident = incident
-        disclosure.created_by = disclosure.updated_by = reporter
+        _stamp(disclosure, reporter)
         disclosure.save()
         log_action(AuditAction.CONCERN_REPORTED, request=request, user=reporter, incident=incident)
         transaction.on_commit(lambda: send_concern_alert(incident, request=request))
@@ -201,10 +202,14 @@ def _record_assessment(incident: Incident) -> AssessmentResult:
 
 
 def _stamp(row: Model, user: User) -> None:
-    """Attribute a record entry to whoever wrote it: every item is timestamped and attributed."""
+    """Attribute a record entry to whoever wrote it: every item is timestamped and attributed,
+    with the writer's name as it is now (renaming the account later changes no record)."""
+    name = display.person_name(user)
     if row.pk is None:
         row.created_by = user  # type: ignore[attr-defined]
+        row.created_by_name = name  # type: ignore[attr-defined]
     row.updated_by = user  # type: ignore[attr-defined]
+    row.updated_by_name = name  # type: ignore[attr-defined]
 
 
 def _add_staff_support(incident: Incident, user: User) -> None:
@@ -223,10 +228,12 @@ def _add_staff_support(incident: Incident, user: User) -> None:
             incident=incident,
             kind=ActionKind.STAFF_SUPPORT,
             description=description,
-            owner=user.get_full_name() or user.username,
+            owner=display.person_name(user),
             due_date=timezone.localdate() + STAFF_SUPPORT_DUE,
             created_by=user,
             updated_by=user,
+            created_by_name=display.person_name(user),
+            updated_by_name=display.person_name(user),
         )
         described.add(description)
 
@@ -320,6 +327,7 @@ def confirm_assessment(
         _claim_version(incident, expected_version)
         result = _record_assessment(incident)
         result.confirmed_by = user
+        result.confirmed_by_name = display.person_name(user)
         result.confirmed_at = timezone.now()
         result.overridden = overridden
         result.override_category = category if overridden else ""
@@ -328,6 +336,7 @@ def confirm_assessment(
         result.save(
             update_fields=[
                 "confirmed_by",
+                "confirmed_by_name",
                 "confirmed_at",
                 "overridden",
                 "override_category",

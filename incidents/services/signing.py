@@ -18,7 +18,7 @@ from django.utils import timezone
 from django_otp import verify_token
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from incidents import access, keys, record, requirements
+from incidents import access, display, keys, record, requirements
 from incidents.audit import AuditAction, log_action
 from incidents.digest import (
     FORMAT,
@@ -46,6 +46,7 @@ from incidents.services.errors import (
     NoAuthenticator,
     NonReferralSignOffNeeded,
     NotAllowed,
+    OwnDecision,
     RecordIncomplete,
     SamePerson,
     ServiceError,
@@ -146,19 +147,37 @@ def reauthenticate(
         _refuse(transition, "credentials", incident, user, request, WrongCredentials())
 
 
+# The transitions a headteacher may not make on a record of which they are the DSL.
+APPROVALS = frozenset({"approve", "non_referral_signoff", "send_back"})
+
+
 def _require(
     allowed: Any, transition: str, incident: Incident, user: User, request: HttpRequest | None
 ) -> access.RecordAccess:
     """The acting user's access to the incident, read afresh; refused unless ``allowed(it)``."""
     permitted = access.record_access(user, incident)
     if not allowed(permitted):
+        own = permitted.own_decision and transition in APPROVALS
         _refuse(
             transition,
-            "role",
+            "own_decision" if own else "role",
             incident,
             user,
             request,
-            NotAllowed("Your role does not allow this on this record."),
+            OwnDecision() if own else NotAllowed("Your role does not allow this on this record."),
+        )
+    return permitted
+
+
+def _approver(incident: Incident, user: User) -> access.RecordAccess:
+    """Under the record's lock, the approver's access read again: a signature or decision
+    written since the first check may have made the headteacher the incident's DSL."""
+    permitted = access.record_access(user, incident)
+    if not permitted.approve:
+        raise (
+            OwnDecision()
+            if permitted.own_decision
+            else NotAllowed("Your role does not allow this on this record.")
         )
     return permitted
 
@@ -182,7 +201,7 @@ def _sign(
         incident=incident,
         kind=kind,
         signer=user,
-        signer_name=user.get_full_name() or user.username,
+        signer_name=display.person_name(user),
         role=role,
         signed_at=timezone.now(),
         meaning=MEANINGS[kind],
@@ -254,12 +273,25 @@ def sign_record(
     return signature
 
 
-def _sign_off_decision(incident: Incident, user: User, request: HttpRequest | None) -> Signature:
+def _sign_off_decision(
+    incident: Incident, user: User, role: str, request: HttpRequest | None
+) -> Signature:
+    """The sign-off, by the headteacher or (``role``) the second signatory, with their name
+    and role as they are now: renaming the account later changes nothing here."""
     decision = Decision.objects.select_for_update().get(incident=incident)
     decision.headteacher_signoff_by = user
     decision.headteacher_signoff_at = timezone.now()
-    decision.save(update_fields=["headteacher_signoff_by", "headteacher_signoff_at"])
-    signature = _sign(incident, user, SignatureKind.NON_REFERRAL_SIGNOFF, Role.HEADTEACHER)
+    decision.headteacher_signoff_name = display.person_name(user)
+    decision.headteacher_signoff_role = role
+    decision.save(
+        update_fields=[
+            "headteacher_signoff_by",
+            "headteacher_signoff_at",
+            "headteacher_signoff_name",
+            "headteacher_signoff_role",
+        ]
+    )
+    signature = _sign(incident, user, SignatureKind.NON_REFERRAL_SIGNOFF, role)
     log_action(
         AuditAction.NON_REFERRAL_SIGNED_OFF,
         request=request,
@@ -302,7 +334,9 @@ def sign_off_non_referral(
             )
         if incident.status == Status.AWAITING_APPROVAL:
             _require_intact(incident)
-        return _sign_off_decision(incident, user, request)
+        # Checked again under the lock: who the incident's DSL is decides who signs.
+        permitted = _approver(incident, user)
+        return _sign_off_decision(incident, user, permitted.approver_role, request)
 
 
 def approve_record(
@@ -340,12 +374,14 @@ def approve_record(
             raise WrongStatus(f"{incident.reference} has not been signed by the DSL.")
         if signed.signer_id == user.pk:
             raise SamePerson()
+        # Checked again under the lock: who the incident's DSL is decides who approves.
+        permitted = _approver(incident, user)
         _require_intact(incident)
         if needs_non_referral_signoff(incident):
             if not sign_off_non_referral:
                 raise NonReferralSignOffNeeded()
-            _sign_off_decision(incident, user, request)
-        signature = _sign(incident, user, SignatureKind.APPROVED, Role.HEADTEACHER)
+            _sign_off_decision(incident, user, permitted.approver_role, request)
+        signature = _sign(incident, user, SignatureKind.APPROVED, permitted.approver_role)
         # The last write to the incident: from here the database refuses any change to it.
         _set_status(incident, Status.APPROVED)
         log_action(
@@ -365,7 +401,7 @@ def send_back(
     reason = (reason or "").strip()
     if not reason:
         raise ServiceError("Say why the record is being sent back.")
-    _require(lambda a: a.approve, "send_back", incident, user, request)
+    permitted = _require(lambda a: a.approve, "send_back", incident, user, request)
     with transaction.atomic():
         incident = _locked(incident)
         if incident.status != Status.AWAITING_APPROVAL:
@@ -373,7 +409,9 @@ def send_back(
                 f"{incident.reference} is {incident.get_status_display().lower()}: only a "
                 "record awaiting approval can be sent back."
             )
-        signature = _sign(incident, user, SignatureKind.SENT_BACK, Role.HEADTEACHER, reason=reason)
+        signature = _sign(
+            incident, user, SignatureKind.SENT_BACK, permitted.approver_role, reason=reason
+        )
         _set_status(incident, Status.UNDER_REVIEW)
         log_action(
             AuditAction.SENT_BACK,
@@ -440,7 +478,13 @@ def add_addendum(
             digest=digest_of(serialise(data), keys.current_id()),
         )
         addendum = Addendum.objects.create(
-            incident=incident, text=text, author=user, created_at=now, signature=signature
+            incident=incident,
+            text=text,
+            author=user,
+            author_name=display.person_name(user),
+            author_role=_writer_role(permitted),
+            created_at=now,
+            signature=signature,
         )
         log_action(
             AuditAction.ADDENDUM_ADDED,

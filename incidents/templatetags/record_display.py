@@ -62,6 +62,15 @@ def criterion_label(code: str, policy: str = rules.DEFAULT_POLICY) -> str:
 
 
 register.filter("person_name", display.person_name)
+
+
+@register.filter
+def name_at_the_time(row: Any, field: str) -> str:
+    """Who wrote ``row`` under the name they had then (``{{ decision|name_at_the_time:"created_by"
+    }}``); the account's name now for rows written before names were kept."""
+    return str(getattr(row, f"{field}_name", "") or display.person_name(getattr(row, field)))
+
+
 # A profile's own words: ``{{ result.policy|referral_to }}``, ``{{ result.policy|advice_from }}``.
 register.filter("referral_to", display.referral_to)
 register.filter("advice_from", display.advice_from)

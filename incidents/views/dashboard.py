@@ -23,6 +23,7 @@ from incidents.access import (
     FILE_KEEPERS,
     OVERVIEW_READERS,
     READERS,
+    SIGNATORIES,
     led_schools,
     readable_incidents,
 )
@@ -227,17 +228,28 @@ def head_queue(request: AuthenticatedRequest) -> HttpResponse:
     """What waits for the headteacher: approvals and non-referral sign-offs."""
     if not request.school:
         return redirect("home")
-    if Role.HEADTEACHER not in request.roles:
-        raise PermissionDenied("Only the headteacher approves records and non-referral decisions.")
+    if not SIGNATORIES & frozenset(request.roles):
+        raise PermissionDenied(
+            "Only the headteacher (or the second signatory) approves records and non-referral "
+            "decisions."
+        )
     school = request.school
     roles = frozenset(request.roles)
     incidents = readable_incidents(request.user, school, roles)
-    awaiting_approval = list(queries.queue_awaiting_approval(incidents))
-    signoffs = list(
+    queue = list(queries.queue_awaiting_approval(incidents))
+    decisions = list(
         queries.awaiting_signoff(queries.within(incidents, school, roles))
         .select_related("assessment", "created_by")
         .order_by("decided_at", "pk")
     )
+    # A headteacher who is a record's DSL sees it apart: the second signatory signs it.
+    own = queries.authored_by(
+        request.user, [i.pk for i in queue] + [d.incident_id for d in decisions]
+    )
+    awaiting_approval = [i for i in queue if i.pk not in own]
+    signoffs = [d for d in decisions if d.incident_id not in own]
+    own_approval = [i for i in queue if i.pk in own]
+    own_signoffs = [d for d in decisions if d.incident_id in own]
     # The queue shows the DSL's reasons: a read of those records, audited (identifiers only).
     log_action(
         AuditAction.HEAD_QUEUE_VIEWED,
@@ -246,10 +258,17 @@ def head_queue(request: AuthenticatedRequest) -> HttpResponse:
         data={
             "awaiting_approval": [incident.pk for incident in awaiting_approval],
             "awaiting_signoff": [decision.incident_id for decision in signoffs],
+            "own_decision": sorted(own),
         },
     )
     return render(
         request,
         "incidents/head_queue.html",
-        {"awaiting_approval": awaiting_approval, "awaiting_signoff": signoffs},
+        {
+            "awaiting_approval": awaiting_approval,
+            "awaiting_signoff": signoffs,
+            "own_approval": own_approval,
+            "own_signoffs": own_signoffs,
+            "second_signatory": Role.SECOND_SIGNATORY in roles and Role.HEADTEACHER not in roles,
+        },
     )

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from incidents import childfile
 from incidents.access import (
     FILE_KEEPERS,
-    READERS,
+    PUPIL_READERS,
     RECEIVED_READERS,
     Need,
     get_incident_for_user,
@@ -44,7 +44,7 @@ from incidents.services import pupils as services
 LISTED = 50
 
 
-def _school(request: AuthenticatedRequest, allowed: frozenset[str] = READERS) -> School:
+def _school(request: AuthenticatedRequest, allowed: frozenset[str] = PUPIL_READERS) -> School:
     if not request.school:
         raise PermissionDenied("Choose a school first.")
     if not allowed & frozenset(request.roles):

@@ -32,5 +32,6 @@ def incident_detail(request: AuthenticatedRequest, reference: str) -> HttpRespon
             "may_edit": access.may_change(incident),
             "may_add_addendum": access.may_add_addendum(incident),
             "may_approve": access.approve,
+            "own_decision": access.own_decision and not incident.is_locked,
         },
     )

@@ -27,7 +27,7 @@ from incidents.forms.signing import (
     SendBackForm,
 )
 from incidents.http import AuthenticatedRequest
-from incidents.models import Incident, SignatureKind
+from incidents.models import Incident, Role, SignatureKind
 
 
 def _data(request: HttpRequest) -> QueryDict | None:
@@ -113,6 +113,8 @@ def incident_sign(request: AuthenticatedRequest, reference: str) -> HttpResponse
             else []
         ),
         meaning=services.MEANINGS[SignatureKind.SIGNED],
+        # A headteacher signing as DSL: the second signatory approves, not they.
+        signer_is_head=Role.HEADTEACHER in request.roles,
     )
 
 

@@ -4,6 +4,7 @@ import re
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 
 from incidents.models import Incident, Referral, Status
 from tests import wizard_data as d
@@ -276,7 +277,9 @@ def test_it_shows_both_versions_when_two_colleagues_save_one_step(
     from tests.conftest import make_user
 
     colleague = make_user("oak-second")
-    Membership.objects.create(user=colleague, school=world.oak, role=Role.DSL)
+    Membership.objects.create(
+        user=colleague, school=world.oak, role=Role.DSL, confirmed_at=timezone.now()
+    )
     incident = report_concern(page, live_server)
     open_wizard(page, live_server, incident)
     on_step(page, "disclosure")
