@@ -54,6 +54,7 @@ from incidents.models import (
     Referral,
     School,
     Status,
+    Transfer,
 )
 from incidents.queries import with_result
 from incidents.requirements import AGENCY_REFERRALS
@@ -407,6 +408,7 @@ class SchoolRow:
     stages: dict[str, int]
     overdue: int  # records with a deletion or an action overdue
     signoffs: int  # decisions not to refer waiting for the headteacher's sign-off
+    transfers: int  # children's files marked leaving whose receipt is not confirmed
     timing: Timing | None
 
     @property
@@ -419,8 +421,9 @@ class SchoolRow:
 
 def overview(schools: list[School], today: date, since: date) -> list[SchoolRow]:
     """A row per school: records by stage, records overdue, sign-offs waiting (now), and the
-    median timings of the records disclosed since ``since``. Four queries for any number of
-    schools and records."""
+    median timings of the records disclosed since ``since``, and the children's files
+    transferred out without a confirmation of receipt. Five queries for any number of schools
+    and records."""
     ids = [school.pk for school in schools]
     incidents = Incident.objects.filter(school_id__in=ids)
     stages: dict[int, dict[str, int]] = defaultdict(dict)
@@ -446,6 +449,12 @@ def overview(schools: list[School], today: date, since: date) -> list[SchoolRow]
         .values_list("incident__school_id")
         .annotate(n=Count("pk"))
     )
+    transfers = dict(
+        Transfer.objects.filter(school_id__in=ids, receipt_confirmed_at__isnull=True)
+        .order_by()
+        .values_list("school_id")
+        .annotate(n=Count("pk"))
+    )
     timing = timings(incidents.filter(disclosed_at__gte=_start_of(since)), "school_id")
     return [
         SchoolRow(
@@ -453,6 +462,7 @@ def overview(schools: list[School], today: date, since: date) -> list[SchoolRow]
             stages={value: stages[school.pk].get(value, 0) for value in Status.values},
             overdue=overdue.get(school.pk, 0),
             signoffs=signoffs.get(school.pk, 0),
+            transfers=transfers.get(school.pk, 0),
             timing=timing.get(school.pk),
         )
         for school in schools

@@ -16,9 +16,11 @@ from incidents.models import (
     Membership,
     Role,
     School,
+    Transfer,
 )
 from tests.conftest import client_login
 from tests.factories import full_record
+from tests.test_child_file import child_file_objects
 
 pytestmark = pytest.mark.django_db
 
@@ -49,6 +51,17 @@ def test_a_dsl_sees_only_their_own_school(client, world):
     response = client.get(URL)
     assert [item["row"].school for item in response.context["table"]] == [world.oak]
     assert "/incidents/?stage=under_review" in response.content.decode()
+
+
+def test_it_counts_the_childrens_files_sent_without_receipt(client, world):
+    record = full_record(world.oak, world.oak_dsl)
+    objects = child_file_objects(world, record)
+    client_login(client, world.trust_lead)
+    rows = {item["row"].school.slug: item["row"] for item in client.get(URL).context["table"]}
+    assert rows["oakfield"].transfers == 1 and rows["riverside"].transfers == 0
+    Transfer.objects.filter(pk=objects["transfer"]).update(receipt_confirmed_at=timezone.now())
+    rows = {item["row"].school.slug: item["row"] for item in client.get(URL).context["table"]}
+    assert rows["oakfield"].transfers == 0
 
 
 @pytest.mark.parametrize("who", ["oak_deputy", "oak_staff"])

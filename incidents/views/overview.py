@@ -36,6 +36,7 @@ SORTS = {
     "total": "All records",
     "overdue": "Records with items overdue",
     "signoffs": "Non-referral sign-offs waiting",
+    "transfers": "Children's files without receipt",
     **stats.MEASURE_LABELS,
 }
 
