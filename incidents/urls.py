@@ -114,4 +114,7 @@ urlpatterns = [
         retention.retention_authorise,
         name="retention_authorise",
     ),
+    path(
+        "retention/<ref:reference>/destroy/", retention.retention_destroy, name="retention_destroy"
+    ),
 ]
