@@ -480,7 +480,10 @@ def tombstones(school: School, limit: int = 200) -> list[Tombstone]:
     return list(
         Tombstone.objects.filter(incident__school=school)
         .select_related(
-            "incident", "destroyed_by", "review__decided_by", "review__countersigned_by"
+            "incident__school",
+            "destroyed_by",
+            "review__decided_by",
+            "review__countersigned_by",
         )
         .order_by("-destroyed_at", "-pk")[:limit]
     )

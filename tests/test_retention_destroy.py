@@ -14,7 +14,9 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db import DatabaseError, connection, transaction
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from incidents.audit import AuditAction, verify_chain
 from incidents.export.pack import build_pack
@@ -30,8 +32,9 @@ from incidents.models import (
 from incidents.services import ServiceError
 from incidents.services.retention import destroy_record
 from incidents.services.signing import add_addendum
-from tests.conftest import client_login, fresh_totp_code, totp_device
+from tests.conftest import client_login, fresh_totp_code, new_incident, totp_device
 from tests.factories import DEFAULT_NAMES, full_record
+from tests.test_retention import child
 
 pytestmark = pytest.mark.django_db
 
@@ -293,3 +296,29 @@ def test_only_the_application_role_and_the_owner_may_call_the_function(world):
     assert definer and owner != connection.settings_dict["USER"]
     assert any(c.startswith("search_path=") and c.endswith("pg_temp") for c in config)
     assert not public
+
+
+def test_the_retention_page_does_not_grow_with_the_tombstones(client, world):
+    def destroyed():
+        incident = new_incident(world.oak, world.oak_staff, incident_date=date(1995, 5, 1))
+        child(incident, world.oak_dsl, born=date(1981, 2, 1))
+        RetentionReview.objects.create(
+            incident=incident,
+            outcome="destroy",
+            reason="Past review",
+            decided_by=world.oak_dsl,
+            countersigned_by=world.oak_head,
+            countersigned_at=timezone.now(),
+        )
+        destroy_record(incident=incident, user=world.oak_head)
+
+    client_login(client, world.oak_dsl)
+    destroyed()
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(reverse("retention_list")).status_code == 200
+    for _ in range(3):
+        destroyed()
+    with CaptureQueriesContext(connection) as many:
+        page = client.get(reverse("retention_list")).text
+    assert page.count('data-testid="tombstone-') == 4
+    assert len(many) == len(few) <= 10
