@@ -11,7 +11,7 @@ from io import StringIO
 
 import pytest
 from django.conf import settings
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -322,3 +322,12 @@ def test_the_retention_page_does_not_grow_with_the_tombstones(client, world):
         page = client.get(reverse("retention_list")).text
     assert page.count('data-testid="tombstone-') == 4
     assert len(many) == len(few) <= 10
+
+
+@pytest.mark.parametrize("command", ["export_record", "verify_record"])
+def test_the_record_commands_refuse_a_destroyed_record(world, old, command, tmp_path):
+    authorised(old, world)
+    destroy_record(incident=old, user=world.oak_dsl)
+    extra = ["-o", str(tmp_path / "r.pdf")] if command == "export_record" else []
+    with pytest.raises(CommandError, match="only its tombstone is left"):
+        call_command(command, old.reference, *extra)
