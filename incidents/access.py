@@ -300,6 +300,16 @@ def _roles_for(request: HttpRequest, school: School) -> frozenset[str]:
     return roles_in(request.user, school)
 
 
+class RecordDestroyed(Exception):
+    """The record was destroyed at the end of its retention: whoever may still read it (the DSL,
+    the headteacher, the trust lead) is shown its tombstone (410 Gone,
+    ``middleware.TombstoneMiddleware``); the rest of its school 403, anyone else 404, as before."""
+
+    def __init__(self, incident: Incident) -> None:
+        super().__init__(incident.reference)
+        self.incident = incident
+
+
 def get_incident_for_user(
     request: HttpRequest,
     reference: str,
@@ -350,6 +360,8 @@ def get_incident_for_user(
         if need is Need.APPROVE and permitted.own_decision:
             raise PermissionDenied(OWN_DECISION)
         raise PermissionDenied("Your role does not allow this on this record.")
+    if incident.destroyed_at is not None:
+        raise RecordDestroyed(incident)
     # Not a field: what this reader may do with this incident, for the page to read.
     incident.access = permitted  # type: ignore[attr-defined]
     return incident
@@ -370,7 +382,8 @@ def readable_incidents(
     """
     if roles is None:
         roles = roles_in(user, school)
-    qs = Incident.objects.filter(school=school)
+    # A record destroyed at the end of its retention is only its tombstone: on the retention page.
+    qs = Incident.objects.filter(school=school, destroyed_at__isnull=True)
     if reads_whole_school(roles):
         return qs
     if Role.DEPUTY_DSL in roles:

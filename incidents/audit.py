@@ -171,6 +171,7 @@ class AuditAction(models.TextChoices):
         "record.destruction_authorised",
         "Authorised the record's destruction (the second of the DSL and the headteacher)",
     )
+    RECORD_DESTROYED = "record.destroyed", "Destroyed the record's content, keeping its tombstone"
     SUBJECT_ACCESS_EXPORTED = (
         "pupil.subject_access_exported",
         "Exported everything held about a pupil (subject access)",

@@ -33,6 +33,7 @@ from incidents.models import (
     RetentionReview,
     School,
     Term,
+    Tombstone,
     Transfer,
     YoungPerson,
 )
@@ -422,13 +423,14 @@ def review_date(incident: Incident) -> date:
 def past_review(school: School, today: date) -> list[Incident]:
     """The school's records whose review date has passed and that no later decision keeps,
     each with ``review_on``, ``kept_until``, ``holds`` (the legal holds on it or its school,
-    not lifted) and ``reviews`` (its retention decisions, newest first)."""
+    not lifted), ``reviews`` (its retention decisions, newest first) and ``destroyable``.
+    Records already destroyed are not among them (``tombstones``)."""
     cutoff = years_after(today, -RETENTION_YEARS)
     kept = RetentionReview.objects.filter(
         incident=OuterRef("pk"), outcome=RetentionReview.Outcome.KEEP
     ).order_by("-review_on")
     rows: list[Incident] = list(
-        Incident.objects.filter(school=school)
+        Incident.objects.filter(school=school, destroyed_at__isnull=True)
         .annotate(
             latest_dob=Max("young_people__date_of_birth"),
             undated=Exists(
@@ -457,7 +459,50 @@ def past_review(school: School, today: date) -> list[Incident]:
         incident.holds = [  # type: ignore[attr-defined]
             h for h in holds if h.incident_id in (None, incident.pk)
         ]
+        latest = next(
+            (
+                r
+                for r in incident.retention_reviews.all()
+                if r.outcome == RetentionReview.Outcome.DESTROY
+            ),
+            None,
+        )
+        # Ready to destroy: its destruction authorised by two people, no legal hold on it.
+        incident.destroyable = (  # type: ignore[attr-defined]
+            latest is not None and latest.authorised and not incident.holds  # type: ignore[attr-defined]
+        )
     return rows
+
+
+def tombstones(school: School, limit: int = 200) -> list[Tombstone]:
+    """The school's records destroyed at the end of their retention, newest first: what is
+    kept of each (reference, dates, who proposed and who authorised it, and why)."""
+    return list(
+        Tombstone.objects.filter(incident__school=school)
+        .select_related(
+            "incident__school",
+            "destroyed_by",
+            "review__decided_by",
+            "review__countersigned_by",
+        )
+        .order_by("-destroyed_at", "-pk")[:limit]
+    )
+
+
+def tombstone_of(incident: Incident) -> Tombstone:
+    return Tombstone.objects.select_related(
+        "incident__school", "destroyed_by", "review__decided_by", "review__countersigned_by"
+    ).get(incident=incident)
+
+
+def destroyed_count(school: School, start: date, end: date) -> int:
+    """Records first disclosed between ``start`` and ``end`` since destroyed at retention."""
+    return Incident.objects.filter(
+        school=school,
+        destroyed_at__isnull=False,
+        disclosed_at__date__gte=start,
+        disclosed_at__date__lte=end,
+    ).count()
 
 
 def holds_on(incident: Incident) -> list[LegalHold]:

@@ -1,11 +1,14 @@
-"""The school a user is working in, chosen explicitly when they hold roles in several."""
+"""The school a user is working in, chosen explicitly when they hold roles in several; the
+tombstone page for a record destroyed at the end of its retention."""
 
 from typing import cast
 
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.utils.functional import SimpleLazyObject
 
-from incidents.access import roles_in, schools_for
+from incidents import childfile
+from incidents.access import RecordDestroyed, roles_in, schools_for
 from incidents.http import GetResponse, SchoolRequest
 from incidents.models import School
 
@@ -43,3 +46,25 @@ class CurrentSchoolMiddleware:
             ),
         )
         return self.get_response(request)
+
+
+class TombstoneMiddleware:
+    """Any page of a destroyed record answers with its tombstone and 410 Gone to a person who
+    may read the school's records (``access.get_incident_for_user`` raises ``RecordDestroyed``
+    only for them; anyone else has had a 403 or a 404 already)."""
+
+    def __init__(self, get_response: GetResponse) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not isinstance(exception, RecordDestroyed):
+            return None
+        return render(
+            request,
+            "incidents/tombstone.html",
+            {"tombstone": childfile.tombstone_of(exception.incident)},
+            status=410,
+        )

@@ -129,6 +129,9 @@ urlpatterns = [
         retention.retention_authorise,
         name="retention_authorise",
     ),
+    path(
+        "retention/<ref:reference>/destroy/", retention.retention_destroy, name="retention_destroy"
+    ),
     # Roles waiting for a second person; the school's people and its leavers.
     path("roles/pending/", people.role_confirmations, name="role_confirmations"),
     path("school/people/", people.school_people, name="school_people"),

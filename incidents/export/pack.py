@@ -101,6 +101,8 @@ class Pack:
     by_category: list[tuple[str, int]] = field(default_factory=list)
     # Children's files transferred when a pupil left (``childfile.transfer_figures``).
     transfers: dict[str, int] = field(default_factory=dict)
+    # Records of the period destroyed at the end of their retention (not among ``rows``).
+    destroyed: int = 0
 
     @property
     def medians(self) -> dict[str, timedelta | None]:
@@ -132,6 +134,7 @@ class Pack:
             "actions_open": sum(r.actions_open for r in self.rows),
             "actions_overdue": sum(r.actions_overdue for r in self.rows),
             "deletions_overdue": sum(r.deletions_overdue for r in self.rows),
+            "destroyed": self.destroyed,
         }
 
     @property
@@ -266,7 +269,8 @@ def required_done(requirement: requirements.Requirement) -> str:
 
 
 def pack_incidents(school: School, start: date, end: date) -> QuerySet[Incident]:
-    """The school's incidents first disclosed between ``start`` and ``end`` (inclusive)."""
+    """The school's incidents first disclosed between ``start`` and ``end`` (inclusive), except
+    those destroyed at the end of their retention (counted apart: ``Pack.destroyed``)."""
     first_save = (
         AuditEvent.objects.filter(incident=OuterRef("pk"), action=AuditAction.STEP_SAVED)
         .order_by("at")
@@ -274,7 +278,12 @@ def pack_incidents(school: School, start: date, end: date) -> QuerySet[Incident]
     )
     return (
         record.with_lists(Incident.objects.all())
-        .filter(school=school, disclosed_at__date__gte=start, disclosed_at__date__lte=end)
+        .filter(
+            school=school,
+            disclosed_at__date__gte=start,
+            disclosed_at__date__lte=end,
+            destroyed_at__isnull=True,
+        )
         .annotate(first_saved_at=Subquery(first_save))
         .order_by("disclosed_at", "pk")
     )
@@ -294,6 +303,7 @@ def build_pack(school: School, start: date, end: date) -> Pack:
         rows=rows,
         by_category=sorted(by_category.items()),
         transfers=childfile.transfer_figures(school, start, end, today),
+        destroyed=childfile.destroyed_count(school, start, end),
     )
 
 

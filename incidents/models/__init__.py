@@ -33,6 +33,7 @@ from incidents.models.pupils import (
     ReceivedFile,
     RetentionReview,
     Term,
+    Tombstone,
     Transfer,
 )
 from incidents.models.record import (
@@ -57,6 +58,7 @@ from incidents.models.signing import Addendum, Signature
 __all__ = [
     "LegalHold",
     "RetentionReview",
+    "Tombstone",
     "Transfer",
     "Term",
     "ReceivedFile",

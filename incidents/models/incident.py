@@ -46,6 +46,9 @@ class Incident(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     # Optimistic locking: every saved step raises it; a save against an older version is refused.
     version = models.PositiveIntegerField(default=1)
+    # Set only by the database function that destroys the record at the end of its retention
+    # (``services.retention.destroy_record``); the row stays, blank of content, as the tombstone.
+    destroyed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     history = AppendOnlyHistoricalRecords()
 
@@ -74,6 +77,10 @@ class Incident(models.Model):
     @property
     def is_locked(self) -> bool:
         return self.status == Status.APPROVED
+
+    @property
+    def is_destroyed(self) -> bool:
+        return self.destroyed_at is not None
 
 
 class RecordEntry(models.Model):

@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
+from incidents.models.locking import append_only
 from incidents.models.schools import School
 
 # The DfE's Unique Pupil Number: a check letter, then twelve characters.
@@ -255,6 +256,29 @@ class RetentionReview(models.Model):
         return self.outcome == self.Outcome.DESTROY and self.countersigned_at is not None
 
 
+class Tombstone(models.Model):
+    """What stays of a record destroyed at the end of its retention, beside the incident row
+    itself (reference, school, incident and disclosure dates): when it was approved, when it
+    was destroyed and by whom, and the authorisation (``review``: who proposed, who authorised,
+    why). Written only by the database function ``incidents_destroy_record``."""
+
+    incident = models.OneToOneField(
+        "incidents.Incident", on_delete=models.PROTECT, related_name="tombstone"
+    )
+    review = models.ForeignKey(RetentionReview, on_delete=models.PROTECT, related_name="+")
+    approved_at = models.DateTimeField(null=True, blank=True)
+    destroyed_at = models.DateTimeField()
+    destroyed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        triggers = [append_only("tombstone_append_only")]
+
+    def __str__(self) -> str:
+        return f"Tombstone ({self.incident_id})"
+
+
 __all__ = [
     "UPN_LENGTH",
     "ClosureDay",
@@ -263,5 +287,6 @@ __all__ = [
     "ReceivedFile",
     "RetentionReview",
     "Term",
+    "Tombstone",
     "Transfer",
 ]

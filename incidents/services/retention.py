@@ -3,28 +3,32 @@
 A record is reviewed once its review date (``childfile.review_date``) has passed. The DSL or
 the headteacher keeps it, with a reason and a new review date; or both of them, two people,
 authorise its destruction. A legal hold on the record or its school refuses the
-authorisation. Destruction itself (removing the content, keeping a tombstone) is not built
-here: it needs the database role that owns the tables (see docs/architecture.md).
+authorisation. Once authorised, either of them destroys it (``destroy_record``): the
+database function ``incidents_destroy_record`` (migration 0014, owned by the owner role, the
+one path past the locks) removes its content and keeps the tombstone. PostgreSQL only: on
+SQLite there are no locks to pass and destruction is refused.
 """
 
 from __future__ import annotations
 
 from datetime import date
 
-from django.db import transaction
+from django.db import IntegrityError, connection, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
 from incidents import childfile
 from incidents.access import roles_in
 from incidents.audit import AuditAction, log_action
-from incidents.models import Incident, RetentionReview, Role, User
+from incidents.models import Incident, RetentionReview, Role, Tombstone, User
 from incidents.services.errors import NotAllowed, ServiceError
 
 REVIEWERS = frozenset({Role.DSL, Role.HEADTEACHER})
 
 
 def _check(incident: Incident, user: User, today: date) -> None:
+    if incident.destroyed_at is not None:
+        raise ServiceError(f"{incident.reference} has been destroyed.")
     if not roles_in(user, incident.school) & REVIEWERS:
         raise NotAllowed("Only the DSL and the headteacher review a record's retention.")
     review_on, kept_until = childfile.retention_state(incident, today)
@@ -48,7 +52,7 @@ def keep_record(
     if review_on <= today:
         raise ServiceError("The next review date must be after today.")
     with transaction.atomic():
-        Incident.objects.select_for_update().filter(pk=incident.pk).first()
+        incident = Incident.objects.select_for_update().select_related("school").get(pk=incident.pk)
         _check(incident, user, today)
         review = RetentionReview.objects.create(
             incident=incident,
@@ -67,6 +71,15 @@ def keep_record(
     return review
 
 
+def _check_holds(incident: Incident) -> None:
+    holds = childfile.holds_on(incident)
+    if holds:
+        on = "the school" if holds[0].incident_id is None else "this record"
+        raise ServiceError(
+            f"A legal hold stands on {on} ({holds[0].reason}): it cannot be destroyed."
+        )
+
+
 def authorise_destruction(
     *, incident: Incident, user: User, reason: str = "", request: HttpRequest | None = None
 ) -> RetentionReview:
@@ -74,14 +87,9 @@ def authorise_destruction(
     person, countersigns. Refused while a legal hold stands on the record or its school."""
     today = timezone.localdate()
     with transaction.atomic():
-        Incident.objects.select_for_update().filter(pk=incident.pk).first()
+        incident = Incident.objects.select_for_update().select_related("school").get(pk=incident.pk)
         _check(incident, user, today)
-        holds = childfile.holds_on(incident)
-        if holds:
-            on = "the school" if holds[0].incident_id is None else "this record"
-            raise ServiceError(
-                f"A legal hold stands on {on} ({holds[0].reason}): it cannot be destroyed."
-            )
+        _check_holds(incident)
         pending = (
             RetentionReview.objects.filter(
                 incident=incident, outcome=RetentionReview.Outcome.DESTROY
@@ -120,3 +128,54 @@ def authorise_destruction(
             data={"review": review.pk},
         )
     return review
+
+
+def destroy_record(
+    *, incident: Incident, user: User, request: HttpRequest | None = None
+) -> Tombstone:
+    """Remove an authorised record's content, keeping its tombstone.
+
+    The checks here give the reader a message; ``incidents_destroy_record`` checks the same
+    again in the database (authorised by two people, no legal hold, past its review date, not
+    kept, by the school's DSL or headteacher) since it is the one path past the locks.
+    """
+    today = timezone.localdate()
+    if connection.vendor != "postgresql":
+        raise ServiceError(
+            "Records are destroyed only on PostgreSQL, through the database function that "
+            "passes the record locks; this installation runs on SQLite."
+        )
+    with transaction.atomic():
+        incident = Incident.objects.select_for_update().select_related("school").get(pk=incident.pk)
+        _check(incident, user, today)
+        _check_holds(incident)
+        review = (
+            RetentionReview.objects.filter(
+                incident=incident, outcome=RetentionReview.Outcome.DESTROY
+            )
+            .order_by("-decided_at", "-pk")
+            .first()
+        )
+        if review is None or not review.authorised:
+            raise ServiceError(
+                f"{incident.reference}'s destruction is not authorised by both the DSL and the "
+                "headteacher."
+            )
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT incidents_destroy_record(%s, %s, %s)", [incident.pk, review.pk, user.pk]
+                )
+                (tombstone_id,) = cursor.fetchone()
+        except IntegrityError as exc:
+            message = str(exc).splitlines()[0] if str(exc) else "refused"
+            raise ServiceError(f"The database refused the destruction: {message}") from exc
+        tombstone = Tombstone.objects.select_related("incident").get(pk=tombstone_id)
+        log_action(
+            AuditAction.RECORD_DESTROYED,
+            request=request,
+            user=user,
+            incident=tombstone.incident,
+            data={"review": review.pk, "tombstone": tombstone.pk},
+        )
+    return tombstone

@@ -1,4 +1,4 @@
-"""Retention review: records past their review date, kept or authorised for destruction."""
+"""Retention review: records past their review date, kept, authorised for destruction, destroyed."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -32,6 +32,7 @@ def retention_list(request: AuthenticatedRequest) -> HttpResponse:
         "incidents/retention.html",
         {
             "records": childfile.past_review(request.school, today),
+            "tombstones": childfile.tombstones(request.school),
             "keep_form": KeepForm(),
             "destroy_form": DestroyForm(),
             "today": today,
@@ -92,5 +93,26 @@ def retention_authorise(request: AuthenticatedRequest, reference: str) -> HttpRe
             if review.authorised
             else f"Destruction of {incident.reference} proposed: the other of the DSL and the "
             "headteacher authorises it.",
+        )
+    return redirect("retention_list")
+
+
+@never_cache
+@login_required
+@require_POST
+def retention_destroy(request: AuthenticatedRequest, reference: str) -> HttpResponse:
+    incident = get_incident_for_user(request, reference, Need.READ)
+    if not REVIEWERS & incident.access.roles:  # type: ignore[attr-defined]
+        raise PermissionDenied("Only the DSL and the headteacher review retention.")
+    if request.POST.get("destroy") != incident.reference:
+        messages.error(request, "Nothing was destroyed: use the button.")
+        return redirect("retention_list")
+    try:
+        services.destroy_record(incident=incident, user=request.user, request=request)
+    except ServiceError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request, f"{incident.reference}'s content is destroyed; its tombstone stays."
         )
     return redirect("retention_list")

@@ -26,6 +26,11 @@ class Command(BaseCommand):
             incident = Incident.objects.select_related("school").get(reference=reference)
         except Incident.DoesNotExist:
             raise CommandError(f"No incident has the reference {reference}.") from None
+        if incident.destroyed_at is not None:
+            raise CommandError(
+                f"{reference} was destroyed at the end of its retention on "
+                f"{incident.destroyed_at:%Y-%m-%d}: only its tombstone is left."
+            )
         target = Path(output)
         if target.suffix.lower() != ".pdf":
             raise CommandError("The output file must end in .pdf.")

@@ -19,6 +19,11 @@ class Command(BaseCommand):
             incident = Incident.objects.select_related("school").get(reference=reference)
         except Incident.DoesNotExist:
             raise CommandError(f"No incident {reference}.") from None
+        if incident.destroyed_at is not None:
+            raise CommandError(
+                f"{reference} was destroyed at the end of its retention on "
+                f"{incident.destroyed_at:%Y-%m-%d}: only its tombstone is left."
+            )
         result = verify_and_log(incident)
         self.stdout.write(f"{incident.reference}: {result.message}")
         self.stdout.write(f"Digest now:          {result.digest}")
