@@ -28,6 +28,8 @@ from incidents.models import (
     DeviceSearch,
     Incident,
     InitialReview,
+    Interview,
+    OnlineReport,
     ParentContact,
     RiskAssessment,
     User,
@@ -44,9 +46,12 @@ PARTS: dict[str, str] = {
     "initial-review": "Initial review",
     "risk-assessment": "Risk assessment",
     "assessment": "Assessment",
+    "interviews": "Talking to the young people and containment",
     "imagery-devices": "Imagery and devices",
     "advice": "Advice sought",
     "decision": "Decision and referrals",
+    "online-reports": "Reporting online",
+    "inter-agency": "Inter-agency meetings and information shared",
     "parents": "Parents and carers",
     "follow-up": "Deletion, support and containment",
     "review": "Review",
@@ -54,7 +59,14 @@ PARTS: dict[str, str] = {
 }
 
 # The one-to-one sections of the record (joined to the incident).
-SECTIONS = ("disclosure", "initial_review", "risk_assessment", "decision", "review")
+SECTIONS = (
+    "disclosure",
+    "initial_review",
+    "risk_assessment",
+    "decision",
+    "review",
+    "containment",
+)
 # The lists of entries that say who wrote them (``RecordEntry``: created_by, updated_by).
 AUTHORED_LISTS = (
     "young_people",
@@ -66,6 +78,10 @@ AUTHORED_LISTS = (
     "parent_contacts",
     "deletions",
     "actions",
+    "interviews",
+    "online_reports",
+    "meetings",
+    "information_shared",
 )
 
 
@@ -83,6 +99,10 @@ def _lists(whole: bool = True) -> tuple[str | Prefetch[Any], ...]:
         Prefetch("parent_contacts", queryset=ParentContact.objects.select_related("young_person")),
         Prefetch("deletions", queryset=DeletionRequest.objects.select_related("young_person")),
         "actions",
+        Prefetch("interviews", queryset=Interview.objects.select_related("young_person")),
+        Prefetch("online_reports", queryset=OnlineReport.objects.select_related("young_person")),
+        "meetings",
+        "information_shared",
     )
     if not whole:
         return content
