@@ -284,7 +284,7 @@ def confirmed(client, incident, facts=None, rating="low"):
 
 def test_it_confirms_the_result(client, world, reported):
     response = confirmed(client, reported)
-    assert_saved(response, reported, "interviews"  # the next step, optional, since 2026)
+    assert_saved(response, reported, "interviews")  # the next step, optional, since 2026
     result = AssessmentResult.objects.filter(incident=reported).first()
     assert result.confirmed_by == world.oak_dsl
     assert not result.overridden
