@@ -13,9 +13,10 @@ number of incidents. No child is named.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from incidents import requirements
 from incidents.models import (
@@ -27,8 +28,26 @@ from incidents.models import (
 )
 from incidents.record import current_result, section
 
-if TYPE_CHECKING:
-    from incidents.export.pack import Pack, PackRow
+
+class PackRow(Protocol):
+    """What the questions read of a pack's row (``incidents.export.pack.PackRow``)."""
+
+    incident: Incident
+    approved: bool
+    decision: str
+    referrals: int
+    referrals_with_reference: int
+    referrals_with_outcome: int
+    non_referral_signed_off: bool | None
+    unmet: int
+    actions_overdue: int
+    to_review: timedelta | None
+
+    @property
+    def complete(self) -> bool: ...
+
+    @property
+    def up_to_date(self) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -62,15 +81,15 @@ def _median_days(values: list[timedelta]) -> str:
     return f"{hours:.0f} h" if hours < 48 else f"{hours / 24:.1f} d"
 
 
-def questions(pack: Pack) -> list[Question]:
-    """The eight questions, in the guidance's order, each with its figures."""
-    rows = pack.rows
+def questions(rows: Sequence[PackRow], medians: dict[str, str]) -> list[Question]:
+    """The eight questions, in the guidance's order, each with its figures: from the pack's
+    ``rows`` and its ``medians`` (``Pack.median_texts``)."""
     incidents = [row.incident for row in rows]
     total = len(rows)
     return [
         _q1_complete(rows, total),
         _q2_risk(incidents, total),
-        _q3_decisions(pack, rows, total),
+        _q3_decisions(medians, rows, total),
         _q4_action(rows, incidents, total),
         _q5_tenacity(rows, incidents),
         _q6_partnership(incidents, total),
@@ -79,7 +98,7 @@ def questions(pack: Pack) -> list[Question]:
     ]
 
 
-def _q1_complete(rows: list[PackRow], total: int) -> Question:
+def _q1_complete(rows: Sequence[PackRow], total: int) -> Question:
     complete = sum(1 for r in rows if r.complete)
     up_to_date = sum(1 for r in rows if r.up_to_date)
     approved = sum(1 for r in rows if r.approved)
@@ -184,13 +203,12 @@ def _q2_risk(incidents: list[Incident], total: int) -> Question:
     )
 
 
-def _q3_decisions(pack: Pack, rows: list[PackRow], total: int) -> Question:
+def _q3_decisions(medians: dict[str, str], rows: Sequence[PackRow], total: int) -> Question:
     decided = sum(1 for r in rows if r.decision)
     unmet = sum(1 for r in rows if r.unmet)
     needs = sum(1 for r in rows if r.non_referral_signed_off is not None)
     signed = sum(1 for r in rows if r.non_referral_signed_off)
     referred = sum(1 for r in rows if r.referrals)
-    medians = pack.median_texts
     return Question(
         3,
         "Do records demonstrate sound decision-making, appropriate responses to concerns and "
@@ -227,7 +245,7 @@ def _q3_decisions(pack: Pack, rows: list[PackRow], total: int) -> Question:
     )
 
 
-def _q4_action(rows: list[PackRow], incidents: list[Incident], total: int) -> Question:
+def _q4_action(rows: Sequence[PackRow], incidents: list[Incident], total: int) -> Question:
     actions = sum(len(i.actions.all()) for i in incidents)
     overdue = sum(r.actions_overdue for r in rows)
     done_on_time = sum(
@@ -273,7 +291,7 @@ def _q4_action(rows: list[PackRow], incidents: list[Incident], total: int) -> Qu
     )
 
 
-def _q5_tenacity(rows: list[PackRow], incidents: list[Incident]) -> Question:
+def _q5_tenacity(rows: Sequence[PackRow], incidents: list[Incident]) -> Question:
     referrals = sum(r.referrals for r in rows)
     with_reference = sum(r.referrals_with_reference for r in rows)
     with_outcome = sum(r.referrals_with_outcome for r in rows)

@@ -309,7 +309,7 @@ def render_inspection_pack_pdf(pack: Pack) -> tuple[str, str, bytes]:
         "pack": pack,
         "totals": pack.totals,
         # Ofsted's eight questions (Wolverhampton, Recording incidents): export/ofsted.py.
-        "ofsted": ofsted.questions(pack),
+        "ofsted": ofsted.questions(pack.rows, pack.median_texts),
     }
     content = render_pdf("export/inspection_pack.html", context)
     return pack_filename(pack, "pdf"), PDF_CONTENT_TYPE, content
