@@ -111,7 +111,7 @@ def _q1_complete(rows: Sequence[PackRow], total: int) -> Question:
             Figure(
                 "Records complete",
                 _of(complete, total),
-                "records with no missing item (requirements.missing_items)",
+                "records with nothing missing by the signing check's own list",
                 complete < total,
             ),
             Figure(
