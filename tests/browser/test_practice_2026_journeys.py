@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.utils import timezone
+from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from incidents import scenarios
@@ -141,9 +142,7 @@ def test_sextortion_of_a_15_year_old_by_an_unknown_contact(page, live_server, wo
     # Answered again, as a person changing their mind would: the result beside it follows.
     page.locator('[name="review-financial_extortion"][value="unknown"]').check()
     page.locator('[name="review-financial_extortion"][value="yes"]').check()
-    page.wait_for_function(
-        "document.querySelector('#assessment-panel').textContent.includes('Sexual extortion')"
-    )
+    expect(page.locator("#assessment-panel")).to_contain_text("Sexual extortion")
     panel = result_panel(page)
     assert "Refer to the police: required" in panel
     assert "provisional" in panel and "National Crime Agency" in panel
@@ -234,9 +233,7 @@ def test_an_ai_nudified_image_of_a_year_8_pupil_shared_by_classmates(page, live_
         | {f"review-{name}": answer for name, answer in facts.items()},
     )
     page.locator('[name="review-imagery_origin"][value="made_or_altered"]').check()
-    page.wait_for_function(
-        "document.querySelector('#assessment-panel').textContent.includes('pseudo-photograph')"
-    )
+    expect(page.locator("#assessment-panel")).to_contain_text("pseudo-photograph")
     panel = result_panel(page)
     assert "Consider harmful sexual behaviour" in panel and "Brook" in panel
     assert "Immediate referral to the MASH" in panel
