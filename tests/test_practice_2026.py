@@ -24,6 +24,7 @@ from incidents.models import (
     InitialReview,
     Interview,
     OnlineReport,
+    Signature,
     Status,
 )
 from incidents.record import load_reference
@@ -404,3 +405,7 @@ def test_the_eight_questions_cost_no_query(world):
     with CaptureQueriesContext(connection) as ctx:
         questions_of(pack)
     assert len(ctx.captured_queries) == 0
+
+
+def test_a_signature_made_without_a_format_is_in_the_current_one():
+    assert Signature._meta.get_field("content_format").default == digest.FORMAT
