@@ -152,6 +152,7 @@ from incidents.models import (  # noqa: E402
     Disclosure,
     ImageKind,
     ImageryLocation,
+    ImageryOrigin,
     ImageryViewing,
     Incident,
     IncidentUserObjectPermission,
@@ -1128,7 +1129,10 @@ class Seeder:
         planned = SimpleNamespace(
             incident_date=incident_date,
             young_people=SimpleNamespace(all=lambda: people),
-            initial_review=None if answers is None else SimpleNamespace(**answers),
+            # How the imagery came about is left at its default (not known), as written.
+            initial_review=None
+            if answers is None
+            else SimpleNamespace(**answers, imagery_origin=ImageryOrigin.UNKNOWN),
             risk_assessment=None if rating is None else SimpleNamespace(rating=rating),
         )
         facts = requirements.facts_for(planned)
@@ -1425,6 +1429,7 @@ class Seeder:
                         "reason": "Needed to decide whether to involve the police.",
                         "subsequent_actions": "Device switched off and locked away.",
                         "signed_by_viewer": True,
+                        "no_significant_distress": True,
                     }
                 # A safeguard not kept is flagged on the record with the DSL's reason, which the
                 # viewing form requires (never a bar to signing).

@@ -201,6 +201,46 @@ def chronology(incident: Incident) -> list[Entry]:
         add(action.due_date, f"Action due: {kind}", action.owner, overdue=action.is_overdue(today))
         add(action.done_on, f"Action done: {kind}", action.owner)
 
+    # 2026: talking to the young people, containment, reports for removal, inter-agency work.
+    for interview in incident.interviews.all():
+        who = interview.young_person.name if interview.young_person else "a young person"
+        add(
+            interview.held_at,
+            f"Spoke with {who} ({interview.get_who_display()})",
+            interview.spoke_with,
+            recorded=interview.created_at,
+        )
+    containment = section(incident, "containment")
+    if containment is not None and containment.students_told_on is not None:
+        add(
+            containment.students_told_on,
+            "Students told not to view, send, share or save the imagery",
+            person_name(containment.created_by),
+            recorded=containment.created_at,
+        )
+    for report in incident.online_reports.all():
+        add(
+            report.made_at,
+            f"Reported online: {report.get_service_display()} "
+            f"({report.get_outcome_display().lower()})",
+            report.supported_by,
+            recorded=report.created_at,
+        )
+    for meeting in incident.meetings.all():
+        attended = "attended" if meeting.school_attended else "contributed, not attended"
+        add(
+            meeting.held_on,
+            f"{meeting.get_kind_display()} (the school {attended})",
+            recorded=meeting.created_at,
+        )
+    for shared in incident.information_shared.all():
+        add(
+            shared.shared_at,
+            f"Information shared with {shared.shared_with}",
+            person_name(shared.created_by),
+            recorded=shared.created_at,
+        )
+
     final_review = section(incident, "review")
     if final_review is not None:
         add(

@@ -11,6 +11,8 @@ non-ASCII characters as themselves (``ensure_ascii=False``)::
      "young_people": [...], "adults": [...], "assessment_results": [...],
      "viewings": [...], "device_searches": [...], "referrals": [...], "advice": [...],
      "parent_contacts": [...], "deletions": [...], "actions": [...],   # lists, by id
+     # format 3 adds "containment" (one-to-one) and "interviews", "online_reports",
+     # "meetings", "information_shared" (lists)
      "addenda": [{"author_id", "created_at", "text"}, ...]}            # by time, then text
 
 Each format covers a fixed list of columns (``COLUMNS``), under their column names
@@ -51,14 +53,19 @@ from incidents.models import (
     Addendum,
     Adult,
     AdviceSought,
+    AgencyMeeting,
     AssessmentResult,
+    Containment,
     Decision,
     DeletionRequest,
     DeviceSearch,
     Disclosure,
     ImageryViewing,
     Incident,
+    InformationShared,
     InitialReview,
+    Interview,
+    OnlineReport,
     ParentContact,
     Referral,
     Review,
@@ -70,9 +77,10 @@ from incidents.models import (
 
 FORMAT_1 = "safeguarding-record/1"
 FORMAT_2 = "safeguarding-record/2"
+FORMAT_3 = "safeguarding-record/3"
 # What new signatures cover. Each signature stores the format it was made in, and is verified in
 # it: a column added later is never part of what an earlier signature covered.
-FORMAT = FORMAT_2
+FORMAT = FORMAT_3
 
 # The stages a record can be signed from: being written, or sent back.
 SIGNABLE = (Status.REPORTED, Status.UNDER_REVIEW)
@@ -83,6 +91,7 @@ ONE_TO_ONE: dict[str, type[Model]] = {
     "risk_assessment": RiskAssessment,
     "decision": Decision,
     "review": Review,
+    "containment": Containment,
 }
 LISTS: dict[str, type[Model]] = {
     "young_people": YoungPerson,
@@ -95,6 +104,10 @@ LISTS: dict[str, type[Model]] = {
     "parent_contacts": ParentContact,
     "deletions": DeletionRequest,
     "actions": Action,
+    "interviews": Interview,
+    "online_reports": OnlineReport,
+    "meetings": AgencyMeeting,
+    "information_shared": InformationShared,
 }
 _ENTRY = ("id", "created_at", "created_by_id", "updated_at", "updated_by_id", "incident_id")
 
@@ -306,7 +319,66 @@ _COLUMNS_2 = _COLUMNS_1 | {
         "school_response",
     ),
 }
-COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {FORMAT_1: _COLUMNS_1, FORMAT_2: _COLUMNS_2}
+# Format 3 (2026) adds how the imagery came about and the sexual extortion details, the check
+# before viewing that it would not distress the young person, and the new parts: talking to
+# the young people, containment, reports for removal, inter-agency meetings and information
+# shared.
+_COLUMNS_3 = _COLUMNS_2 | {
+    "initial_review": (
+        *_COLUMNS_2["initial_review"],
+        "financial_extortion",
+        "imagery_origin",
+        "extortion_demand",
+        "extortion_paid",
+        "extortion_contact",
+        "told_not_to_pay",
+        "told_to_keep_messages",
+        "accounts_reported",
+    ),
+    "viewings": (*_COLUMNS_2["viewings"], "no_significant_distress"),
+    "containment": (
+        *_ENTRY,
+        "cp_member_on_hand",
+        "cp_member",
+        "students_told",
+        "students_told_on",
+        "colleagues_briefed",
+    ),
+    "interviews": (
+        *_ENTRY,
+        "young_person_id",
+        "held_at",
+        "spoke_with",
+        "who",
+        "established",
+        "seen_or_shared",
+    ),
+    "online_reports": (
+        *_ENTRY,
+        "young_person_id",
+        "service",
+        "platform",
+        "made_at",
+        "supported_by",
+        "reference",
+        "outcome",
+        "outcome_note",
+    ),
+    "meetings": (
+        *_ENTRY,
+        "kind",
+        "held_on",
+        "attendees",
+        "school_attended",
+        "contribution",
+    ),
+    "information_shared": (*_ENTRY, "shared_with", "what", "shared_at", "basis"),
+}
+COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
+    FORMAT_1: _COLUMNS_1,
+    FORMAT_2: _COLUMNS_2,
+    FORMAT_3: _COLUMNS_3,
+}
 
 
 def _value(value: Any) -> Any:

@@ -29,6 +29,8 @@ from incidents.models import (
     DeviceSearch,
     Incident,
     InitialReview,
+    Interview,
+    OnlineReport,
     ParentContact,
     RiskAssessment,
     Transfer,
@@ -46,9 +48,12 @@ PARTS: dict[str, str] = {
     "initial-review": "Initial review",
     "risk-assessment": "Risk assessment",
     "assessment": "Assessment",
+    "interviews": "Talking to the young people and containment",
     "imagery-devices": "Imagery and devices",
     "advice": "Advice sought",
     "decision": "Decision and referrals",
+    "online-reports": "Reporting online",
+    "inter-agency": "Inter-agency meetings and information shared",
     "parents": "Parents and carers",
     "follow-up": "Deletion, support and containment",
     "review": "Review",
@@ -56,7 +61,14 @@ PARTS: dict[str, str] = {
 }
 
 # The one-to-one sections of the record (joined to the incident).
-SECTIONS = ("disclosure", "initial_review", "risk_assessment", "decision", "review")
+SECTIONS = (
+    "disclosure",
+    "initial_review",
+    "risk_assessment",
+    "decision",
+    "review",
+    "containment",
+)
 # The lists of entries that say who wrote them (``RecordEntry``: created_by, updated_by).
 AUTHORED_LISTS = (
     "young_people",
@@ -68,6 +80,10 @@ AUTHORED_LISTS = (
     "parent_contacts",
     "deletions",
     "actions",
+    "interviews",
+    "online_reports",
+    "meetings",
+    "information_shared",
 )
 
 
@@ -85,6 +101,10 @@ def _lists(whole: bool = True) -> tuple[str | Prefetch[Any], ...]:
         Prefetch("parent_contacts", queryset=ParentContact.objects.select_related("young_person")),
         Prefetch("deletions", queryset=DeletionRequest.objects.select_related("young_person")),
         "actions",
+        Prefetch("interviews", queryset=Interview.objects.select_related("young_person")),
+        Prefetch("online_reports", queryset=OnlineReport.objects.select_related("young_person")),
+        "meetings",
+        "information_shared",
     )
     if not whole:
         return content

@@ -31,6 +31,7 @@ from incidents.models import (
     Incident,
     Referral,
     RiskRating,
+    ai_generated_answer,
 )
 from incidents.record import (
     agencies_referred,
@@ -79,6 +80,13 @@ def facts_for(incident: Incident, answers: dict[str, str] | None = None) -> rule
         else:
             value = getattr(review, name) if review else AnswerChoice.UNKNOWN
         given[name] = rules.Answer(value if value in AnswerChoice.values else AnswerChoice.UNKNOWN)
+    # How the imagery came about, asked once, gives whether it is AI-generated (2026).
+    origin = (
+        answers.get("imagery_origin", "")
+        if answers is not None
+        else (review.imagery_origin if review else "")
+    )
+    given["ai_generated"] = rules.Answer(ai_generated_answer(origin))
     if risk is not None:
         given["high_risk_assessment"] = (
             rules.Answer.YES if risk.rating == RiskRating.HIGH else rules.Answer.NO
@@ -665,4 +673,112 @@ def flags(incident: Incident) -> list[Flag]:
                     search.safeguards_explanation,
                 )
             )
+    return found
+
+
+# Prompts (2026): what the DSL should consider, never a bar to signing -----------------------
+
+# The age of criminal responsibility in England and Wales (Children and Young Persons Act 1933,
+# s.50): a young person under it cannot be prosecuted, so the police's part is safeguarding.
+CRIMINAL_RESPONSIBILITY_AGE = 10
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """Something for the DSL to consider, with the part of the record it concerns."""
+
+    step: str
+    message: str
+
+
+def prompts(incident: Incident) -> list[Prompt]:
+    """The check-answers prompts: child-on-child abuse, a young person who acted under 10, the
+    sexual extortion advice, AI-generated imagery, containment. From the loaded record."""
+    found: list[Prompt] = []
+    people = list(incident.young_people.all())
+    ages_now = [p.age_at(incident.incident_date) for p in people]
+    if rules.child_on_child_gap(tuple(ages_now)):
+        found.append(
+            Prompt(
+                "assessment",
+                "The young people's ages (" + ", ".join(map(str, sorted(ages_now))) + ") call for "
+                "considering harmful sexual behaviour and child-on-child abuse (Keeping Children "
+                "Safe in Education, Part 5): use the Brook sexual behaviours traffic-light tool "
+                "and record what it showed in the risk assessment or the review.",
+            )
+        )
+    for person, age in zip(people, ages_now, strict=True):
+        if (person.is_sender or person.is_sharer) and age < CRIMINAL_RESPONSIBILITY_AGE:
+            found.append(
+                Prompt(
+                    "people",
+                    f"{person.name} sent or shared the imagery aged {age}, below the age of "
+                    "criminal responsibility (10): any police involvement is to safeguard, not "
+                    "to prosecute; consider harmful sexual behaviour support.",
+                )
+            )
+    review = section(incident, "initial_review")
+    if review is not None:
+        if review.financial_extortion == AnswerChoice.UNKNOWN:
+            found.append(
+                Prompt(
+                    "initial-review",
+                    "It is not known whether money, gift cards or more imagery were demanded "
+                    "under threat (sexual extortion): ask the young person; if so, the police "
+                    "are to be told (National Crime Agency alert, April 2024).",
+                )
+            )
+        if review.financial_extortion == AnswerChoice.YES:
+            not_given = [what for what, given in review.extortion_advice() if not given]
+            if not_given:
+                found.append(
+                    Prompt(
+                        "initial-review",
+                        "Sexual extortion: the record does not show "
+                        + "; ".join(not_given)
+                        + " (National Crime Agency alert, April 2024: do not pay, stop "
+                        "contact, keep the evidence, report).",
+                    )
+                )
+            if not incident.online_reports.all():
+                found.append(
+                    Prompt(
+                        "online-reports",
+                        "Sexual extortion: no report for removal is recorded; offer Report "
+                        "Remove (under-18s) or Take It Down, and report the accounts to the "
+                        "platform.",
+                    )
+                )
+        if (
+            review.ai_generated == AnswerChoice.YES
+            and review.shared_without_consent != AnswerChoice.YES
+        ):
+            found.append(
+                Prompt(
+                    "initial-review",
+                    "The imagery was made or altered with AI or editing tools: the child "
+                    "pictured may not have taken part. If so, answer that it was taken or sent "
+                    "without their knowing, willing participation (Protection of Children Act "
+                    "1978, s.7: it is treated as a photograph of the child).",
+                )
+            )
+    containment = section(incident, "containment")
+    gaps = (
+        containment.gaps()
+        if containment is not None
+        else [
+            "a member of the child protection team on hand",
+            "students told not to view, send, share or save the imagery",
+            "colleagues briefed to act if it continues",
+        ]
+    )
+    if gaps:
+        found.append(
+            Prompt(
+                "interviews",
+                "Containing the incident (Evergreen Steps 1, 3 and 7): the record does not show "
+                + "; ".join(gaps)
+                + ".",
+            )
+        )
     return found

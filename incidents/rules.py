@@ -49,6 +49,27 @@ person involved, the part a young person played) is for ``incidents.requirements
 use the clauses exported here (``CEOP_REPORT``, ``HOSTING_SITE_REPORT``, ``AT_ANY_POINT``,
 ``AGGRAVATING_FACTORS``, ``POLICE_EXPERIMENTAL``) and the helpers ``at_risk_of_harm`` and
 ``aggravated_without_criteria``. A quotation appears at most once in one result's reasons.
+
+The two facts added in 2026
+---------------------------
+The national advice the 2016 policies rest on was updated in March 2024 (UK Council for Internet
+Safety, "Sharing nudes and semi-nudes: advice for education settings") to cover financially
+motivated sexual extortion and AI-generated imagery; the National Crime Agency's alert to
+education settings (April 2024) says what to do about the first. Under every profile:
+
+- ``financial_extortion`` YES is blackmail: the incident is aggravated (youth intent to harm, or
+  adult involved once an adult is established), it meets ``coercion_or_capacity``, and the
+  police referral is required. With the adult not known, the subtype is provisional and the
+  unknown adult is a doubt (``seek_advice``) even when it would change neither referral: it
+  could change the subtype and add the ``adult_involved`` criterion (``EXTORTION_ADULT_DOUBT``).
+- ``ai_generated`` YES changes no category or criterion: a pseudo-photograph of a child is
+  treated as a photograph (Protection of Children Act 1978, s.7). A reason says so.
+- Left UNKNOWN (their default), the two facts change nothing: facts given without them get the
+  result they had before 2026, with the same doubts. The wizard asks the extortion question at
+  the initial review and the requirements module prompts when it is left "not known".
+
+These sources are paraphrased (the product holds no text of them) and named in full, never by
+the acronym of the ``ukcis-2020`` profile, since they apply under every profile.
 """
 
 from __future__ import annotations
@@ -68,6 +89,7 @@ __all__ = [
     "CEOP_REPORT",
     "CRITERION_LABELS",
     "DEFAULT_POLICY",
+    "EXTORTION_SOURCE",
     "FACT_QUESTIONS",
     "HOSTING_SITE_REPORT",
     "NONE_OF_THE_ABOVE",
@@ -78,6 +100,7 @@ __all__ = [
     "POLICE_EXPERIMENTAL_CLAUSE",
     "POLICE_LABELS",
     "POLICE_LEVELS",
+    "PSEUDO_PHOTOGRAPH_SOURCE",
     "RISK_QUESTIONS",
     "SUBTYPE_LABELS",
     "Answer",
@@ -89,6 +112,7 @@ __all__ = [
     "aggravated_without_criteria",
     "assess",
     "at_risk_of_harm",
+    "child_on_child_gap",
     "criterion_label",
     "get_policy",
     "policies",
@@ -218,6 +242,13 @@ FACT_QUESTIONS = (
         "Answer from what you have been told; do not view the imagery. (UKCIS 2020: a young "
         "person under 13 and imagery involving sexual acts)",
     ),
+    (
+        "financial_extortion",
+        "Did someone demand money, gift cards or more imagery under threat of sharing the "
+        'imagery (financially motivated sexual extortion, "sextortion")? (National Crime '
+        "Agency alert to education settings, April 2024; UK Council for Internet Safety, Sharing "
+        "nudes and semi-nudes, updated March 2024)",
+    ),
 )
 
 # Wolverhampton, "Assessing the risks": "When assessing the risks, the following will be
@@ -268,6 +299,9 @@ class Facts:
     high_risk_assessment: Answer = Answer.UNKNOWN
     known_to_social_care: Answer = Answer.UNKNOWN
     depicts_sexual_acts: Answer = Answer.UNKNOWN
+    # Added in 2026 (docs/policy.md#sexual-extortion, #ai-generated-imagery).
+    financial_extortion: Answer = Answer.UNKNOWN
+    ai_generated: Answer = Answer.UNKNOWN
 
     def __post_init__(self) -> None:
         ages = tuple(self.ages)
@@ -285,6 +319,9 @@ class Facts:
 
 
 ANSWER_FIELDS = tuple(f.name for f in fields(Facts) if f.name != "ages")
+# The facts added in 2026. Left UNKNOWN, they change no result: a record made before they were
+# asked keeps its outcome and its doubts (``_established``).
+FACTS_2026 = ("financial_extortion", "ai_generated")
 
 # What is not known, when a fact is: "Not known: <phrase>".
 _NOT_KNOWN = {
@@ -310,6 +347,10 @@ _NOT_KNOWN = {
         "whether a young person involved is, or has been, known to children's social care"
     ),
     "depicts_sexual_acts": "whether the imagery is said to show sexual acts",
+    "financial_extortion": (
+        "whether someone demanded money, gift cards or more imagery under threat of sharing it"
+    ),
+    "ai_generated": "whether the imagery was made or altered with AI or editing tools",
 }
 
 # Two facts worked out from ``ages``, so conditions can name them like the others.
@@ -442,7 +483,7 @@ TYPOLOGY = (
         "aggravated",
         "youth_intent_to_harm",
         "youth intent to harm",
-        yes("intent_to_harm") | yes("coerced"),
+        yes("intent_to_harm") | yes("coerced") | yes("financial_extortion"),
         (
             (
                 "intent_to_harm",
@@ -450,6 +491,12 @@ TYPOLOGY = (
                 "blackmail or deception)",
             ),
             ("coerced", "a young person was coerced, blackmailed or groomed"),
+            # Sexual extortion is blackmail (National Crime Agency alert, April 2024).
+            (
+                "financial_extortion",
+                "money, gift cards or more imagery were demanded under threat of sharing the "
+                "imagery, which is blackmail",
+            ),
         ),
     ),
     # "Youth Only: Reckless Misuse: no intent to harm but images are taken or sent without the
@@ -511,6 +558,10 @@ _BY_WHOM = {
     "coerced": (
         "by a young person",
         "and who coerced them is not established: an adult may be involved",
+    ),
+    "financial_extortion": (
+        "by a young person",
+        "and who made the demand is not established: an adult may be involved",
     ),
 }
 
@@ -640,6 +691,21 @@ CEOP_REPORT = Clause(
 )
 
 
+# The 2026 facts' sources, under every profile (paraphrased: the product holds no text of them).
+EXTORTION_SOURCE = (
+    "National Crime Agency alert to education settings on financially motivated sexual "
+    "extortion, April 2024, and UK Council for Internet Safety, Sharing nudes and semi-nudes: "
+    "advice for education settings, updated March 2024, paraphrased"
+)
+PSEUDO_PHOTOGRAPH_SOURCE = (
+    "Protection of Children Act 1978, s.7, and UK Council for Internet Safety, Sharing nudes and "
+    "semi-nudes: advice for education settings, updated March 2024, paraphrased"
+)
+# Sexual extortion is a crime to report to the police, whoever is behind it; checked with
+# ``holds`` (established), unlike ``POLICE_REQUIRED``'s "possibly involving".
+POLICE_EXTORTION = yes("financial_extortion")
+
+
 # --------------------------------------------------------------------------------------------
 # Policy profiles: data, one per policy a school may follow. Each decision records the profile
 # and version it was made under.
@@ -693,6 +759,9 @@ class Profile:
     social_care: Clause  # contact children's social care when they are or were involved
     at_risk: Clause  # refer at once when a young person has been or may be harmed
     typology_source: str
+    # Where the profile names the Brook sexual behaviours traffic-light tool (the child-on-child
+    # prompt, 2026).
+    brook_tool_source: str = "Brook, sexual behaviours traffic-light tool"
     # Worked out from the above.
     referral: Condition = field(init=False, repr=False, compare=False)
     police_advised: Condition = field(init=False, repr=False, compare=False)
@@ -759,7 +828,8 @@ WOLVERHAMPTON_2016 = Profile(
         ),
         Criterion(
             "coercion_or_capacity",
-            yes("coerced") | yes("capacity_concern"),
+            # Sexual extortion is blackmail (2026: docs/policy.md#sexual-extortion).
+            yes("coerced") | yes("capacity_concern") | yes("financial_extortion"),
             text="there is reason to believe a young person was coerced, blackmailed or groomed, "
             "or concern about their capacity to consent",
             label="Coercion, blackmail or grooming, or concern about capacity to consent",
@@ -808,6 +878,10 @@ WOLVERHAMPTON_2016 = Profile(
     social_care=WOLVERHAMPTON_SOCIAL_CARE,
     at_risk=AT_ANY_POINT,
     typology_source=TYPOLOGY_SOURCE,
+    brook_tool_source=(
+        "Wolverhampton guidance, appropriate guidance and risk assessment tools: Brook Traffic "
+        "Lights tool"
+    ),
 )
 
 UKCIS_SOURCE = (
@@ -846,7 +920,8 @@ UKCIS_2020 = Profile(
         ),
         Criterion(
             "coercion_or_capacity",
-            yes("coerced") | yes("capacity_concern"),
+            # Sexual extortion is blackmail (2026: docs/policy.md#sexual-extortion).
+            yes("coerced") | yes("capacity_concern") | yes("financial_extortion"),
             text="there is reason to believe a young person was coerced, blackmailed or groomed, "
             "or concern about their capacity to consent",
             label="Coercion, blackmail or grooming, or concern about capacity to consent",
@@ -976,6 +1051,11 @@ _CATEGORY = "the category"
 _REFERRAL = "the immediate referral"
 _POLICE = "the police referral"
 _SOCIAL_CARE = "contact with children's social care"
+_SUBTYPE_AND_ADULT_CRITERION = (
+    "the subtype (to adult involved) and add the adult_involved criterion"
+)
+# Sexual extortion established: whether an adult is involved is always a doubt while not known.
+EXTORTION_ADULT_DOUBT = yes("financial_extortion")
 SOCIAL_CARE_KNOWN = yes("known_to_social_care")
 
 
@@ -990,7 +1070,7 @@ def assess(facts: Facts, policy: str = DEFAULT_POLICY) -> Assessment:
     criteria = tuple(c for c in profile.criteria if c.when.holds(yes_))
     referral = profile.referral.holds(yes_)
 
-    if POLICE_REQUIRED.could_hold(no):
+    if POLICE_REQUIRED.could_hold(no) or POLICE_EXTORTION.holds(yes_):
         police = "required"
     elif profile.police_advised.holds(yes_):
         police = "advised"
@@ -1004,7 +1084,7 @@ def assess(facts: Facts, policy: str = DEFAULT_POLICY) -> Assessment:
     for outcome, condition in (
         (_CATEGORY, AGGRAVATED),
         (_REFERRAL, profile.referral),
-        (_POLICE, POLICE_REQUIRED),
+        (_POLICE, POLICE_REQUIRED | POLICE_EXTORTION),
         (_POLICE, profile.police_advised),
         (_SOCIAL_CARE, SOCIAL_CARE_KNOWN),
     ):
@@ -1014,6 +1094,14 @@ def assess(facts: Facts, policy: str = DEFAULT_POLICY) -> Assessment:
             outcomes = changes.setdefault(_FACT_OF.get(atom, atom), [])
             if outcome not in outcomes:
                 outcomes.append(outcome)
+    # Sexual extortion with the adult not known: usually an unknown adult is behind it, and
+    # an adult would change the subtype and add the adult_involved criterion. The doubt counts
+    # even where neither referral turns on it (docs/policy.md#sexual-extortion).
+    extortion_adult_doubt = (
+        EXTORTION_ADULT_DOUBT.holds(yes_) and facts.adult_involved is Answer.UNKNOWN
+    )
+    if extortion_adult_doubt:
+        changes.setdefault("adult_involved", []).append(_SUBTYPE_AND_ADULT_CRITERION)
     unknown_facts = tuple(name for name in _FIELD_ORDER if name in changes)
 
     # Each quotation at most once: the referral's lead clause with the first criterion only, the
@@ -1023,6 +1111,12 @@ def assess(facts: Facts, policy: str = DEFAULT_POLICY) -> Assessment:
     if _at_risk(facts, aggravated):
         reasons.append(_at_risk_reason(profile, facts, aggravated))
     reasons.append(_police_reason(profile, police, facts, aggravated))
+    if facts.financial_extortion is Answer.YES:
+        reasons.append(_extortion_reason())
+    if facts.ai_generated is Answer.YES:
+        reasons.append(_ai_generated_reason())
+    if child_on_child_gap(facts.ages):
+        reasons.append(_child_on_child_reason(profile, facts.ages))
     if social_care:
         reasons.append(
             "Contact children's social care: a young person involved is, or has been, known to "
@@ -1097,14 +1191,18 @@ _FIELD_ORDER = ("ages", *ANSWER_FIELDS)
 
 
 def _established(facts: Facts) -> tuple[frozenset[str], frozenset[str]]:
-    """The facts answered YES and those answered NO, with the two age facts from ``ages``."""
+    """The facts answered YES and those answered NO, with the two age facts from ``ages``.
+
+    A 2026 fact left UNKNOWN counts as NO here: it acts only once answered yes, so facts given
+    without it get the result they had before 2026 (no doubt, nothing provisional).
+    """
     yes_: set[str] = set()
     no: set[str] = set()
     for name in ANSWER_FIELDS:
         answer = getattr(facts, name)
         if answer is Answer.YES:
             yes_.add(name)
-        elif answer is Answer.NO:
+        elif answer is Answer.NO or name in FACTS_2026:
             no.add(name)
     if facts.ages:
         (yes_ if min(facts.ages) <= 12 else no).add(UNDER_13)
@@ -1303,7 +1401,74 @@ def _at_risk_reason(profile: Profile, facts: Facts, aggravated: bool) -> str:
     return f"Risk of harm: {ground}; {then} ({profile.at_risk.cite()})."
 
 
+# Child-on-child prompts (2026): a prompt, never an outcome. Keeping Children Safe in Education,
+# Part 5 (child-on-child sexual violence and sexual harassment); the Brook sexual behaviours
+# traffic-light tool, which the Wolverhampton guidance lists among its risk assessment tools.
+CHILD_ON_CHILD_AGE = 13
+CHILD_ON_CHILD_GAP = 3
+CHILD_ON_CHILD_SOURCE = "Keeping Children Safe in Education, Part 5, paraphrased"
+
+
+def child_on_child_gap(ages: tuple[int, ...]) -> bool:
+    """Whether the ages call for the child-on-child prompt: one young person under 13 and another
+    13 or over, or two whose ages are three or more years apart."""
+    if len(ages) < 2:
+        return False
+    youngest, oldest = min(ages), max(ages)
+    straddles = youngest < CHILD_ON_CHILD_AGE <= oldest
+    return straddles or oldest - youngest >= CHILD_ON_CHILD_GAP
+
+
+def _child_on_child_reason(profile: Profile, ages: tuple[int, ...]) -> str:
+    youngest, oldest = min(ages), max(ages)
+    if youngest < CHILD_ON_CHILD_AGE <= oldest:
+        why = f"one young person involved is under 13 ({youngest}) and another is {oldest}"
+    else:
+        why = (
+            f"the young people's ages are {oldest - youngest} years apart ({youngest} and {oldest})"
+        )
+    return (
+        f"Consider harmful sexual behaviour: {why}. Consider whether this is child-on-child "
+        "abuse, and use the Brook sexual behaviours traffic-light tool to judge whether the "
+        "behaviour is developmentally expected; this changes no outcome "
+        f"({CHILD_ON_CHILD_SOURCE}; {profile.brook_tool_source})."
+    )
+
+
+def _extortion_reason() -> str:
+    return (
+        "Sexual extortion: money, gift cards or more imagery were demanded under threat of "
+        "sharing the imagery. It is blackmail, so the incident is aggravated and meets the "
+        "coercion criterion, and the police are to be told; the young person should be told not "
+        "to pay, to stop contact, to keep (not delete) the messages, and that the accounts "
+        f"should be reported ({EXTORTION_SOURCE})."
+    )
+
+
+def _ai_generated_reason() -> str:
+    return (
+        "Made or altered with AI or editing tools: this changes no category and no criterion, "
+        "because a pseudo-photograph of a child is treated in law as a photograph of the child, "
+        "so the imagery is responded to as imagery of the child pictured. The child pictured may "
+        "not have taken part in making it: record that in the other facts, for example that it "
+        "was taken or sent without their knowing, willing participation "
+        f"({PSEUDO_PHOTOGRAPH_SOURCE})."
+    )
+
+
 def _police_reason(profile: Profile, police: str, facts: Facts, aggravated: bool) -> str:
+    if police == "required" and facts.financial_extortion is Answer.YES:
+        adult = {
+            Answer.YES: "; an adult is also involved",
+            Answer.UNKNOWN: "; an adult may also be involved, and conduct possibly involving "
+            "an adult counts",
+            Answer.NO: "",
+        }[facts.adult_involved]
+        cite = f"{EXTORTION_SOURCE}; {POLICE_ADULT.cite()}" if adult else EXTORTION_SOURCE
+        return (
+            "Police: referral required; sexual extortion (a demand under threat of sharing "
+            f"imagery) is a crime to report to the police{adult} ({cite})."
+        )
     if police == "required":
         if facts.adult_involved is Answer.YES:
             why = "the incident involves the knowledge or participation of an adult"
@@ -1342,6 +1507,13 @@ def _advice_reason(profile: Profile, count: int) -> str:
 
 
 def _not_known_reason(profile: Profile, fact: str, outcomes: list[str]) -> str:
+    if outcomes == [_SUBTYPE_AND_ADULT_CRITERION]:
+        return (
+            f"Not known: {_NOT_KNOWN[fact]}; sexual extortion is established, and an unknown "
+            "adult, often overseas, is usually behind it: the answer could change the subtype "
+            "(to adult involved) and add the criterion that an adult is involved, even though "
+            f"neither referral turns on it ({EXTORTION_SOURCE})."
+        )
     if fact == "known_to_social_care" and outcomes == [_SOCIAL_CARE]:
         return (
             f"Not known: {_NOT_KNOWN[fact]}; find out, asking {profile.advice_from} if need be, "

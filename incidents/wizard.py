@@ -27,6 +27,7 @@ from incidents.forms import steps as forms
 from incidents.forms.concern import DisclosureForm
 from incidents.models import (
     Agency,
+    Containment,
     Decision,
     DecisionOutcome,
     Disclosure,
@@ -384,6 +385,58 @@ class AssessmentStep(Step):
         )
 
 
+class InterviewsStep(Step):
+    """Wolverhampton, Interviewing and talking to the young person; Evergreen Steps 1, 3 and 7:
+    a child protection team member on hand, students told, colleagues briefed."""
+
+    identifier = "interviews"
+    prerequisites = ()
+    optional = True
+    adds_items = True
+    intro = (
+        "Once a young person is not at immediate risk, talk with them (the DSL if possible, or "
+        "an adult they prefer): find out, without looking, what the image contains, whether "
+        "anyone else was involved, who has seen or shared it. Then record how the incident is "
+        "being contained."
+    )
+    item_titles = {"interviews": "Conversation"}
+    item_labels = {"interviews": "a conversation with a young person"}
+
+    def is_completed(self, incident: Incident) -> bool:
+        return (
+            self.identifier in saved_steps(incident)
+            or bool(incident.interviews.all())
+            or section(incident, "containment") is not None
+        )
+
+    def forms(self, incident: Incident, data: Any = None) -> Parts:
+        kwargs = {"incident": incident}
+        return {
+            "interviews": forms.InterviewFormSet(
+                data, prefix="interviews", queryset=incident.interviews.all(), form_kwargs=kwargs
+            ),
+            "containment": forms.ContainmentForm(
+                data,
+                prefix="containment",
+                instance=section(incident, "containment") or Containment(),
+                incident=incident,
+            ),
+        }
+
+    def titles(self, incident: Incident) -> dict[str, str]:
+        return {
+            "interviews": "Talking to the young people",
+            "containment": "Containing the incident (Evergreen Steps 1, 3 and 7)",
+        }
+
+    def changes(self, incident: Incident, parts: Parts) -> StepChanges:
+        changes = formset_changes(parts["interviews"])
+        containment = parts["containment"]
+        if containment.instance.pk is not None or containment.has_changed():
+            changes += form_changes(containment)
+        return changes
+
+
 class ImageryDevicesStep(Step):
     identifier = "imagery-devices"
     prerequisites = ()
@@ -594,6 +647,87 @@ def typed_agencies(formset: BaseModelFormSet[Any, Any]) -> set[str]:
     }
 
 
+class OnlineReportsStep(Step):
+    """Wolverhampton, Reporting youth produced sexual imagery online: help with removal, each
+    report with who supported the young person, when and the outcome."""
+
+    identifier = "online-reports"
+    prerequisites = ()
+    optional = True
+    adds_items = True
+    intro = (
+        "Each report made to have imagery removed: Report Remove (Childline and the IWF) for "
+        "under-18s, Take It Down, the platform's own report, a CEOP report, or StopNCII where "
+        "the person pictured is now 18 or over. Record who supported the young person, when, "
+        "and what came of it."
+    )
+    item_titles = {"online_reports": "Online report"}
+    item_labels = {"online_reports": "an online report"}
+
+    def is_completed(self, incident: Incident) -> bool:
+        return self.identifier in saved_steps(incident) or bool(incident.online_reports.all())
+
+    def forms(self, incident: Incident, data: Any = None) -> Parts:
+        return {
+            "online_reports": forms.OnlineReportFormSet(
+                data,
+                prefix="online_reports",
+                queryset=incident.online_reports.all(),
+                form_kwargs={"incident": incident},
+            )
+        }
+
+    def titles(self, incident: Incident) -> dict[str, str]:
+        return {"online_reports": "Reports for removal"}
+
+    def changes(self, incident: Incident, parts: Parts) -> StepChanges:
+        return formset_changes(parts["online_reports"])
+
+
+class InterAgencyStep(Step):
+    """Wolverhampton, Recording incidents: partnership working and information sharing, and
+    attendance at or contribution to inter-agency meetings and conferences."""
+
+    identifier = "inter-agency"
+    prerequisites = ()
+    optional = True
+    adds_items = True
+    intro = (
+        "Inter-agency meetings (strategy meetings, child protection conferences, team around the "
+        "family): when, who attended, what the school contributed. And each time information "
+        "was shared: with whom, what, when, and on what basis."
+    )
+    item_titles = {"meetings": "Meeting", "information_shared": "Information shared"}
+    item_labels = {"meetings": "a meeting", "information_shared": "information shared"}
+
+    def is_completed(self, incident: Incident) -> bool:
+        return (
+            self.identifier in saved_steps(incident)
+            or bool(incident.meetings.all())
+            or bool(incident.information_shared.all())
+        )
+
+    def forms(self, incident: Incident, data: Any = None) -> Parts:
+        kwargs = {"incident": incident}
+        return {
+            "meetings": forms.AgencyMeetingFormSet(
+                data, prefix="meetings", queryset=incident.meetings.all(), form_kwargs=kwargs
+            ),
+            "information_shared": forms.InformationSharedFormSet(
+                data,
+                prefix="information_shared",
+                queryset=incident.information_shared.all(),
+                form_kwargs=kwargs,
+            ),
+        }
+
+    def titles(self, incident: Incident) -> dict[str, str]:
+        return {"meetings": "Inter-agency meetings", "information_shared": "Information shared"}
+
+    def changes(self, incident: Incident, parts: Parts) -> StepChanges:
+        return formset_changes(parts["meetings"]) + formset_changes(parts["information_shared"])
+
+
 class ParentsStep(Step):
     identifier = "parents"
     prerequisites = ("people",)
@@ -715,6 +849,7 @@ class CheckStep(Step):
         return {
             "missing": requirements.blocking(missing),
             "for_headteacher": [item for item in missing if not item.blocks_signing],
+            "prompts": requirements.prompts(incident),
             "locked": incident.is_locked or incident.status == Status.AWAITING_APPROVAL,
         }
 
@@ -725,9 +860,12 @@ STEPS: tuple[Step, ...] = (
     InitialReviewStep(),
     RiskAssessmentStep(),
     AssessmentStep(),
+    InterviewsStep(),
     ImageryDevicesStep(),
     AdviceStep(),
     DecisionStep(),
+    OnlineReportsStep(),
+    InterAgencyStep(),
     ParentsStep(),
     FollowUpStep(),
     ReviewStep(),

@@ -43,6 +43,7 @@ DEFAULT_FACTS = {
     "unusual_or_violent_content": AnswerChoice.NO,
     "immediate_risk_of_harm": AnswerChoice.NO,
     "depicts_sexual_acts": AnswerChoice.NO,
+    "financial_extortion": AnswerChoice.NO,
 }
 
 RISK_ANSWERS = {

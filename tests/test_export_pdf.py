@@ -299,7 +299,7 @@ def test_it_loads_the_record_in_the_same_number_of_queries_however_large(world):
         counts.append(len(queries))
     # The record (load_record), the access history and the digest's verification: a fixed set.
     # Advice sought costs two of them: loading it with the record, and the digest reading it.
-    assert counts[0] == counts[1] <= 33
+    assert counts[0] == counts[1] <= 42  # since 2026: four more lists, five more tables hashed
 
 
 # The export from the record page -------------------------------------------------------------

@@ -147,14 +147,15 @@ def test_it_flags_a_safeguard_not_kept_with_its_explanation_and_overdue_deletion
 
 def test_it_does_not_flag_a_deliberate_viewing_that_kept_every_safeguard(client, world):
     record = full_record(world.oak, world.oak_dsl, viewing_complete=True)
-    record.viewings.update(ground=ViewingGround.ONLY_WAY_TO_DECIDE)
+    record.viewings.update(ground=ViewingGround.ONLY_WAY_TO_DECIDE, no_significant_distress=True)
     client_login(client, world.oak_dsl)
     body = client.get(url(record)).content.decode()
     assert "(a deliberate viewing)" in body
     assert "Not kept:" not in body
     assert "Why a safeguard could not be kept" not in body
-    # The viewing's eight safeguards and the search's four conditions, each shown kept.
-    assert body.count('<span class="safeguard-kept">Kept:</span>') == 12
+    # The viewing's nine safeguards (the distress check since 2026) and the search's four
+    # conditions, each shown kept.
+    assert body.count('<span class="safeguard-kept">Kept:</span>') == 13
     assert '<span class="safeguard-kept">Kept:</span> a second member of staff present' in body
 
 
@@ -283,7 +284,7 @@ def test_the_partial_links_each_section_to_its_step_only_when_asked(world, recor
     )
     step = reverse("incident_step", args=[record.reference, "disclosure"])
     assert f'href="{step}"' in with_links
-    assert with_links.count(">Change<") == 10  # every section but signatures
+    assert with_links.count(">Change<") == 13  # every section but signatures (three added in 2026)
 
 
 def test_it_offers_each_role_the_next_step_of_the_record(client, world):

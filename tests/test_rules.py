@@ -98,6 +98,9 @@ def test_it_defaults_every_answer_to_unknown_and_ages_to_none_known():
         "high_risk_assessment",
         "known_to_social_care",
         "depicts_sexual_acts",
+        # Added in 2026 (issue 17): the contract's only additions.
+        "financial_extortion",
+        "ai_generated",
     }
 
 
@@ -205,11 +208,14 @@ def test_it_asks_the_initial_review_facts_in_order():
         "unusual_or_violent_content",
         "immediate_risk_of_harm",
         "depicts_sexual_acts",
+        "financial_extortion",  # 2026
     ]
-    # The other two come from the risk assessment's rating and the people involved.
+    # The other two come from the risk assessment's rating and the people involved; since 2026,
+    # ai_generated from the one answer on how the imagery came about.
     assert set(ANSWER_FIELDS) - {name for name, _ in FACT_QUESTIONS} == {
         "high_risk_assessment",
         "known_to_social_care",
+        "ai_generated",
     }
     assert all(question.strip() and "?" in question for _, question in FACT_QUESTIONS)
 
@@ -654,7 +660,10 @@ def outcome(result: Assessment) -> tuple:
 @given(facts_strategy.filter(lambda f: bool(f.ages)), policy_strategy)
 def test_the_doubt_found_matches_trying_every_answer(facts, policy):
     """Oracle: resolve every unknown both ways and see which facts the outcome turns on."""
-    unknown = [name for name in ANSWER_FIELDS if getattr(facts, name) is U]
+    # A 2026 fact left unknown changes nothing (rules.FACTS_2026), so it is not resolved here.
+    unknown = [
+        name for name in ANSWER_FIELDS if getattr(facts, name) is U and name not in rules.FACTS_2026
+    ]
     if len(unknown) > 7:
         unknown_answers = dict.fromkeys(unknown[7:], N)
         facts, unknown = dataclasses.replace(facts, **unknown_answers), unknown[:7]
@@ -672,8 +681,14 @@ def test_the_doubt_found_matches_trying_every_answer(facts, policy):
         for i, answer in enumerate(combo):
             if answer is Y and outcomes[(*combo[:i], N, *combo[i + 1 :])] != result:
                 turning.add(unknown[i])
-    assert set(current.unknown_facts) == turning
-    assert current.seek_advice is any(o != outcome(current) for o in outcomes.values())
+    # Sexual extortion with the adult not known is a doubt even when no outcome turns on it.
+    extortion_doubt = facts.financial_extortion is Y and facts.adult_involved is U
+    assert set(current.unknown_facts) == turning | (
+        {"adult_involved"} if extortion_doubt else set()
+    )
+    assert current.seek_advice is (
+        extortion_doubt or any(o != outcome(current) for o in outcomes.values())
+    )
 
 
 @settings(max_examples=150, deadline=None)

@@ -27,6 +27,7 @@ from django.utils import timezone
 from incidents import charts, childfile, record, requirements
 from incidents.audit import AuditAction, log_action
 from incidents.display import effective_category
+from incidents.export import ofsted
 from incidents.export.pdf import PDF_CONTENT_TYPE, render_pdf
 from incidents.models import AuditEvent, Incident, School, Status, User
 from incidents.record import current_result, section
@@ -323,7 +324,13 @@ def pack_charts(pack: Pack) -> list[charts.Chart]:
 
 
 def render_inspection_pack_pdf(pack: Pack) -> tuple[str, str, bytes]:
-    context = {"pack": pack, "totals": pack.totals, "charts": pack_charts(pack)}
+    context = {
+        "pack": pack,
+        "totals": pack.totals,
+        "charts": pack_charts(pack),
+        # Ofsted's eight questions (Wolverhampton, Recording incidents): export/ofsted.py.
+        "ofsted": ofsted.questions(pack.rows, pack.median_texts, pack.transfers),
+    }
     content = render_pdf("export/inspection_pack.html", context)
     return pack_filename(pack, "pdf"), PDF_CONTENT_TYPE, content
 

@@ -9,6 +9,7 @@ from typing import Any, cast
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Fieldset, Layout
 from django import forms
+from django.utils import timezone
 
 from incidents import rules
 from incidents.display import date_text
@@ -27,13 +28,21 @@ from incidents.models import (
     Action,
     Adult,
     AdviceSought,
+    AgencyMeeting,
+    AnswerChoice,
     AssessmentResult,
+    Containment,
     Decision,
     DeletionRequest,
     DeviceSearch,
+    ImageryOrigin,
     ImageryViewing,
     Incident,
+    InformationShared,
     InitialReview,
+    Interview,
+    OnlineReport,
+    OnlineReportService,
     ParentContact,
     Referral,
     Review,
@@ -149,6 +158,16 @@ class AdultForm(RecordItemForm):
 # Initial review meeting --------------------------------------------------------------------
 
 FACT_LABELS = dict(rules.FACT_QUESTIONS)
+# What the record keeps of a sexual extortion (National Crime Agency alert, April 2024): asked
+# when the extortion question is answered yes.
+EXTORTION_FIELDS = (
+    "extortion_demand",
+    "extortion_paid",
+    "extortion_contact",
+    "told_not_to_pay",
+    "told_to_keep_messages",
+    "accounts_reported",
+)
 
 
 class InitialReviewForm(RecordItemForm):
@@ -157,7 +176,9 @@ class InitialReviewForm(RecordItemForm):
         fields = [
             "meeting_date",
             "attendees",
+            "imagery_origin",
             *FACT_FIELDS,
+            *EXTORTION_FIELDS,
             "further_information",
             "other_settings_to_contact",
         ]
@@ -166,6 +187,9 @@ class InitialReviewForm(RecordItemForm):
             "attendees": forms.Textarea(attrs={"rows": 2}),
             "further_information": forms.Textarea(attrs={"rows": 2}),
             "other_settings_to_contact": forms.Textarea(attrs={"rows": 2}),
+            "imagery_origin": radios(),
+            "extortion_paid": radios(),
+            "extortion_demand": forms.Textarea(attrs={"rows": 2}),
             **{name: radios() for name in FACT_FIELDS},
         }
 
@@ -179,11 +203,42 @@ class InitialReviewForm(RecordItemForm):
             # gives, never one the form gives for them.
             if self.instance.pk is None:
                 self.initial[name] = None
-        _no_blank(self, *FACT_FIELDS)
+        _no_blank(self, *FACT_FIELDS, "imagery_origin", "extortion_paid")
+        self.fields["imagery_origin"].label = (
+            "How did the imagery come about? (asked once: made or altered with AI or editing "
+            "tools is how the record knows the imagery is AI-generated)"
+        )
+        # Not known until the DSL says otherwise (the model's default).
+        self.fields["imagery_origin"].required = False
+        self.fields["extortion_paid"].required = False
+
+    def clean_imagery_origin(self) -> str:
+        return str(self.cleaned_data.get("imagery_origin") or ImageryOrigin.UNKNOWN)
+
+    def clean_extortion_paid(self) -> str:
+        return str(self.cleaned_data.get("extortion_paid") or AnswerChoice.UNKNOWN)
 
     def clean(self) -> dict[str, Any]:
         super().clean()
         data = self.cleaned_data
+        if (
+            data.get("financial_extortion") == AnswerChoice.YES
+            and not (data.get("extortion_demand") or "").strip()
+        ):
+            self.add_error(
+                "extortion_demand",
+                "You answered that something was demanded under threat: say what was demanded "
+                "(money, gift cards, more images).",
+            )
+        extortion_details = [
+            name for name in EXTORTION_FIELDS if name != "extortion_paid" and data.get(name)
+        ] + (["extortion_paid"] if data.get("extortion_paid") not in (None, "", "unknown") else [])
+        if data.get("financial_extortion") == AnswerChoice.NO and extortion_details:
+            self.add_error(
+                "financial_extortion",
+                "You answered that nothing was demanded under threat, but extortion details are "
+                "filled in: answer yes or not known, or clear them.",
+            )
         check_past(self, "meeting_date", "The meeting date")
         if self.incident is not None:
             check_not_before(
@@ -336,6 +391,7 @@ VIEWING_CHECKS = (
     "same_sex_as_pictured",
     "subsequent_actions",
     "signed_by_viewer",
+    "no_significant_distress",
 )
 
 
@@ -356,6 +412,7 @@ class ViewingForm(RecordItemForm):
             "reason",
             "subsequent_actions",
             "signed_by_viewer",
+            "no_significant_distress",
             "safeguards_explanation",
             "how_it_came_about",
             "device_action",
@@ -404,6 +461,7 @@ class ViewingForm(RecordItemForm):
                 "on_school_premises",
                 "same_sex_as_pictured",
                 "signed_by_viewer",
+                "no_significant_distress",
                 "safeguards_explanation",
             ),
             Fieldset(
@@ -858,6 +916,184 @@ class ReviewForm(RecordItemForm):
         return data
 
 
+# 2026: interviews, containment, online reports, inter-agency work --------------------------
+
+
+class _PersonChoice(RecordItemForm):
+    """A form whose ``young_person`` is one of its incident's."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        people = self.incident.young_people.all() if self.incident else YoungPerson.objects.none()
+        cast("forms.ModelChoiceField[YoungPerson]", self.fields["young_person"]).queryset = people
+
+    def check_when(self, name: str, what: str) -> None:
+        check_past(self, name, what)
+        if self.incident is not None:
+            check_not_before(
+                self,
+                name,
+                self.incident.disclosed_at,
+                f"{what} cannot be before the school knew of the incident (disclosed "
+                f"{date_text(self.incident.disclosed_at)}).",
+            )
+
+
+class InterviewForm(_PersonChoice):
+    class Meta:
+        model = Interview
+        fields = ["young_person", "held_at", "spoke_with", "who", "established", "seen_or_shared"]
+        labels = {"young_person": "The young person spoken with"}
+        widgets = {
+            "held_at": DateTimeInput,
+            "who": radios(),
+            "established": forms.Textarea(attrs={"rows": 2}),
+            "seen_or_shared": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _no_blank(self, "who")
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        self.check_when("held_at", "The conversation")
+        return self.cleaned_data
+
+
+class ContainmentForm(RecordItemForm):
+    class Meta:
+        model = Containment
+        fields = [
+            "cp_member_on_hand",
+            "cp_member",
+            "students_told",
+            "students_told_on",
+            "colleagues_briefed",
+        ]
+        widgets = {
+            "students_told_on": DateInput,
+            "colleagues_briefed": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
+        if data.get("cp_member_on_hand") and not (data.get("cp_member") or "").strip():
+            self.add_error("cp_member", "Name the member of the child protection team.")
+        if data.get("students_told") and not data.get("students_told_on"):
+            self.add_error("students_told_on", "Say when the students were told.")
+        if data.get("students_told_on") and not data.get("students_told"):
+            self.add_error(
+                "students_told", "Tick this if the students were told, or clear the date."
+            )
+        check_past(self, "students_told_on", "The day students were told")
+        return data
+
+
+class OnlineReportForm(_PersonChoice):
+    class Meta:
+        model = OnlineReport
+        fields = [
+            "service",
+            "young_person",
+            "platform",
+            "made_at",
+            "supported_by",
+            "reference",
+            "outcome",
+            "outcome_note",
+        ]
+        labels = {"service": "Reported through", "young_person": "The young person supported"}
+        widgets = {
+            "service": radios(),
+            "outcome": radios(),
+            "made_at": DateTimeInput,
+            "outcome_note": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _no_blank(self, "service", "outcome")
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
+        self.check_when("made_at", "The report")
+        person = data.get("young_person")
+        service = data.get("service")
+        if person is not None and person.date_of_birth is not None and service:
+            # Report Remove is for under-18s; StopNCII for a person pictured now 18 or over
+            # (checked where the date of birth is known).
+            age_now = age_on(person.date_of_birth, timezone.localdate())
+            if service == OnlineReportService.STOPNCII and age_now < 18:
+                self.add_error(
+                    "service",
+                    f"StopNCII is for people 18 or over; {person.name} is under 18: use Report "
+                    "Remove or Take It Down.",
+                )
+            if service == OnlineReportService.REPORT_REMOVE and age_now >= 18:
+                self.add_error(
+                    "service",
+                    f"Report Remove is for under-18s; {person.name} is now 18 or over: use "
+                    "StopNCII.",
+                )
+        if service == OnlineReportService.PLATFORM and not (data.get("platform") or "").strip():
+            self.add_error("platform", "Name the platform the report was made to.")
+        return data
+
+
+class AgencyMeetingForm(RecordItemForm):
+    class Meta:
+        model = AgencyMeeting
+        fields = ["kind", "held_on", "attendees", "school_attended", "contribution"]
+        widgets = {
+            "kind": radios(),
+            "held_on": DateInput,
+            "attendees": forms.Textarea(attrs={"rows": 2}),
+            "contribution": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _no_blank(self, "kind")
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        check_past(self, "held_on", "The meeting")
+        if self.incident is not None:
+            check_not_before(
+                self,
+                "held_on",
+                self.incident.incident_date,
+                "The meeting cannot be before the incident.",
+            )
+        return self.cleaned_data
+
+
+class InformationSharedForm(RecordItemForm):
+    class Meta:
+        model = InformationShared
+        fields = ["shared_with", "what", "shared_at", "basis"]
+        widgets = {
+            "shared_at": DateTimeInput,
+            "what": forms.Textarea(attrs={"rows": 2}),
+            "basis": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        check_past(self, "shared_at", "When it was shared")
+        if self.incident is not None:
+            check_not_before(
+                self,
+                "shared_at",
+                self.incident.disclosed_at,
+                "Information cannot have been shared before the school knew of the incident.",
+            )
+        return self.cleaned_data
+
+
 class ItemFormSet(forms.BaseModelFormSet[Any, Any]):
     def add_fields(self, form: Any, index: int | None) -> None:
         super().add_fields(form, index)
@@ -887,3 +1123,7 @@ ReferralFormSet = item_formset(ReferralForm)
 AdviceFormSet = item_formset(AdviceForm)
 DeletionFormSet = item_formset(DeletionRequestForm)
 ActionFormSet = item_formset(ActionForm)
+InterviewFormSet = item_formset(InterviewForm)
+OnlineReportFormSet = item_formset(OnlineReportForm)
+AgencyMeetingFormSet = item_formset(AgencyMeetingForm)
+InformationSharedFormSet = item_formset(InformationSharedForm)

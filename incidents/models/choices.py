@@ -171,3 +171,47 @@ class SignatureKind(models.TextChoices):
     SENT_BACK = "sent_back", "Sent back by the headteacher"
     NON_REFERRAL_SIGNOFF = "non_referral_signoff", "Non-referral decision signed off"
     ADDENDUM = "addendum", "Addendum signed"
+
+
+class ImageryOrigin(models.TextChoices):
+    """How the imagery came about: one answer, from which ``rules.Facts.ai_generated`` comes
+    (UK Council for Internet Safety, Sharing nudes and semi-nudes, updated March 2024)."""
+
+    TAKEN_BY_CHILD = "taken_by_child", "Taken by the child pictured"
+    TAKEN_BY_OTHER = "taken_by_other", "Taken by someone else"
+    MADE_OR_ALTERED = "made_or_altered", "Made or altered with AI or editing tools"
+    UNKNOWN = "unknown", "Not known"
+
+
+class OnlineReportService(models.TextChoices):
+    """Where imagery is reported for removal (Wolverhampton, Reporting youth produced sexual
+    imagery online; UK Council for Internet Safety, 2024; National Crime Agency alert, 2024)."""
+
+    REPORT_REMOVE = "report_remove", "Report Remove (Childline and the IWF, under-18s)"
+    TAKE_IT_DOWN = "take_it_down", "Take It Down (NCMEC, hash-based)"
+    PLATFORM = "platform", "The platform's own report"
+    CEOP = "ceop", "CEOP report"
+    STOPNCII = "stopncii", "StopNCII (the person pictured is now 18 or over)"
+
+
+class OnlineReportOutcome(models.TextChoices):
+    SUBMITTED = "submitted", "Submitted, awaiting an answer"
+    REMOVED = "removed", "Removed or blocked"
+    NOT_REMOVED = "not_removed", "Not removed"
+    NOT_KNOWN = "not_known", "Not known"
+
+
+class InterviewWith(models.TextChoices):
+    """Wolverhampton, Interviewing and talking to the young person: the DSL if possible, or a
+    teacher the young person is more comfortable with."""
+
+    DSL = "dsl", "The DSL"
+    PREFERRED = "preferred", "An adult the young person preferred"
+    OTHER = "other", "Another member of staff"
+
+
+class MeetingKind(models.TextChoices):
+    STRATEGY = "strategy", "Strategy meeting"
+    CP_CONFERENCE = "cp_conference", "Child protection conference"
+    TEAM_AROUND_FAMILY = "team_around_family", "Team around the family"
+    OTHER = "other", "Other inter-agency meeting"

@@ -20,7 +20,12 @@ from incidents.models.choices import (
     ContactMethod,
     DecisionOutcome,
     DeviceOwnership,
+    ImageryOrigin,
+    InterviewWith,
+    MeetingKind,
     NotInformedDecidedWith,
+    OnlineReportOutcome,
+    OnlineReportService,
     RiskRating,
     ViewingGround,
 )
@@ -73,6 +78,51 @@ class InitialReview(RecordEntry):
     )
     immediate_risk_of_harm = answer_field("Is a young person at immediate risk of harm?")
     depicts_sexual_acts = answer_field("Does what is known of the imagery show sexual acts?")
+    # 2026: sexual extortion and how the imagery came about (docs/policy.md#sexual-extortion).
+    financial_extortion = answer_field(
+        "Was money, gift cards or more imagery demanded under threat of sharing it?"
+    )
+    imagery_origin = models.CharField(
+        "How the imagery came about",
+        max_length=20,
+        choices=ImageryOrigin.choices,
+        default=ImageryOrigin.UNKNOWN,
+        db_default=ImageryOrigin.UNKNOWN,
+        help_text="Asked once: made or altered with AI or editing tools answers whether the "
+        "imagery is AI-generated.",
+    )
+    extortion_demand = models.TextField(
+        "What was demanded",
+        blank=True,
+        default="",
+        db_default="",
+        help_text="Money, gift cards, more images.",
+    )
+    extortion_paid = models.CharField(
+        "Was anything paid or sent?",
+        max_length=10,
+        choices=AnswerChoice.choices,
+        default=AnswerChoice.UNKNOWN,
+        db_default=AnswerChoice.UNKNOWN,
+    )
+    extortion_contact = models.CharField(
+        "How contact was made (platform or service)",
+        max_length=300,
+        blank=True,
+        default="",
+        db_default="",
+    )
+    told_not_to_pay = models.BooleanField(
+        "The young person was told not to pay and to stop contact", default=False, db_default=False
+    )
+    told_to_keep_messages = models.BooleanField(
+        "The young person was told to keep the messages, not delete them (evidence)",
+        default=False,
+        db_default=False,
+    )
+    accounts_reported = models.BooleanField(
+        "The offender's accounts were reported", default=False, db_default=False
+    )
     further_information = models.TextField("What further information is needed", blank=True)
     other_settings_to_contact = models.TextField(
         "Other schools, settings or individuals to contact", blank=True
@@ -82,7 +132,40 @@ class InitialReview(RecordEntry):
 
     class Meta:
         triggers = [section_locked()]
-        constraints = answers_valid("initial_review", FACT_FIELDS)
+        constraints = [
+            *answers_valid("initial_review", FACT_FIELDS),
+            models.CheckConstraint(
+                condition=Q(imagery_origin__in=ImageryOrigin.values),
+                name="initial_review_imagery_origin_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(extortion_paid__in=AnswerChoice.values),
+                name="initial_review_extortion_paid_valid",
+            ),
+        ]
+
+    @property
+    def ai_generated(self) -> str:
+        """The ``ai_generated`` fact, derived from how the imagery came about (never asked)."""
+        return ai_generated_answer(self.imagery_origin)
+
+    def extortion_advice(self) -> list[tuple[str, bool]]:
+        """The National Crime Agency's advice (April 2024), and whether this record shows it
+        given: do not pay, keep the evidence, report the accounts."""
+        return [
+            ("told not to pay and to stop contact", self.told_not_to_pay),
+            ("told to keep the messages, not delete them", self.told_to_keep_messages),
+            ("the accounts reported", self.accounts_reported),
+        ]
+
+
+def ai_generated_answer(origin: str) -> str:
+    """The ``ai_generated`` answer for an ``ImageryOrigin`` value."""
+    if origin == ImageryOrigin.MADE_OR_ALTERED:
+        return AnswerChoice.YES
+    if origin in (ImageryOrigin.TAKEN_BY_CHILD, ImageryOrigin.TAKEN_BY_OTHER):
+        return AnswerChoice.NO
+    return AnswerChoice.UNKNOWN
 
 
 # Wolverhampton "Assessing the risks": the ten questions, in the guidance's order.
@@ -239,6 +322,14 @@ class ImageryViewing(RecordEntry):
     not_copied_or_shared = models.BooleanField(
         "The imagery was not copied, printed or shared", default=False, db_default=False
     )
+    # Wolverhampton, Viewing the imagery: "Imagery will never be viewed if the act of viewing
+    # will cause significant distress or harm to the pupil" (2026).
+    no_significant_distress = models.BooleanField(
+        "Before viewing, the DSL judged that viewing would not cause the young person "
+        "significant distress or harm",
+        default=False,
+        db_default=False,
+    )
 
     history = AppendOnlyHistoricalRecords()
 
@@ -277,6 +368,10 @@ class ImageryViewing(RecordEntry):
             ("who else was present named", bool(self.others_present.strip())),
             ("what followed recorded", bool(self.subsequent_actions.strip())),
             ("signed and dated by the viewer", self.signed_by_viewer),
+            (
+                "judged beforehand not to cause the young person significant distress or harm",
+                self.no_significant_distress,
+            ),
         ]
 
     def missing_safeguards(self) -> list[str]:
@@ -605,3 +700,157 @@ class Review(RecordEntry):
 
     class Meta:
         triggers = [section_locked()]
+
+
+# 2026: what the policies ask that was not recorded (docs/policy.md#interviews, ...). ---------
+
+
+class Interview(RecordEntry):
+    """Wolverhampton, Interviewing and talking to the young person: when, who spoke with them,
+    what was established without looking at the imagery, and who has seen or shared it."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="interviews")
+    young_person = models.ForeignKey(
+        YoungPerson, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    held_at = models.DateTimeField("When")
+    spoke_with = models.CharField("Who spoke with them (name and role)", max_length=200)
+    who = models.CharField(
+        "Who that was", max_length=20, choices=InterviewWith.choices, default=InterviewWith.DSL
+    )
+    established = models.TextField(
+        "What was established, without looking at the imagery",
+        help_text="What the image contains and whether anyone else was involved, as told.",
+    )
+    seen_or_shared = models.TextField(
+        "Who has seen or shared it, and how further sharing can be stopped", blank=True
+    )
+
+    history = AppendOnlyHistoricalRecords()
+
+    class Meta:
+        triggers = [section_locked()]
+        ordering = ["held_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(who__in=InterviewWith.values), name="interview_who_valid"
+            )
+        ]
+
+
+class Containment(RecordEntry):
+    """Evergreen Steps 1, 3 and 7: a child protection team member on hand, students told not to
+    view, send, share or save the imagery, colleagues briefed to act if it continues."""
+
+    incident = models.OneToOneField(Incident, on_delete=models.PROTECT, related_name="containment")
+    cp_member_on_hand = models.BooleanField(
+        "A member of the child protection team was on hand", default=False
+    )
+    cp_member = models.CharField("Who (name and role)", max_length=200, blank=True)
+    students_told = models.BooleanField(
+        "Students were told not to view, send, share or save the imagery", default=False
+    )
+    students_told_on = models.DateField("When they were told", null=True, blank=True)
+    colleagues_briefed = models.TextField(
+        "Colleagues briefed to act if it continues (names and roles)", blank=True
+    )
+
+    history = AppendOnlyHistoricalRecords()
+
+    class Meta:
+        triggers = [section_locked()]
+
+    def gaps(self) -> list[str]:
+        """What Evergreen Steps 1, 3 and 7 ask that this record does not show."""
+        found = []
+        if not self.cp_member_on_hand:
+            found.append("a member of the child protection team on hand")
+        if not self.students_told:
+            found.append("students told not to view, send, share or save the imagery")
+        if not self.colleagues_briefed.strip():
+            found.append("colleagues briefed to act if it continues")
+        return found
+
+
+class OnlineReport(RecordEntry):
+    """A report for removal made with or for a young person (Wolverhampton, Reporting youth
+    produced sexual imagery online): the service, who supported them, when, the outcome."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="online_reports")
+    young_person = models.ForeignKey(
+        YoungPerson, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    service = models.CharField(max_length=20, choices=OnlineReportService.choices)
+    platform = models.CharField(
+        "Platform or service reported to", max_length=200, blank=True, help_text="If it names one."
+    )
+    made_at = models.DateTimeField("When")
+    supported_by = models.CharField(
+        "Who supported the young person (name and role)", max_length=200
+    )
+    reference = models.CharField("Reference given", max_length=100, blank=True)
+    outcome = models.CharField(
+        max_length=20, choices=OnlineReportOutcome.choices, default=OnlineReportOutcome.SUBMITTED
+    )
+    outcome_note = models.TextField("Outcome and follow-up", blank=True)
+
+    history = AppendOnlyHistoricalRecords()
+
+    class Meta:
+        triggers = [section_locked()]
+        ordering = ["made_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(service__in=OnlineReportService.values),
+                name="online_report_service_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(outcome__in=OnlineReportOutcome.values),
+                name="online_report_outcome_valid",
+            ),
+        ]
+
+
+class AgencyMeeting(RecordEntry):
+    """An inter-agency meeting (Wolverhampton, Recording incidents: "attendance at or
+    contribution to inter-agency meetings and conferences")."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="meetings")
+    kind = models.CharField("Meeting", max_length=20, choices=MeetingKind.choices)
+    held_on = models.DateField("Date")
+    attendees = models.TextField("Who attended (names, roles, agencies)")
+    school_attended = models.BooleanField("The school attended", default=True)
+    contribution = models.TextField("What the school contributed")
+
+    history = AppendOnlyHistoricalRecords()
+
+    class Meta:
+        triggers = [section_locked()]
+        ordering = ["held_on", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=MeetingKind.values), name="agency_meeting_kind_valid"
+            )
+        ]
+
+
+class InformationShared(RecordEntry):
+    """Information shared with another agency or setting (Wolverhampton, Recording incidents:
+    "effective partnership working and sharing of information")."""
+
+    incident = models.ForeignKey(
+        Incident, on_delete=models.PROTECT, related_name="information_shared"
+    )
+    shared_with = models.CharField("With whom (name, role, agency)", max_length=200)
+    what = models.TextField("What was shared")
+    shared_at = models.DateTimeField("When")
+    basis = models.TextField(
+        "On what basis", help_text="For example consent, or to safeguard a child without consent."
+    )
+
+    history = AppendOnlyHistoricalRecords()
+
+    class Meta:
+        triggers = [section_locked()]
+        ordering = ["shared_at", "pk"]
+        verbose_name_plural = "information shared"

@@ -235,7 +235,9 @@ def render_step(
 def assessment_preview(request: AuthenticatedRequest, reference: str) -> HttpResponse:
     """The rules' result for the facts as posted (unsaved): htmx swaps it into the page."""
     incident = _load(request, reference)
-    answers = {name: request.POST.get(f"review-{name}", "") for name in FACT_FIELDS}
+    answers = {
+        name: request.POST.get(f"review-{name}", "") for name in (*FACT_FIELDS, "imagery_origin")
+    }
     try:
         result = requirements.assess_record(incident, answers)
     except ValueError:
