@@ -19,6 +19,7 @@ from incidents.models import (
     AdviceAgency,
     AdviceSought,
     AuditEvent,
+    ExportJob,
     Review,
     Role,
     Signature,
@@ -27,7 +28,7 @@ from incidents.models import (
     ViewingGround,
 )
 from incidents.services import add_addendum
-from tests.conftest import client_login, fresh_totp_code, new_incident, totp_device
+from tests.conftest import client_login, fresh_totp_code, new_incident, run_export, totp_device
 from tests.factories import full_record
 
 SECTIONS = [
@@ -311,7 +312,7 @@ def export_url(incident) -> str:
 
 def test_it_sends_an_anonymous_visitor_to_sign_in(client, world):
     incident = full_record(world.oak, world.oak_dsl)
-    response = client.get(export_url(incident))
+    response = client.post(export_url(incident))
     assert response.status_code == 302
     assert reverse("login") in response["Location"]
 
@@ -329,17 +330,20 @@ def test_it_sends_an_anonymous_visitor_to_sign_in(client, world):
 def test_it_refuses_those_who_may_not_read_the_record(client, world, username, status):
     incident = full_record(world.oak, world.oak_dsl)
     client_login(client, getattr(world, username))
-    response = client.get(export_url(incident))
+    response = client.post(export_url(incident))
     assert response.status_code == status
     assert not AuditEvent.objects.filter(action="incident.exported").exists()
+    assert not ExportJob.objects.exists()
 
 
 @pytest.mark.parametrize("username", ["oak_dsl", "oak_head", "trust_lead"])
-def test_it_exports_the_record_to_its_readers_and_audits_it(client, world, username):
+def test_it_exports_the_record_to_its_readers_and_audits_it(
+    client, world, username, django_capture_on_commit_callbacks
+):
     incident = full_record(world.oak, world.oak_dsl)
     user = getattr(world, username)
     client_login(client, user)
-    response = client.get(export_url(incident))
+    response = run_export(client, export_url(incident), {}, django_capture_on_commit_callbacks)
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"] == (

@@ -20,7 +20,7 @@ from incidents.export.pack import (
 )
 from incidents.middleware import SESSION_KEY
 from incidents.models import AuditEvent, DecisionOutcome, Review
-from tests.conftest import client_login
+from tests.conftest import client_login, run_export
 from tests.factories import full_record
 
 URL = reverse("inspection_pack")
@@ -275,10 +275,17 @@ def test_it_links_the_pack_from_the_dashboard(client, world):
     assert URL in client.get(reverse("home")).content.decode()
 
 
-def test_it_downloads_the_pdf_and_audits_it(client, world, records):
+def test_it_downloads_the_pdf_and_audits_it(
+    client, world, records, django_capture_on_commit_callbacks
+):
     client_login(client, world.oak_head)
     start, end = period()
-    response = client.post(URL, {"start": f"{start}", "end": f"{end}", "format": "pdf"})
+    response = run_export(
+        client,
+        URL,
+        {"start": f"{start}", "end": f"{end}", "format": "pdf"},
+        django_capture_on_commit_callbacks,
+    )
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"].startswith('attachment; filename="oakfield-')
@@ -290,10 +297,17 @@ def test_it_downloads_the_pdf_and_audits_it(client, world, records):
     assert event.data == {"format": "pdf", "start": f"{start}", "end": f"{end}", "incidents": 3}
 
 
-def test_it_downloads_the_csv_of_the_current_school_only(client, world, records):
+def test_it_downloads_the_csv_of_the_current_school_only(
+    client, world, records, django_capture_on_commit_callbacks
+):
     client_login(client, world.elm_dsl)
     start, end = period()
-    response = client.post(URL, {"start": f"{start}", "end": f"{end}", "format": "csv"})
+    response = run_export(
+        client,
+        URL,
+        {"start": f"{start}", "end": f"{end}", "format": "csv"},
+        django_capture_on_commit_callbacks,
+    )
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
     references = [r["reference"] for r in csv_rows(response.content)]
@@ -307,13 +321,20 @@ def test_it_asks_the_trust_lead_to_choose_a_school_first(client, world):
     assert response["Location"] == reverse("choose_school")
 
 
-def test_it_gives_the_trust_lead_the_pack_of_the_school_they_chose(client, world, records):
+def test_it_gives_the_trust_lead_the_pack_of_the_school_they_chose(
+    client, world, records, django_capture_on_commit_callbacks
+):
     client_login(client, world.trust_lead)
     session = client.session
     session[SESSION_KEY] = world.oak.pk
     session.save()
     start, end = period()
-    response = client.post(URL, {"start": f"{start}", "end": f"{end}", "format": "csv"})
+    response = run_export(
+        client,
+        URL,
+        {"start": f"{start}", "end": f"{end}", "format": "csv"},
+        django_capture_on_commit_callbacks,
+    )
     assert response.status_code == 200
     assert len(csv_rows(response.content)) == 3
 

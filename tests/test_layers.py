@@ -24,6 +24,7 @@ LAYERS = [
         "incidents.keys",
         "incidents.pagination",
         "incidents.http",
+        "incidents.taskqueue",
     },
     {"incidents.record", "incidents.access"},
     {

@@ -3,6 +3,7 @@
 from incidents.export.pack import (
     build_pack,
     export_inspection_pack,
+    pack_size,
     render_inspection_pack,
     render_inspection_pack_csv,
     render_inspection_pack_pdf,
@@ -14,6 +15,7 @@ __all__ = [
     "build_pack",
     "export_inspection_pack",
     "export_record",
+    "pack_size",
     "render_inspection_pack",
     "render_inspection_pack_csv",
     "render_inspection_pack_pdf",
