@@ -12,9 +12,16 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from incidents import keys
+from incidents.audit import AuditAction, log_action
 from incidents.digest import record_digest
 from incidents.export import render_record_pdf, renderer
-from incidents.export.pdf import DRAFT_MARK, STATIC_DIR, ResourceRefused, StaticOnlyFetcher
+from incidents.export.pdf import (
+    DRAFT_MARK,
+    STATIC_DIR,
+    ResourceRefused,
+    StaticOnlyFetcher,
+    access_summary,
+)
 from incidents.models import (
     AdviceAgency,
     AdviceSought,
@@ -200,16 +207,29 @@ def test_it_flags_overdue_deletions_and_actions(world):
 def test_it_shows_the_access_history(world, client):
     incident = full_record(world.oak, world.oak_dsl)
     client_login(client, world.oak_head)
-    client.get(reverse("incident_detail", args=[incident.reference]))
+    for _ in range(3):
+        client.get(reverse("incident_detail", args=[incident.reference]))
     text = "\n".join(pages_of(render_record_pdf(incident)[2]))
     history = text[text.index("12. Access history") :]
-    assert "Opened the record (incident.opened)" in history
-    # One line per event, in reading order: when, what, who.
-    assert re.search(
-        r"\d{1,2} \w{3} \d{4} \d\d:\d\d Read the record \(incident.viewed\) "
-        + world.oak_head.get_full_name(),
-        history,
+    # One line per person per day, in words (never the audit codes), with the count.
+    today = timezone.localdate()
+    assert (
+        f"{today:%-d %b %Y} · {world.oak_head.get_full_name()} · 3 events: read the record (3)"
+        in (history)
     )
+    assert "opened the record (1)" in history
+    assert "incident.viewed" not in history
+
+
+def test_it_groups_thousands_of_access_events_into_a_few_lines(world):
+    incident = full_record(world.oak, world.oak_dsl)
+    for user in (world.oak_head, world.oak_dsl):
+        for _ in range(300):
+            log_action(AuditAction.VIEWED, user=user, incident=incident)
+    lines = access_summary(incident)
+    assert len(lines) == 2
+    head = next(line for line in lines if world.oak_head.get_full_name() in line)
+    assert head.endswith("300 events: read the record (300)")
 
 
 def test_it_renders_a_record_just_reported(world):

@@ -7,6 +7,7 @@ from incidents.export.pack import (
     render_inspection_pack,
     render_inspection_pack_csv,
     render_inspection_pack_pdf,
+    render_inspection_pack_xlsx,
 )
 from incidents.export.pdf import export_record, render_record_pdf, renderer
 from incidents.export.pupil import render_pupil_file_pdf
@@ -19,6 +20,7 @@ __all__ = [
     "render_inspection_pack",
     "render_inspection_pack_csv",
     "render_inspection_pack_pdf",
+    "render_inspection_pack_xlsx",
     "render_pupil_file_pdf",
     "render_record_pdf",
     "renderer",
