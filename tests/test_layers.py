@@ -35,7 +35,7 @@ LAYERS = [
         "incidents.childfile",
     },
     {"incidents.forms"},
-    {"incidents.services", "incidents.export"},
+    {"incidents.services", "incidents.export", "incidents.reminders"},
     {"incidents.wizard"},
     {
         "incidents.views",
