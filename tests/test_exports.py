@@ -222,3 +222,17 @@ def test_a_worker_process_runs_the_pack_from_the_database_queue(world, settings)
     # Run again (a task delivered twice): the job is not rebuilt.
     assert exports.run_export.call(str(job.pk)) == ExportState.READY
     assert AuditEvent.objects.filter(action="school.inspection_pack_exported").count() == 1
+
+
+def test_a_failed_export_keeps_nothing_and_says_so(client, world):
+    job = queued_pack(world)
+    ExportJob.objects.filter(pk=job.pk).update(params={**job.params, "format": "docx"})
+    with pytest.raises(ValueError, match="unknown format"):
+        exports.run_export.call(str(job.pk))
+    job.refresh_from_db()
+    assert job.state == ExportState.FAILED and job.content is None
+    assert not AuditEvent.objects.filter(action="school.inspection_pack_exported").exists()
+    client_login(client, world.oak_dsl)
+    page = client.get(status_url(job)).content.decode()
+    assert "The export failed." in page and "hx-get" not in page
+    assert client.get(download_url(job)).status_code == 302
