@@ -8,8 +8,9 @@ from django.core import mail
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from incidents.models import AuditEvent, YoungPerson
+from incidents.models import AuditEvent, ExportJob, YoungPerson
 from incidents.reminders import reminder_for
+from incidents.services import exports
 from tests.factories import full_record
 from tests.test_child_file import child_file_objects
 
@@ -79,9 +80,12 @@ def test_it_lists_retention_reviews_due(team):
     assert [line.reference for line in reminder.lists["reviews"]] == [old.reference]
 
 
-def test_it_sends_nothing_when_nothing_is_due(team):
-    full_record(team.oak, team.oak_dsl)
-    send("--date", f"{timezone.localdate() - timedelta(days=30)}")
+def test_it_sends_nothing_when_nothing_is_due_and_deletes_old_exports(team):
+    record = full_record(team.oak, team.oak_dsl)
+    old = exports.request_record_pdf(None, team.oak_dsl, record)
+    ExportJob.objects.filter(pk=old.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
+    assert "Deleted 1 export(s)" in send("--date", f"{timezone.localdate() - timedelta(days=30)}")
+    assert not ExportJob.objects.exists()
     assert mail.outbox == []
     assert not AuditEvent.objects.filter(action="school.reminders_sent").exists()
 

@@ -2,7 +2,8 @@
 
 Run it once a day (cron: ``30 7 * * * cd /srv/app && .venv/bin/python manage.py
 send_reminders``, or a systemd timer; docs/architecture.md#reminders). Synchronous: it sends
-as it goes and prints how many schools were told.
+as it goes and prints how many schools were told; then it deletes the exports kept past their
+time (``services.exports.purge_expired``).
 """
 
 from datetime import date
@@ -13,6 +14,7 @@ from django.utils import timezone
 
 from incidents.models import School
 from incidents.reminders import send_reminder
+from incidents.services.exports import purge_expired
 
 
 class Command(BaseCommand):
@@ -38,3 +40,5 @@ class Command(BaseCommand):
             if send_reminder(school, today):
                 told += 1
         self.stdout.write(f"Reminders sent to the DSL teams of {told} school(s).")
+        # The daily run also deletes the exports kept past their 24 hours, bytes and all.
+        self.stdout.write(f"Deleted {purge_expired()} export(s) past their time.")
