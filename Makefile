@@ -42,12 +42,16 @@ system-deps-test: system-deps
 	fi
 
 # Open http://localhost:$(PORT)/, not 127.0.0.1: passkeys (WebAuthn) refuse an IP address.
+# The task worker (manage.py db_worker) runs in the background and is stopped with the server.
 run: install system-deps
 	$(DEV_ENV) $(BIN)/python manage.py migrate --noinput
 	$(DEV_ENV) $(BIN)/python manage.py seed_demo
 	@echo ""
 	@echo "Open http://localhost:$(PORT)/ (localhost, not 127.0.0.1: passkeys refuse an IP address)"
-	$(DEV_ENV) DJANGO_SITE_URL=http://localhost:$(PORT) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+	@echo "One task worker (exports) runs beside the server and stops with it."
+	$(DEV_ENV) $(BIN)/python manage.py db_worker --no-reload --no-startup-delay & worker=$$!; \
+	  trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(DEV_ENV) DJANGO_SITE_URL=http://localhost:$(PORT) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 # mypy loads the settings (django-stubs' plugin), which refuse to start without DEBUG or a key.
 lint: install-test

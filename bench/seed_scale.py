@@ -1456,6 +1456,7 @@ class Seeder:
                     due = timezone.localdate(viewed_at) + STAFF_SUPPORT_DUE
                     t[Action].add(
                         incident_id=incident_id,
+                        school_id=school.pk,
                         kind=ActionKind.STAFF_SUPPORT,
                         description=staff_support_description(log),
                         owner=dsl.get_full_name() or dsl.username,
@@ -1552,6 +1553,7 @@ class Seeder:
                 outcome = DecisionOutcome.REFERRED if refer else DecisionOutcome.HANDLED_IN_SCHOOL
                 decision_id = t[Decision].add(
                     incident_id=incident_id,
+                    school_id=school.pk,
                     assessment_id=assessment_id,
                     outcome=outcome,
                     decided_at=at,
@@ -1623,6 +1625,7 @@ class Seeder:
                             confirmed = min(self.today, deadline - timedelta(days=1))
                         t[DeletionRequest].add(
                             incident_id=incident_id,
+                            school_id=school.pk,
                             young_person_id=yp,
                             asked_on=asked,
                             asked_by="DSL",
@@ -1640,6 +1643,7 @@ class Seeder:
                     done = done_on(due)
                     t[Action].add(
                         incident_id=incident_id,
+                        school_id=school.pk,
                         kind=kind,
                         description=ACTION_TEXT[kind],
                         owner=rng.choice(("Head of year", "DSL", "Form tutor", "PSHE lead")),

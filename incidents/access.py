@@ -27,6 +27,8 @@ from incidents.audit import AuditAction, log_action
 from incidents.http import SchoolRequest
 from incidents.models import (
     Decision,
+    ExportJob,
+    ExportKind,
     Incident,
     IncidentUserObjectPermission,
     Membership,
@@ -536,3 +538,22 @@ def led_schools(user: Any) -> QuerySet[School]:
         return School.objects.none()
     trusts = Membership.objects.filter(user=user, role=Role.TRUST_LEAD).values("trust_id")
     return School.objects.filter(trust_id__in=trusts).order_by("name")
+
+
+def get_export_for_user(request: HttpRequest, pk: Any, *, with_content: bool = False) -> ExportJob:
+    """An export, for the person who asked for it and nobody else (404 to anyone else, the
+    same school included: the file was made for them). Their right to what it holds is checked
+    again, as when they asked: a role or a grant withdrawn since then withdraws the file.
+    """
+    jobs = ExportJob.objects.select_related("school", "incident")
+    if not with_content:
+        jobs = jobs.defer("content")
+    job = jobs.filter(pk=pk, requester_id=cast(int, request.user.pk)).first()
+    if job is None:
+        raise Http404("No such export")
+    if job.kind == ExportKind.RECORD_PDF:
+        assert job.incident is not None
+        get_incident_for_user(request, job.incident.reference, Need.READ)
+    elif not reads_whole_school(roles_in(request.user, job.school)):
+        raise PermissionDenied("Only the DSL, the headteacher or the trust lead export the pack.")
+    return job

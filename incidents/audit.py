@@ -185,6 +185,11 @@ class AuditAction(models.TextChoices):
         "school.governors_report_names_flagged",
         "Was stopped from exporting the governors' report: a young person's name in its text",
     )
+    # Exports prepared by a task worker (issue 15): asked for, then each download of the file.
+    EXPORT_REQUESTED = "export.requested", "Asked for an export"
+    EXPORT_DOWNLOADED = "export.downloaded", "Downloaded an export"
+    # The daily e-mail of what is due or overdue, to a school's DSL team (send_reminders).
+    REMINDERS_SENT = "school.reminders_sent", "Sent the daily reminder of what is due"
 
 
 class UnknownAction(ValueError):

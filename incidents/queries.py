@@ -93,14 +93,15 @@ def with_last_signature(incidents: QuerySet[Incident]) -> QuerySet[Incident]:
 def within(incidents: QuerySet[Incident], school: School, roles: frozenset[str]) -> Q:
     """The rows (deletions, actions, decisions) of the incidents the reader may read.
 
-    A DSL, headteacher or trust lead reads the whole school: the school alone says it, and lets
-    PostgreSQL start from the school's incidents. An IN over ``incidents`` as well made it read
-    every incident of the school to find a handful of rows (bench/README.md); a granted deputy
-    still needs it.
+    Each of those rows keeps its incident's school (``services.records`` sets it), so the
+    filter reads the school's own rows by their index and never another school's. A DSL,
+    headteacher or trust lead reads the whole school: the school alone says it (an IN over
+    ``incidents`` as well made it read every incident of the school to find a handful of rows,
+    bench/README.md); a granted deputy still needs it.
     """
     if reads_whole_school(roles):
-        return Q(incident__school=school)
-    return Q(incident__school=school, incident__in=incidents)
+        return Q(school=school)
+    return Q(school=school, incident__in=incidents)
 
 
 def filtered(

@@ -11,7 +11,7 @@
 """
 
 import time
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 from axes.handlers.database import AxesDatabaseHandler
@@ -35,6 +35,7 @@ from incidents.models import Membership
 # Session keys: when the user signed in, and when they were last seen (UNIX seconds).
 SESSION_AUTH_AT = "auth_at"
 SESSION_SEEN_AT = "seen_at"
+V = TypeVar("V")
 
 # Bodies whose type is itself a media file are refused without reading them.
 _MEDIA_PREFIXES = ("image/", "video/", "audio/", "application/octet-stream")
@@ -121,12 +122,34 @@ class SessionLimitsMiddleware:
                 end_session(request, "absolute")
             elif seen_at is not None and now - seen_at > settings.SESSION_COOKIE_AGE:
                 end_session(request, "idle")
-            else:
-                if auth_at is None:
-                    session[SESSION_AUTH_AT] = now
-                if seen_at is None or now - seen_at >= settings.SESSION_RENEW_SECONDS:
-                    session[SESSION_SEEN_AT] = now
+            elif auth_at is None:
+                session[SESSION_AUTH_AT] = now
         return self.get_response(request)
+
+    def process_view(
+        self, request: HttpRequest, view_func: Any, view_args: Any, view_kwargs: Any
+    ) -> None:
+        """Renew the last seen time, unless the view is ``passive`` (a page that polls by
+        itself, such as an export's progress: left open, it must not keep the session alive)."""
+        if not request.user.is_authenticated or getattr(view_func, PASSIVE_ATTRIBUTE, False):
+            return
+        now = time.time()
+        seen_at = request.session.get(SESSION_SEEN_AT)
+        if seen_at is None or now - seen_at >= settings.SESSION_RENEW_SECONDS:
+            request.session[SESSION_SEEN_AT] = now
+
+
+PASSIVE_ATTRIBUTE = "session_passive"
+
+
+def passive(view: V) -> V:
+    """Mark a view whose requests are not the person's activity: it never renews the idle limit.
+
+    The page polls on its own (htmx, or a meta refresh without JavaScript); a session left on
+    it still ends 30 minutes after the person's last real request.
+    """
+    setattr(view, PASSIVE_ATTRIBUTE, True)
+    return view
 
 
 def needs_second_factor(user: Any) -> bool:

@@ -50,6 +50,9 @@ urlpatterns = [
         name="incident_export_pdf",
     ),
     path("reports/inspection-pack/", export.inspection_pack, name="inspection_pack"),
+    # Exports prepared by a task worker: their progress, then the file (the requester's only).
+    path("exports/<uuid:job>/", export.export_status, name="export_status"),
+    path("exports/<uuid:job>/download/", export.export_download, name="export_download"),
     path("concerns/new/", concern.report_concern, name="report_concern"),
     path("concerns/<ref:reference>/receipt/", concern.concern_receipt, name="concern_receipt"),
     path("incidents/<ref:reference>/steps/", wizard_views.wizard_start, name="incident_wizard"),

@@ -64,6 +64,10 @@ INSTALLED_APPS = [
     # Passkeys (WebAuthn) as a second factor beside the authenticator app.
     "django_otp_webauthn",
     "axes",
+    # The task queue (Django 6's django.tasks, backported) with PostgreSQL as the queue:
+    # incidents.taskqueue is the one module that imports it.
+    "django_tasks",
+    "django_tasks_db",
     "incidents",
 ]
 
@@ -209,6 +213,20 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = envint("DJANGO_DATA_UPLOAD_MAX_MEMORY_SIZE", 1_000
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
+
+# The task queue (incidents.taskqueue): PostgreSQL's table django_tasks_db_dbtaskresult is the
+# queue and `manage.py db_worker` the worker, any number of them. SAFEGUARDING_TASK_BACKEND
+# "immediate" runs each task in the request that enqueues it (no worker: a demo, or tests).
+TASK_BACKENDS = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+}
+_task_backend = envstr("SAFEGUARDING_TASK_BACKEND", "database")
+if _task_backend not in TASK_BACKENDS:
+    raise ImproperlyConfigured("SAFEGUARDING_TASK_BACKEND must be 'database' or 'immediate'")
+TASKS = {"default": {"BACKEND": TASK_BACKENDS[_task_backend]}}
+# A finished export (the file's bytes, in the database) is kept for its requester this long.
+EXPORT_KEEP_SECONDS = envint("SAFEGUARDING_EXPORT_KEEP_SECONDS", 24 * 60 * 60)
 
 # django-guardian: object permissions live in direct foreign-key tables (incidents.models).
 ANONYMOUS_USER_NAME = None

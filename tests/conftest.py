@@ -108,6 +108,14 @@ def owner_connection(transactional_db):
 
 
 @pytest.fixture(autouse=True)
+def immediate_tasks(settings):
+    """Tasks run in the process that enqueues them, when its transaction commits (capture the
+    commit with ``django_capture_on_commit_callbacks(execute=True)``). tests/test_exports.py
+    runs one through the database backend and a real worker process."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     """Argon2 is deliberately slow; tests create many users. Production keeps Argon2
     (tests/test_security_settings.py checks the settings module itself)."""
@@ -283,3 +291,17 @@ def client_login(client, user):
     session[SESSION_AUTH_AT] = session[SESSION_SEEN_AT] = time.time()
     session.save()
     return client
+
+
+def run_export(client, url, data, capture):
+    """POST to an export's URL, run its task, follow to the status page and download the file.
+
+    ``capture`` is pytest-django's ``django_capture_on_commit_callbacks``. Returns the download.
+    """
+    with capture(execute=True):
+        response = client.post(url, data)
+    assert response.status_code == 302, response.status_code
+    status = client.get(response["Location"])
+    assert status.status_code == 200
+    assert "Ready." in status.content.decode(), status.content.decode()
+    return client.get(status.context["export"].get_absolute_download_url())

@@ -6,7 +6,15 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from guardian.shortcuts import assign_perm
 
-from incidents.models import AuditEvent, Signature, SignatureKind, Status
+from incidents.models import (
+    Action,
+    AuditEvent,
+    Decision,
+    DeletionRequest,
+    Signature,
+    SignatureKind,
+    Status,
+)
 from tests.conftest import client_login, new_incident
 from tests.factories import full_record
 
@@ -234,3 +242,38 @@ def test_it_shows_an_administrator_no_record_data(client, world):
     response = client.get("/")
     assert response.status_code == 200
     assert response.templates[0].name == "incidents/no_school.html"
+
+
+def test_it_reads_actions_deletions_and_decisions_by_their_own_school_column(client, world):
+    late = full_record(
+        world.oak,
+        world.oak_dsl,
+        deletion_overdue=True,
+        action_overdue=True,
+        outcome="handled_in_school",
+    )
+    other = full_record(
+        world.elm,
+        world.elm_dsl,
+        deletion_overdue=True,
+        action_overdue=True,
+        outcome="handled_in_school",
+    )
+    # The service that writes each row keeps its incident's school on it.
+    for model in (Action, DeletionRequest, Decision):
+        for record in (late, other):
+            schools = set(model.objects.filter(incident=record).values_list("school", flat=True))
+            assert schools == {record.school_id}, model
+    client_login(client, world.oak_dsl)
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get("/")
+    assert {a.incident_id for a in response.context["overdue_actions"]} == {late.pk}
+    assert [d.incident_id for d in response.context["awaiting_signoff"]] == [late.pk]
+    for table in ("incidents_action", "incidents_deletionrequest", "incidents_decision"):
+        sql = [q["sql"] for q in ctx.captured_queries if f'FROM "{table}"' in q["sql"]]
+        assert sql, table
+        for statement in sql:
+            where = statement.split(" WHERE ", 1)[1]
+            # Filtered on the row's own school, not through a join to the incident's.
+            assert f'"{table}"."school_id" = {world.oak.pk}' in where, statement
+            assert '"incidents_incident"."school_id"' not in where, statement

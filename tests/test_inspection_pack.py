@@ -7,6 +7,7 @@ from datetime import date, timedelta
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from incidents.audit import AuditAction, log_action
@@ -17,10 +18,11 @@ from incidents.export.pack import (
     duration_text,
     render_inspection_pack_csv,
     render_inspection_pack_pdf,
+    render_inspection_pack_xlsx,
 )
 from incidents.middleware import SESSION_KEY
 from incidents.models import AuditEvent, DecisionOutcome, Review
-from tests.conftest import client_login
+from tests.conftest import client_login, run_export
 from tests.factories import full_record
 
 URL = reverse("inspection_pack")
@@ -277,10 +279,17 @@ def test_it_links_the_pack_from_the_dashboard(client, world):
     assert URL in client.get(reverse("home")).content.decode()
 
 
-def test_it_downloads_the_pdf_and_audits_it(client, world, records):
+def test_it_downloads_the_pdf_and_audits_it(
+    client, world, records, django_capture_on_commit_callbacks
+):
     client_login(client, world.oak_head)
     start, end = period()
-    response = client.post(URL, {"start": f"{start}", "end": f"{end}", "format": "pdf"})
+    response = run_export(
+        client,
+        URL,
+        {"start": f"{start}", "end": f"{end}", "format": "pdf"},
+        django_capture_on_commit_callbacks,
+    )
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"].startswith('attachment; filename="oakfield-')
@@ -292,10 +301,17 @@ def test_it_downloads_the_pdf_and_audits_it(client, world, records):
     assert event.data == {"format": "pdf", "start": f"{start}", "end": f"{end}", "incidents": 3}
 
 
-def test_it_downloads_the_csv_of_the_current_school_only(client, world, records):
+def test_it_downloads_the_csv_of_the_current_school_only(
+    client, world, records, django_capture_on_commit_callbacks
+):
     client_login(client, world.elm_dsl)
     start, end = period()
-    response = client.post(URL, {"start": f"{start}", "end": f"{end}", "format": "csv"})
+    response = run_export(
+        client,
+        URL,
+        {"start": f"{start}", "end": f"{end}", "format": "csv"},
+        django_capture_on_commit_callbacks,
+    )
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
     references = [r["reference"] for r in csv_rows(response.content)]
@@ -309,13 +325,20 @@ def test_it_asks_the_trust_lead_to_choose_a_school_first(client, world):
     assert response["Location"] == reverse("choose_school")
 
 
-def test_it_gives_the_trust_lead_the_pack_of_the_school_they_chose(client, world, records):
+def test_it_gives_the_trust_lead_the_pack_of_the_school_they_chose(
+    client, world, records, django_capture_on_commit_callbacks
+):
     client_login(client, world.trust_lead)
     session = client.session
     session[SESSION_KEY] = world.oak.pk
     session.save()
     start, end = period()
-    response = client.post(URL, {"start": f"{start}", "end": f"{end}", "format": "csv"})
+    response = run_export(
+        client,
+        URL,
+        {"start": f"{start}", "end": f"{end}", "format": "csv"},
+        django_capture_on_commit_callbacks,
+    )
     assert response.status_code == 200
     assert len(csv_rows(response.content)) == 3
 
@@ -353,7 +376,7 @@ def test_it_refuses_a_start_in_the_future(client, world):
 
 def test_it_refuses_an_unknown_format(client, world):
     client_login(client, world.oak_dsl)
-    response = client.post(URL, {"start": "2026-09-01", "end": "2026-10-01", "format": "xlsx"})
+    response = client.post(URL, {"start": "2026-09-01", "end": "2026-10-01", "format": "docx"})
     assert response.status_code == 200
     assert response.context["form"].errors["format"]
 
@@ -367,3 +390,38 @@ def test_it_defaults_to_the_school_year_so_far(client, world):
     assert form.initial["start"].month == 9 and form.initial["start"].day == 1
     assert form.initial["start"] > today - timedelta(days=366)
     assert isinstance(form.initial["start"], date)
+
+
+def test_it_writes_one_line_per_incident_in_its_long_lists(world, records):
+    Review.objects.filter(incident=records["unsigned"]).delete()
+    pack = build_pack(world.oak, *period())
+    rows = {row.reference: row for row in pack.rows}
+    handled = rows[records["handled"].reference]
+    line = handled.decision_line
+    assert line.startswith(f"{handled.reference} · disclosed ")
+    assert "rules: 2 with reasons" in line and "HEAD'S SIGN-OFF AWAITED" in line
+    unsigned = rows[records["unsigned"].reference]
+    assert "INCOMPLETE: Headteacher's sign-off; Review" in unsigned.records_line
+    assert "OVERDUE: 2 deletions" in unsigned.records_line
+    referred = rows[records["referred"].reference]
+    assert referred.followup_line.endswith(
+        "1 referral and reports, 1 with a reference number, 1 with the outcome recorded"
+    )
+    assert any("Deletion of the imagery not confirmed" in x for x in pack.outstanding_lines)
+    text = " ".join(" ".join(pdf_pages(render_inspection_pack_pdf(pack)[2])).split())
+    # The PDF holds each line as written (PDF text extraction may break it across lines).
+    for row in pack.rows:
+        assert " ".join(row.records_line.split()) in text
+
+
+def test_it_gives_the_same_rows_as_a_workbook_with_formulas_neutralised(world, records):
+    pack = build_pack(world.oak, *period())
+    pack.rows[0].subtype = '=HYPERLINK("http://x")'
+    filename, content_type, content = render_inspection_pack_xlsx(pack)
+    assert filename.endswith(".xlsx") and content_type.endswith("spreadsheetml.sheet")
+    sheet = load_workbook(io.BytesIO(content), read_only=True)["Incidents"]
+    values = [list(row) for row in sheet.iter_rows(values_only=True)]
+    assert values[0] == CSV_COLUMNS
+    csv_values_ = [list(r.values()) for r in csv_rows(render_inspection_pack_csv(pack)[2])]
+    assert [[v or "" for v in row] for row in values[1:]] == csv_values_
+    assert values[1][CSV_COLUMNS.index("subtype")] == '\'=HYPERLINK("http://x")'

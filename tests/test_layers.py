@@ -25,6 +25,7 @@ LAYERS = [
         "incidents.keys",
         "incidents.pagination",
         "incidents.http",
+        "incidents.taskqueue",
     },
     {"incidents.record", "incidents.access"},
     {
@@ -37,7 +38,7 @@ LAYERS = [
         "incidents.childfile",
     },
     {"incidents.forms"},
-    {"incidents.services", "incidents.export"},
+    {"incidents.services", "incidents.export", "incidents.reminders"},
     {"incidents.wizard"},
     {
         "incidents.views",

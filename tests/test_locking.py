@@ -132,6 +132,7 @@ def test_it_still_lets_an_open_record_change(open_record):
     YoungPerson.objects.filter(incident=open_record).update(year_group="Year 11")
     Action.objects.create(
         incident=open_record,
+        school=open_record.school,
         kind=ActionKind.PASTORAL,
         description="More support.",
         owner="Pastoral lead",

@@ -121,6 +121,7 @@ def test_it_refuses_a_non_referral_without_reasons(world, incident):
     refused(
         lambda: Decision.objects.create(
             incident=incident,
+            school=incident.school,
             assessment=result,
             outcome="handled_in_school",
             decided_at=datetime(2026, 10, 3, tzinfo=LONDON),
@@ -154,6 +155,7 @@ def test_it_refuses_a_deletion_deadline_before_the_request(world, incident):
     refused(
         lambda: DeletionRequest.objects.create(
             incident=incident,
+            school=incident.school,
             young_person=p,
             asked_on=date(2026, 10, 5),
             asked_by="DSL",

@@ -15,7 +15,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from incidents.models import DecisionOutcome
+from incidents.models import DecisionOutcome, ExportJob, ExportState
+from incidents.services import exports
 from incidents.wizard import STEP_IDS
 from tests.conftest import client_login
 from tests.factories import full_record
@@ -30,7 +31,6 @@ DSL_PAGES = {
     "inspection_pack": (None, 5),
     "report_concern": (None, 5),
     "incident_detail": ("record", 28),
-    "incident_export_pdf": ("record", 52),
     "incident_sign": ("record", 24),
     "incident_verify": ("record", 33),
     "incident_access": ("record", 9),
@@ -40,6 +40,9 @@ DSL_PAGES = {
 # Since 2026 every page that loads a record reads four more lists (conversations, online
 # reports, meetings, information shared): four queries more; the PDF and the verify page also
 # hash the new parts (format 3: five tables more).
+# An export's status page (polled) and its download (audited).
+STATUS_CEILING = 7
+DOWNLOAD_CEILING = 11
 STEP_CEILINGS = {
     "disclosure": 25,
     "people": 25,
@@ -138,3 +141,14 @@ def test_it_keeps_each_step_within_its_ceiling(client, world, records):
 def test_it_keeps_the_headteachers_pages_within_their_ceilings(client, world, records):
     client_login(client, world.oak_head)
     assert over_ceiling(client, HEAD_PAGES, records) == {}
+
+
+def test_it_keeps_an_exports_status_and_download_within_their_ceilings(client, world, records):
+    # The record's PDF is rendered by the task worker (its queries: tests/test_export_pdf.py);
+    # the pages the requester sees read the export (without its bytes) and check their rights.
+    job = exports.request_record_pdf(None, world.oak_dsl, records["record"])
+    ExportJob.objects.filter(pk=job.pk).update(state=ExportState.READY, content=b"%PDF-")
+    client_login(client, world.oak_dsl)
+    status = queries_for(client, reverse("export_status", kwargs={"job": job.pk}))
+    download = queries_for(client, reverse("export_download", kwargs={"job": job.pk}))
+    assert status <= STATUS_CEILING and download <= DOWNLOAD_CEILING, (status, download)

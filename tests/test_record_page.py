@@ -262,6 +262,7 @@ def test_it_runs_the_same_queries_however_large_the_record_and_the_school(
         )
         Action.objects.create(
             incident=record,
+            school=record.school,
             kind=ActionKind.PASTORAL,
             description="Check-in",
             owner="Pastoral lead",

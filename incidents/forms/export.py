@@ -10,7 +10,8 @@ from incidents.forms.common import EARLIEST, CheckedText, DateInput
 
 FORMAT_CHOICES = [
     ("pdf", "PDF, to print or hand to an inspector"),
-    ("csv", "CSV, a spreadsheet of the same rows"),
+    ("csv", "CSV, every incident's detail, one row each"),
+    ("xlsx", "Excel workbook (.xlsx), the same rows as the CSV"),
 ]
 
 

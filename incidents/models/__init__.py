@@ -26,6 +26,7 @@ from incidents.models.choices import (
     Status,
     ViewingGround,
 )
+from incidents.models.exports import ExportJob, ExportKind, ExportState
 from incidents.models.incident import Adult, Disclosure, Incident, YoungPerson, age_on
 from incidents.models.permissions import (
     IncidentGroupObjectPermission,
@@ -67,6 +68,9 @@ from incidents.models.schools import Membership, School, Trust, User
 from incidents.models.signing import Addendum, Signature
 
 __all__ = [
+    "ExportJob",
+    "ExportKind",
+    "ExportState",
     "LegalHold",
     "RetentionReview",
     "Tombstone",

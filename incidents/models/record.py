@@ -31,6 +31,7 @@ from incidents.models.choices import (
 )
 from incidents.models.incident import Incident, RecordEntry, YoungPerson
 from incidents.models.locking import AppendOnlyHistoricalRecords, section_locked
+from incidents.models.schools import School
 from incidents.rules import FACT_QUESTIONS
 
 
@@ -464,6 +465,10 @@ class Decision(RecordEntry):
     """The DSL's decision, against the rules' result it was made on."""
 
     incident = models.OneToOneField(Incident, on_delete=models.PROTECT, related_name="decision")
+    # The incident's school, kept on the row by the service that writes it
+    # (``services.records``): the dashboard and the queues filter on it, never reading another
+    # school's rows (docs/architecture.md#performance).
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+", editable=False)
     assessment = models.ForeignKey(
         AssessmentResult, on_delete=models.PROTECT, related_name="decisions"
     )
@@ -501,7 +506,12 @@ class Decision(RecordEntry):
                 fields=["incident", "decided_at"],
                 condition=Q(signoff_required=True, headteacher_signoff_by__isnull=True),
                 name="decision_awaiting_signoff",
-            )
+            ),
+            models.Index(
+                fields=["school", "decided_at"],
+                condition=Q(signoff_required=True, headteacher_signoff_by__isnull=True),
+                name="decision_school_signoff",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -612,6 +622,10 @@ class DeletionRequest(RecordEntry):
     """Young people asked to delete imagery by a deadline, and their confirmation."""
 
     incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="deletions")
+    # The incident's school, kept on the row by the service that writes it
+    # (``services.records``): the dashboard and the queues filter on it, never reading another
+    # school's rows (docs/architecture.md#performance).
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+", editable=False)
     young_person = models.ForeignKey(
         YoungPerson, on_delete=models.PROTECT, related_name="deletion_requests"
     )
@@ -635,7 +649,12 @@ class DeletionRequest(RecordEntry):
                 fields=["incident", "deadline"],
                 condition=Q(confirmed_on__isnull=True),
                 name="deletion_unconfirmed",
-            )
+            ),
+            models.Index(
+                fields=["school", "deadline"],
+                condition=Q(confirmed_on__isnull=True),
+                name="deletion_school_unconfirmed",
+            ),
         ]
         ordering = ["deadline", "pk"]
         constraints = [
@@ -657,6 +676,10 @@ class Action(RecordEntry):
     """A support or containment action with an owner and a due date."""
 
     incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="actions")
+    # The incident's school, kept on the row by the service that writes it
+    # (``services.records``): the dashboard and the queues filter on it, never reading another
+    # school's rows (docs/architecture.md#performance).
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+", editable=False)
     kind = models.CharField(max_length=20, choices=ActionKind.choices)
     description = models.TextField()
     owner = models.CharField(max_length=200)
@@ -673,7 +696,12 @@ class Action(RecordEntry):
                 fields=["incident", "due_date"],
                 condition=Q(done_on__isnull=True),
                 name="action_open",
-            )
+            ),
+            models.Index(
+                fields=["school", "due_date"],
+                condition=Q(done_on__isnull=True),
+                name="action_school_open",
+            ),
         ]
         ordering = ["due_date", "pk"]
         constraints = [

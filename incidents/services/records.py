@@ -24,6 +24,7 @@ from incidents.models import (
     ActionKind,
     AssessmentResult,
     Decision,
+    DeletionRequest,
     Disclosure,
     ImageryViewing,
     Incident,
@@ -33,6 +34,9 @@ from incidents.models import (
     ViewingGround,
 )
 from incidents.services.errors import AwaitingApproval, RecordLocked, ServiceError, StaleVersion
+
+# Rows that keep their incident's school beside it (set here, never by a form).
+SCHOOL_KEPT = (Action, Decision, DeletionRequest)
 
 # Staff who saw imagery unavoidably are offered support within a week.
 STAFF_SUPPORT_DUE = timedelta(days=7)
@@ -226,6 +230,7 @@ def _add_staff_support(incident: Incident, user: User) -> None:
             continue
         Action.objects.create(
             incident=incident,
+            school_id=incident.school_id,
             kind=ActionKind.STAFF_SUPPORT,
             description=description,
             owner=display.person_name(user),
@@ -284,6 +289,9 @@ def save_step(
             incident.save(update_fields=[*changes.incident, "updated_at"])
         for row in changes.saves:
             row.incident = incident  # type: ignore[attr-defined]
+            if isinstance(row, SCHOOL_KEPT):
+                # The dashboard and the queues filter these rows on their own school column.
+                row.school_id = incident.school_id
             _stamp(row, user)
             row.save()
         for row in changes.deletes:

@@ -1,21 +1,36 @@
-"""Exports: one record as PDF, and the school's inspection pack.
+"""Exports: one record as PDF, and the school's inspection pack, prepared by a task worker.
 
-Thin views: authorise, hand over to ``incidents.export``, answer with the bytes. Every export
-is audited there. Responses are attachments that no cache may keep.
+Thin views: authorise, ask ``incidents.services.exports`` for the export, show its progress,
+hand over the bytes. Asking, preparing and each download are audited there. The status page
+polls (htmx, or a meta refresh without JavaScript) and is ``passive``: left open, it does not
+keep the session alive. Downloads are attachments that no cache may keep.
 """
 
+from uuid import UUID
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from incidents.access import Need, get_incident_for_user, reads_whole_school
-from incidents.export import export_inspection_pack, export_record
+from incidents.access import (
+    Need,
+    get_export_for_user,
+    get_incident_for_user,
+    reads_whole_school,
+)
 from incidents.forms.export import InspectionPackForm
 from incidents.http import AuthenticatedRequest
+from incidents.security import passive
+from incidents.services import exports
+from incidents.services.errors import ServiceError
+
+# How often the status page asks again, in seconds.
+POLL_SECONDS = 2
 
 
 def attachment(filename: str, content_type: str, content: bytes) -> HttpResponse:
@@ -28,10 +43,11 @@ def attachment(filename: str, content_type: str, content: bytes) -> HttpResponse
 
 @never_cache
 @login_required
-@require_GET
+@require_POST
 def incident_export_pdf(request: AuthenticatedRequest, reference: str) -> HttpResponse:
     incident = get_incident_for_user(request, reference, Need.READ)
-    return attachment(*export_record(incident, request=request))
+    job = exports.request_record_pdf(request, request.user, incident)
+    return redirect("export_status", job=job.pk)
 
 
 @never_cache
@@ -49,11 +65,42 @@ def inspection_pack(request: AuthenticatedRequest) -> HttpResponse:
         form = InspectionPackForm(request.POST)
         if form.is_valid():
             data = form.cleaned_data
-            return attachment(
-                *export_inspection_pack(
-                    school, data["start"], data["end"], data["format"], request=request
-                )
+            job = exports.request_inspection_pack(
+                request, request.user, school, data["start"], data["end"], data["format"]
             )
+            return redirect("export_status", job=job.pk)
     else:
         form = InspectionPackForm(initial=InspectionPackForm.initial_for(timezone.localdate()))
-    return render(request, "incidents/inspection_pack.html", {"form": form, "school": school})
+    return render(
+        request,
+        "incidents/inspection_pack.html",
+        {
+            "form": form,
+            "school": school,
+            "per_thousand": exports.pack_estimate_seconds(1000),
+        },
+    )
+
+
+@passive
+@never_cache
+@login_required
+@require_GET
+def export_status(request: AuthenticatedRequest, job: UUID) -> HttpResponse:
+    export = get_export_for_user(request, job)
+    context = {"export": export, "poll_seconds": POLL_SECONDS, "now": timezone.now()}
+    if request.headers.get("HX-Request") == "true":
+        return render(request, "export/_status.html", context)
+    return render(request, "export/status.html", context)
+
+
+@never_cache
+@login_required
+@require_GET
+def export_download(request: AuthenticatedRequest, job: UUID) -> HttpResponse:
+    export = get_export_for_user(request, job, with_content=True)
+    try:
+        return attachment(*exports.download(request, export))
+    except ServiceError as error:
+        messages.error(request, str(error))
+        return redirect("export_status", job=export.pk)
