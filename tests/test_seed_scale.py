@@ -10,6 +10,7 @@ from collections import defaultdict
 from datetime import date, datetime
 
 import pytest
+from django.conf import settings
 from django.core.management import get_commands
 from django.db import connection, transaction
 from django.urls import reverse
@@ -25,6 +26,7 @@ from incidents.audit import (
     log_action,
     verify_chain,
 )
+from incidents.dbroles import as_owner
 from incidents.export.pdf import export_record
 from incidents.forms.steps import DecisionForm, ReferralForm
 from incidents.models import (
@@ -57,6 +59,31 @@ from tests.conftest import LONDON, fresh_totp_code, totp_device
 from tests.factories import full_record
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(scope="module", autouse=True)
+def seeder_may_move_sequences(django_db_setup, django_db_blocker):
+    """The seeder writes its own ids and moves the sequences past them (``setval``), which needs
+    UPDATE on the sequences: a benchmark tool's privilege (``make bench`` runs as one role), not
+    the application's. For this module only, the owner grants it to the application's role,
+    and takes it back after."""
+    if connection.vendor != "postgresql" or settings.DATABASE_MIGRATE is None:
+        yield
+        return
+    app_role = connection.ops.quote_name(connection.settings_dict["USER"])
+
+    def as_the_owner(verb: str) -> None:
+        with django_db_blocker.unblock(), as_owner(), connection.cursor() as cursor:
+            cursor.execute("SELECT current_schema()")
+            schema = connection.ops.quote_name(cursor.fetchone()[0])
+            direction = "TO" if verb == "GRANT" else "FROM"
+            cursor.execute(
+                f"{verb} UPDATE ON ALL SEQUENCES IN SCHEMA {schema} {direction} {app_role}"
+            )
+
+    as_the_owner("GRANT")
+    yield
+    as_the_owner("REVOKE")
 
 
 def seed(**options):
