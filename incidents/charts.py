@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import io
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -26,7 +26,7 @@ from django.db.models import QuerySet
 from pygal.style import Style
 
 from incidents import rules, stats
-from incidents.models import Agency, Incident
+from incidents.models import Agency, Incident, School
 
 SMALL = 5  # counts below this (and above 0) are suppressed for the governors
 FEWER = "fewer than 5"
@@ -351,29 +351,35 @@ def month_ends(period: Period) -> list[date]:
     return days
 
 
-Builder = Callable[[QuerySet[Incident], Period, bool], Chart]
+Builder = Callable[[Sequence[School], Period, bool], Chart]
 
 
-def _by_month(incidents: QuerySet[Incident], period: Period, suppress: bool) -> Chart:
+def _incidents(schools: Sequence[School]) -> QuerySet[Incident]:
+    return Incident.objects.filter(school_id__in=[school.pk for school in schools])
+
+
+def _by_month(schools: Sequence[School], period: Period, suppress: bool) -> Chart:
     months = [m for m in stats.months_until(period.end, 36) if m >= period.start.replace(day=1)]
     return incidents_by_month(
-        stats.monthly_by_category(incidents, months), months, suppress=suppress
+        stats.monthly_by_category(_incidents(schools), months), months, suppress=suppress
     )
 
 
-def _by_term(incidents: QuerySet[Incident], period: Period, suppress: bool) -> Chart:
+def _by_term(schools: Sequence[School], period: Period, suppress: bool) -> Chart:
     terms = stats.terms_until(period.end, period.terms)
-    return timings_by_term(stats.by_term(incidents, terms), terms, suppress=suppress)
+    return timings_by_term(stats.by_term(_incidents(schools), terms), terms, suppress=suppress)
 
 
-def _by_agency(incidents: QuerySet[Incident], period: Period, suppress: bool) -> Chart:
-    counts = stats.referrals_by_agency(incidents, period.start, period.end)
+def _by_agency(schools: Sequence[School], period: Period, suppress: bool) -> Chart:
+    counts = stats.referrals_by_agency(_incidents(schools), period.start, period.end)
     return referrals_by_agency(counts, period.start, period.end, suppress=suppress)
 
 
-def _overdue(incidents: QuerySet[Incident], period: Period, suppress: bool) -> Chart:
+def _overdue(schools: Sequence[School], period: Period, suppress: bool) -> Chart:
+    # Actions and deletions carry their school: read by it, never through the incidents.
+    school_ids = [school.pk for school in schools]
     return overdue_over_time(
-        stats.overdue_over_time(incidents, month_ends(period)), suppress=suppress
+        stats.overdue_over_time(school_ids, month_ends(period)), suppress=suppress
     )
 
 
@@ -385,17 +391,14 @@ BUILDERS: dict[str, Builder] = {
 }
 
 
-def build(
-    name: str, incidents: QuerySet[Incident], period: Period, *, suppress: bool = False
-) -> Chart:
-    return BUILDERS[name](incidents, period, suppress)
+def build(name: str, schools: Sequence[School], period: Period, *, suppress: bool = False) -> Chart:
+    """One chart of the records of ``schools`` (one school, or a trust's)."""
+    return BUILDERS[name](schools, period, suppress)
 
 
-def build_all(
-    incidents: QuerySet[Incident], period: Period, *, suppress: bool = False
-) -> list[Chart]:
+def build_all(schools: Sequence[School], period: Period, *, suppress: bool = False) -> list[Chart]:
     """Every chart, in the order pages show them (six queries in all)."""
-    return [build(name, incidents, period, suppress=suppress) for name in NAMES]
+    return [build(name, schools, period, suppress=suppress) for name in NAMES]
 
 
 __all__ = ["FEWER", "NAMES", "SVG_POLICY", "Chart", "Period", "build", "build_all"]

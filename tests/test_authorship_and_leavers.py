@@ -174,6 +174,7 @@ def test_the_people_pages_take_the_same_queries_however_many_people_and_actions(
             incident = new_incident(world.oak, world.oak_staff)
             Action.objects.create(
                 incident=incident,
+                school=world.oak,
                 kind="pastoral",
                 description="Check in weekly.",
                 owner="Oak Staff",

@@ -159,7 +159,9 @@ def test_its_queries_do_not_grow_with_records_or_schools(client, world):
             slug=f"s{index}",
             reference_prefix=f"SC{'ABCD'[index]}",
         )
-        Membership.objects.create(user=world.oak_dsl, school=school, role=Role.DSL)
+        Membership.objects.create(
+            user=world.oak_dsl, school=school, role=Role.DSL, confirmed_at=timezone.now()
+        )
         full_record(school, world.oak_dsl, action_overdue=True)
     for _ in range(3):
         full_record(world.riv, world.riv_dsl, outcome=DecisionOutcome.HANDLED_IN_SCHOOL)

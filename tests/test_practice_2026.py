@@ -345,7 +345,7 @@ def test_an_approved_record_refuses_a_new_online_report(world, is_postgres):
 
 
 def questions_of(pack):
-    return questions(pack.rows, pack.median_texts)
+    return questions(pack.rows, pack.median_texts, pack.transfers)
 
 
 def period():

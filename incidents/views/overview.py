@@ -143,7 +143,7 @@ def trust_overview(request: AuthenticatedRequest) -> HttpResponse:
         )
     chart_scope = "?scope=trust" if scope.trust_wide else ""
     period = charts.Period.year_to(today)
-    chart_list = charts.build_all(scope.incidents(), period)
+    chart_list = charts.build_all(scope.schools, period)
     return render(
         request,
         "incidents/overview.html",
@@ -169,7 +169,7 @@ def chart_svg(request: AuthenticatedRequest, name: str) -> HttpResponse:
     if not trust and not request.school:
         return redirect("home")
     scope = scope_of(request, trust=trust)
-    chart = charts.build(name, scope.incidents(), charts.Period.year_to(timezone.localdate()))
+    chart = charts.build(name, scope.schools, charts.Period.year_to(timezone.localdate()))
     response = HttpResponse(chart.svg, content_type=charts.SVG_CONTENT_TYPE)
     response["Content-Disposition"] = f'inline; filename="{name}.svg"'
     # django-csp's per-response replacement (what its ``csp_replace`` decorator sets): the

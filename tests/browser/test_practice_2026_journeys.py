@@ -72,7 +72,13 @@ def moment(days_ago: int, at: str) -> str:
 
 
 def pdf_text(page, live_server, incident) -> str:
-    response = page.request.get(f"{live_server.url}/incidents/{incident.reference}/export.pdf")
+    """The record's PDF as its reader gets it: asked for from the record page (a task prepares
+    it), then downloaded from the export's page."""
+    page.goto(f"{live_server.url}/incidents/{incident.reference}/")
+    page.get_by_role("button", name="Export PDF").click()
+    download = page.get_by_role("link", name="Download")
+    download.wait_for()
+    response = page.request.get(live_server.url + download.get_attribute("href"))
     assert response.ok and response.headers["content-type"] == "application/pdf"
     reader = PdfReader(io.BytesIO(response.body()))
     return " ".join(" ".join(p.extract_text() for p in reader.pages).split())
