@@ -18,6 +18,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import cached_property
 from typing import Any
 from xml.etree import ElementTree as ET  # noqa: S405  # we write the tree, never parse input
 
@@ -75,8 +76,14 @@ class Chart:
     summary: str  # the text alternative
     columns: list[str]
     rows: list[list[str]]
-    svg: bytes
+    drawing: Any  # the pygal chart, drawn only when its SVG is asked for
     note: str = ""
+
+    @cached_property
+    def svg(self) -> bytes:
+        """The chart as SVG. Drawn on demand: a page shows the table and fetches the image from
+        its own response, so only that response and the PDFs pay for the drawing."""
+        return _render(self.drawing, self.summary)
 
     @property
     def svg_text(self) -> str:
@@ -188,7 +195,7 @@ def incidents_by_month(
         summary=summary,
         columns=["Month", *(names[c] for c in used)],
         rows=rows,
-        svg=_render(chart, summary),
+        drawing=chart,
         note=SUPPRESSED_NOTE if hidden else "",
     )
 
@@ -248,7 +255,7 @@ def timings_by_term(
         summary=summary,
         columns=["Term", "Records", *(label for label, _, _ in series)],
         rows=rows,
-        svg=_render(chart, summary),
+        drawing=chart,
         note=(
             "The slowest quarter: the time within which three records in four were dealt with."
             + (" Terms with fewer than 5 records are not shown." if suppress else "")
@@ -280,7 +287,7 @@ def referrals_by_agency(
         summary=summary,
         columns=["Agency", "Referrals"],
         rows=[[label, count_text(counts[value], suppress)] for value, label in agencies],
-        svg=_render(chart, summary),
+        drawing=chart,
         note=SUPPRESSED_NOTE if hidden else "",
     )
 
@@ -312,7 +319,7 @@ def overdue_over_time(series: dict[date, tuple[int, int]], *, suppress: bool = F
             ]
             for d in days
         ],
-        svg=_render(chart, summary),
+        drawing=chart,
         note=SUPPRESSED_NOTE if hidden else "",
     )
 

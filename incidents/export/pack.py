@@ -441,15 +441,19 @@ def pack_charts(pack: Pack) -> list[charts.Chart]:
     return charts.build_all([pack.school], period)
 
 
-def render_inspection_pack_pdf(pack: Pack) -> tuple[str, str, bytes]:
-    context = {
+def pack_context(pack: Pack) -> dict[str, Any]:
+    """What the pack's PDF template is given (the benchmark renders the same)."""
+    return {
         "pack": pack,
         "totals": pack.totals,
         "charts": pack_charts(pack),
         # Ofsted's eight questions (Wolverhampton, Recording incidents): export/ofsted.py.
         "ofsted": ofsted.questions(pack.rows, pack.median_texts, pack.transfers),
     }
-    content = render_pdf("export/inspection_pack.html", context)
+
+
+def render_inspection_pack_pdf(pack: Pack) -> tuple[str, str, bytes]:
+    content = render_pdf("export/inspection_pack.html", pack_context(pack))
     return pack_filename(pack, "pdf"), PDF_CONTENT_TYPE, content
 
 
