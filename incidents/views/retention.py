@@ -13,6 +13,7 @@ from incidents import childfile
 from incidents.access import Need, get_incident_for_user
 from incidents.forms.pupils import DestroyForm, KeepForm
 from incidents.http import AuthenticatedRequest
+from incidents.models import Incident
 from incidents.services import ServiceError
 from incidents.services import retention as services
 from incidents.services.retention import REVIEWERS
@@ -40,13 +41,19 @@ def retention_list(request: AuthenticatedRequest) -> HttpResponse:
     )
 
 
+def _under_review(request: AuthenticatedRequest, reference: str) -> Incident:
+    """The record, for the DSL or the headteacher of its school (404 outside it, 403 within)."""
+    incident = get_incident_for_user(request, reference, Need.READ)
+    if not REVIEWERS & incident.access.roles:  # type: ignore[attr-defined]
+        raise PermissionDenied("Only the DSL and the headteacher review retention.")
+    return incident
+
+
 @never_cache
 @login_required
 @require_POST
 def retention_keep(request: AuthenticatedRequest, reference: str) -> HttpResponse:
-    incident = get_incident_for_user(request, reference, Need.READ)
-    if not REVIEWERS & incident.access.roles:  # type: ignore[attr-defined]
-        raise PermissionDenied("Only the DSL and the headteacher review retention.")
+    incident = _under_review(request, reference)
     form = KeepForm(request.POST)
     if form.is_valid():
         try:
@@ -70,9 +77,7 @@ def retention_keep(request: AuthenticatedRequest, reference: str) -> HttpRespons
 @login_required
 @require_POST
 def retention_authorise(request: AuthenticatedRequest, reference: str) -> HttpResponse:
-    incident = get_incident_for_user(request, reference, Need.READ)
-    if not REVIEWERS & incident.access.roles:  # type: ignore[attr-defined]
-        raise PermissionDenied("Only the DSL and the headteacher review retention.")
+    incident = _under_review(request, reference)
     form = DestroyForm(request.POST)
     if "authorise" not in request.POST or not form.is_valid():
         messages.error(request, "Nothing was authorised: use the button.")
@@ -101,9 +106,7 @@ def retention_authorise(request: AuthenticatedRequest, reference: str) -> HttpRe
 @login_required
 @require_POST
 def retention_destroy(request: AuthenticatedRequest, reference: str) -> HttpResponse:
-    incident = get_incident_for_user(request, reference, Need.READ)
-    if not REVIEWERS & incident.access.roles:  # type: ignore[attr-defined]
-        raise PermissionDenied("Only the DSL and the headteacher review retention.")
+    incident = _under_review(request, reference)
     if request.POST.get("destroy") != incident.reference:
         messages.error(request, "Nothing was destroyed: use the button.")
         return redirect("retention_list")
