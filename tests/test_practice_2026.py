@@ -245,7 +245,7 @@ def test_it_records_meetings_and_information_shared(client, reported):
             {
                 "shared_with": "MASH duty social worker",
                 "what": "The disclosure and the chronology.",
-                "shared_at": moment(0),
+                "shared_at": moment(1),
                 "basis": "To safeguard a child, without consent.",
             }
         ],
