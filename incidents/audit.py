@@ -52,6 +52,8 @@ class AuditAction(models.TextChoices):
     LOGIN_LOCKED_OUT = "auth.login_locked_out", "Was locked out after failed sign-ins"
     LOGOUT = "auth.logout", "Signed out"
     SESSION_EXPIRED = "auth.session_expired", "Session ended (time limit)"
+    SUBMISSION_KEPT = "auth.submission_kept", "Had what they typed kept when their session ended"
+    SUBMISSION_RESTORED = "auth.submission_restored", "Was shown what they typed again"
     SECOND_FACTOR_ENROLLED = "auth.second_factor_enrolled", "Set up an authenticator"
     SECOND_FACTOR_VERIFIED = "auth.second_factor_verified", "Gave the second factor"
     SECOND_FACTOR_FAILED = "auth.second_factor_failed", "Gave a wrong second-factor code"

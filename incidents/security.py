@@ -2,7 +2,8 @@
 
 - ``RefuseFilesMiddleware``: no request that carries a file is ever accepted (the
   imagery must never be copied or stored; there is no upload anywhere in the product).
-- ``SessionLimitsMiddleware``: a session ends after 30 minutes idle and 12 hours at most.
+- ``SessionLimitsMiddleware``: a session ends after 30 minutes idle and 12 hours at most; a
+  form posted after that is kept for its author and shown again once they sign in.
 - ``SecondFactorMiddleware``: anyone whose role can read records (and every system
   administrator, who can change roles) proves a second factor before any page but sign-in.
 - ``LockoutHandler``: django-axes's count of failed sign-ins, per username and address and,
@@ -16,12 +17,13 @@ from urllib.parse import urlencode
 
 from axes.handlers.database import AxesDatabaseHandler
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import logout
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.db.models import Sum
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -31,10 +33,16 @@ from incidents.access import READERS, has_second_factor
 from incidents.audit import AuditAction, log_action
 from incidents.http import GetResponse
 from incidents.models import Membership
+from incidents.services.kept import keep, take
 
-# Session keys: when the user signed in, and when they were last seen (UNIX seconds).
+# Session keys: when the user signed in, and when they were last seen (UNIX seconds); in the
+# signed-out session that follows one that ended, why it ended.
 SESSION_AUTH_AT = "auth_at"
 SESSION_SEEN_AT = "seen_at"
+SESSION_ENDED = "session_ended"
+# On a request: the user and limit of a form posted after its session ended.
+_LATE_POST = "_late_post"
+REMAINING_HEADER = "Session-Idle-Remaining"
 V = TypeVar("V")
 
 # Bodies whose type is itself a media file are refused without reading them.
@@ -93,20 +101,81 @@ class RefuseFilesMiddleware:
 
 
 def end_session(request: HttpRequest, reason: str) -> None:
-    """Log the user out, recording why, before anything else of the request runs."""
+    """Log the user out, recording why, before anything else of the request runs.
+
+    A form posted too late is noted on the request (whose it was, and why the session ended):
+    ``process_view`` keeps it once the CSRF check has passed. The new, signed-out session says
+    why it began, for the sign-in page (``session_ended``).
+    """
     user = request.user
     log_action(AuditAction.SESSION_EXPIRED, request=request, user=user, data={"limit": reason})
+    if request.method == "POST" and not request.headers.get("HX-Request"):
+        setattr(request, _LATE_POST, (user, reason))
     logout(request)
+    request.session[SESSION_ENDED] = {"limit": reason, "kept": False}
+
+
+def session_ended(request: HttpRequest) -> dict[str, Any] | None:
+    """Why the last session ended ({"limit": "idle" or "absolute", "kept": bool}), or None."""
+    ended = request.session.get(SESSION_ENDED)
+    return ended if isinstance(ended, dict) else None
+
+
+def _duration(seconds: int) -> str:
+    if seconds >= 3600 and seconds % 3600 == 0:
+        hours = seconds // 3600
+        return f"{hours} hour{'s' if hours != 1 else ''}"
+    minutes = max(1, round(seconds / 60))
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+
+
+def idle_limit_text() -> str:
+    """The idle limit in words ("30 minutes")."""
+    return _duration(settings.SESSION_IDLE_SECONDS)
+
+
+def ended_message(request: HttpRequest) -> str:
+    """What the sign-in page says about the session that just ended ("" if none did)."""
+    ended = session_ended(request)
+    if ended is None:
+        return ""
+    if ended.get("limit") == "absolute":
+        why = (
+            "Your session ended: you had been signed in for "
+            f"{_duration(settings.SESSION_MAX_AGE_SECONDS)}."
+        )
+    else:
+        why = f"Your session ended after {idle_limit_text()} without activity."
+    if ended.get("kept"):
+        return f"{why} Sign in again; what you typed has been kept."
+    return f"{why} Sign in again."
+
+
+def idle_remaining(request: HttpRequest, now: float | None = None) -> float:
+    """Seconds before the signed-in session ends for want of activity, as the server sees it."""
+    session = request.session
+    seen_at = session.get(SESSION_SEEN_AT, session.get(SESSION_AUTH_AT))
+    if seen_at is None:
+        return float(settings.SESSION_IDLE_SECONDS)
+    now = time.time() if now is None else now
+    return max(0.0, float(seen_at) + settings.SESSION_IDLE_SECONDS - now)
+
+
+def renew(request: HttpRequest) -> None:
+    """Count this request as the person's activity now (the "Stay signed in" button)."""
+    request.session[SESSION_SEEN_AT] = time.time()
 
 
 class SessionLimitsMiddleware:
-    """30 minutes idle, 12 hours at most (settings SESSION_COOKIE_AGE, SESSION_MAX_AGE_SECONDS).
+    """30 minutes idle, 12 hours at most (settings SESSION_IDLE_SECONDS, SESSION_MAX_AGE_SECONDS).
 
-    The session store already expires a session left idle for SESSION_COOKIE_AGE; checking
-    here too means the limit holds whatever the store and cookie do, and is logged. The last
-    seen time, and with it the store's expiry, is renewed at most every SESSION_RENEW_SECONDS:
-    a write of the session on every page cost each page an UPDATE. A session may so end up to
-    that long before 30 minutes idle, never after.
+    The limits are this middleware's: the session store keeps an idle session's row longer
+    (SESSION_COOKIE_AGE, the idle limit plus KEPT_SUBMISSION_SECONDS), so that a form posted
+    after the limit still says whose it was and is kept for them (``process_view``). The last
+    seen time is renewed at most every SESSION_RENEW_SECONDS: a write of the session on every
+    page cost each page an UPDATE. A session may so end up to that long before 30 minutes
+    idle, never after. Each response to a signed-in person says how long is left
+    (``Session-Idle-Remaining``, seconds), for the warning dialog after an htmx request.
     """
 
     def __init__(self, get_response: GetResponse) -> None:
@@ -117,29 +186,74 @@ class SessionLimitsMiddleware:
             now = time.time()
             session = request.session
             auth_at = session.get(SESSION_AUTH_AT)
-            seen_at = session.get(SESSION_SEEN_AT)
+            # Not yet seen (only passive requests since signing in): idle since signing in.
+            seen_at = session.get(SESSION_SEEN_AT, auth_at)
             if auth_at is not None and now - auth_at > settings.SESSION_MAX_AGE_SECONDS:
                 end_session(request, "absolute")
-            elif seen_at is not None and now - seen_at > settings.SESSION_COOKIE_AGE:
+            elif seen_at is not None and now - seen_at > settings.SESSION_IDLE_SECONDS:
                 end_session(request, "idle")
             elif auth_at is None:
                 session[SESSION_AUTH_AT] = now
-        return self.get_response(request)
+        response = self.get_response(request)
+        if request.user.is_authenticated and SESSION_SEEN_AT in request.session:
+            response[REMAINING_HEADER] = str(int(idle_remaining(request)))
+        return response
 
     def process_view(
         self, request: HttpRequest, view_func: Any, view_args: Any, view_kwargs: Any
-    ) -> None:
+    ) -> HttpResponse | None:
         """Renew the last seen time, unless the view is ``passive`` (a page that polls by
-        itself, such as an export's progress: left open, it must not keep the session alive)."""
+        itself, such as an export's progress: left open, it must not keep the session alive).
+
+        A form posted after the session ended (noted by ``end_session``) reaches here only once
+        the CSRF check has passed (CsrfViewMiddleware comes earlier): it is kept, never
+        replayed, for the person whose session it was, when its view ``keeps_typed_work``,
+        and they are sent to sign in, then back to the page.
+        """
+        late: tuple[Any, str] | None = getattr(request, _LATE_POST, None)
+        if late is not None:
+            user, limit = late
+            if not getattr(view_func, KEEPS_ATTRIBUTE, False):
+                return None
+            keep(request, user, request.path, request.POST, limit)
+            request.session[SESSION_ENDED] = {"limit": limit, "kept": True}
+            return redirect(f"{reverse('login')}?{urlencode({'next': request.path})}")
         if not request.user.is_authenticated or getattr(view_func, PASSIVE_ATTRIBUTE, False):
-            return
+            return None
         now = time.time()
         seen_at = request.session.get(SESSION_SEEN_AT)
         if seen_at is None or now - seen_at >= settings.SESSION_RENEW_SECONDS:
             request.session[SESSION_SEEN_AT] = now
+        return None
 
 
 PASSIVE_ATTRIBUTE = "session_passive"
+KEEPS_ATTRIBUTE = "session_keeps_typed_work"
+
+
+def keeps_typed_work(view: V) -> V:
+    """Mark a view whose form, posted after the session ended, is kept for its author and
+    shown again after they sign in (the view calls ``restored`` on GET and binds its form)."""
+    setattr(view, KEEPS_ATTRIBUTE, True)
+    return view
+
+
+def restored(request: HttpRequest) -> QueryDict | None:
+    """What this person typed on this page when their session ended, once; a message says so.
+
+    The view binds its form to it on GET and saves nothing: the person checks it and presses
+    save again (a new POST, with the new session's CSRF token).
+    """
+    if not request.user.is_authenticated or request.method != "GET":
+        return None
+    data = take(request, request.user, request.path)
+    if data is not None:
+        request.session.pop(SESSION_ENDED, None)
+        messages.warning(request, RESTORED_MESSAGE)
+    return data
+
+
+RESTORED_MESSAGE = "We kept what you typed when your session ended. Check it and press Save."
 
 
 def passive(view: V) -> V:

@@ -11,6 +11,7 @@ from incidents.views import (
     pupils,
     record,
     retention,
+    session,
 )
 from incidents.views import grants as grant_views
 from incidents.views import signing as signing_views
@@ -38,6 +39,8 @@ register_converter(ReferenceConverter, "ref")
 
 urlpatterns = [
     path("", home.home, name="home"),
+    # The timeout warning's "Stay signed in" (a POST that renews the idle limit).
+    path("session/keep-alive/", session.keep_alive, name="session_keep_alive"),
     path("school/", home.choose_school, name="choose_school"),
     path("school/invitations/", accounts.school_invitations, name="school_invitations"),
     path("incidents/", dashboard.incident_list, name="incident_list"),

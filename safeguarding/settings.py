@@ -239,9 +239,18 @@ DEFAULT_FROM_EMAIL = envstr("DJANGO_DEFAULT_FROM_EMAIL", "safeguarding@localhost
 SITE_URL = envstr("DJANGO_SITE_URL", "http://localhost:8000")
 
 # Sessions: 30 minutes idle, 12 hours at most from sign-in
-# (incidents.security.SessionLimitsMiddleware). The stored session is renewed at most once a
-# minute (SESSION_RENEW_SECONDS), not written on every request.
-SESSION_COOKIE_AGE = envint("DJANGO_SESSION_IDLE_SECONDS", 30 * 60)
+# (incidents.security.SessionLimitsMiddleware, which ends them). The stored session is renewed
+# at most once a minute (SESSION_RENEW_SECONDS), not written on every request.
+SESSION_IDLE_SECONDS = envint("DJANGO_SESSION_IDLE_SECONDS", 30 * 60)
+# A form posted after the session ended is kept for its author this long
+# (incidents.models.KeptSubmission), and restored after they sign in again.
+KEPT_SUBMISSION_SECONDS = envint("SAFEGUARDING_KEPT_SUBMISSION_SECONDS", 2 * 60 * 60)
+# The warning dialog opens this long before the idle limit (static/js/session-timeout.js).
+SESSION_WARNING_SECONDS = 2 * 60
+# The store keeps an idle session's row past the idle limit, for as long as a submission is
+# kept: the middleware, not the store, ends the session at the idle limit, and so still knows
+# whose session it was when a form arrives late. The cookie ends with the browser either way.
+SESSION_COOKIE_AGE = SESSION_IDLE_SECONDS + KEPT_SUBMISSION_SECONDS
 SESSION_SAVE_EVERY_REQUEST = False
 SESSION_RENEW_SECONDS = 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True

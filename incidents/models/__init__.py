@@ -28,6 +28,7 @@ from incidents.models.choices import (
 )
 from incidents.models.exports import ExportJob, ExportKind, ExportState
 from incidents.models.incident import Adult, Disclosure, Incident, YoungPerson, age_on
+from incidents.models.kept import KeptSubmission
 from incidents.models.permissions import (
     IncidentGroupObjectPermission,
     IncidentUserObjectPermission,
@@ -69,6 +70,7 @@ from incidents.models.signing import Addendum, Signature
 
 __all__ = [
     "ExportJob",
+    "KeptSubmission",
     "ExportKind",
     "ExportState",
     "LegalHold",

@@ -32,7 +32,7 @@ from incidents.forms.accounts import RecoveryCodeForm
 from incidents.forms.signing import SecondFactorForm, SignInForm
 from incidents.http import AuthenticatedRequest
 from incidents.models import User
-from incidents.security import SESSION_AUTH_AT, SESSION_SEEN_AT
+from incidents.security import SESSION_AUTH_AT, SESSION_ENDED, SESSION_SEEN_AT, ended_message
 from incidents.services.accounts import recovery_codes_left
 
 WRONG_CODE = (
@@ -58,8 +58,16 @@ class LoginView(auth_views.LoginView):
     template_name = "registration/login.html"
     authentication_form = SignInForm
 
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        # Why they are here, when a session of theirs has just ended (and whether what they
+        # typed was kept).
+        context["session_ended"] = ended_message(self.request)
+        return context
+
     def form_valid(self, form: AuthenticationForm) -> HttpResponse:
         response = super().form_valid(form)
+        self.request.session.pop(SESSION_ENDED, None)
         now = time.time()
         self.request.session[SESSION_AUTH_AT] = now
         self.request.session[SESSION_SEEN_AT] = now

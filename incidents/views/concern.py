@@ -13,15 +13,19 @@ from incidents import services
 from incidents.forms.concern import ConcernForm
 from incidents.http import AuthenticatedRequest
 from incidents.models import Incident
+from incidents.security import keeps_typed_work, restored
 
 
+@keeps_typed_work
 @login_required
 @require_http_methods(["GET", "POST"])
 def report_concern(request: AuthenticatedRequest) -> HttpResponse:
     # ``request.school`` is a lazy object: test its truth, not its identity.
     if not request.school or not request.roles:
         return redirect("home")
-    form = ConcernForm(request.POST or None, reporter=request.user)
+    # On GET, what they typed when their session ended (once), for them to check and send.
+    data = request.POST if request.method == "POST" else restored(request)
+    form = ConcernForm(data or None, reporter=request.user)
     if request.method == "POST" and form.is_valid():
         incident = services.report_concern(
             school=request.school,

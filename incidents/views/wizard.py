@@ -24,6 +24,7 @@ from incidents.audit import AuditAction, log_action
 from incidents.display import date_text, result_panel
 from incidents.http import AuthenticatedRequest
 from incidents.models import FACT_FIELDS, Incident, Status
+from incidents.security import keeps_typed_work, restored
 from incidents.services import AwaitingApproval, RecordLocked, ServiceError, StaleVersion
 
 
@@ -57,6 +58,7 @@ def _refusal(incident: Incident) -> str:
     return ""
 
 
+@keeps_typed_work
 @login_required
 @require_http_methods(["GET", "POST"])
 def incident_step(request: AuthenticatedRequest, reference: str, step: str) -> HttpResponse:
@@ -121,7 +123,11 @@ def incident_step(request: AuthenticatedRequest, reference: str, step: str) -> H
         elif expected is None:
             messages.error(request, "The form was incomplete: reload the page and try again.")
     else:
-        parts = current.forms(incident)
+        # What the DSL typed when their session ended, shown again (once) for them to save.
+        kept = None if current.read_only else restored(request)
+        parts = current.forms(incident, kept) if kept is not None else current.forms(incident)
+        if kept is not None:
+            version = _version(kept, incident.version)
         # A step page shows the record: a read, like the record page.
         log_action(
             AuditAction.VIEWED,
@@ -130,6 +136,15 @@ def incident_step(request: AuthenticatedRequest, reference: str, step: str) -> H
             data={"step": current.identifier},
         )
     return render_step(request, incident, flow, current, parts, version, conflict)
+
+
+def _version(data: Any, current: int) -> int:
+    """The version a kept form was typed against: saving it then shows a colleague's change
+    made since beside it, as any late save does."""
+    try:
+        return int(data.get("version", ""))
+    except ValueError:
+        return current
 
 
 def theirs(

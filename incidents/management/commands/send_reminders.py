@@ -3,7 +3,8 @@
 Run it once a day (cron: ``30 7 * * * cd /srv/app && .venv/bin/python manage.py
 send_reminders``, or a systemd timer; docs/architecture.md#reminders). Synchronous: it sends
 as it goes and prints how many schools were told; then it deletes the exports kept past their
-time (``services.exports.purge_expired``).
+time (``services.exports.purge_expired``), and the forms kept when a session ended, past theirs
+(``services.kept.purge_expired``).
 """
 
 from datetime import date
@@ -14,6 +15,7 @@ from django.utils import timezone
 
 from incidents.models import School
 from incidents.reminders import send_reminder
+from incidents.services import kept
 from incidents.services.exports import purge_expired
 
 
@@ -42,3 +44,6 @@ class Command(BaseCommand):
         self.stdout.write(f"Reminders sent to the DSL teams of {told} school(s).")
         # The daily run also deletes the exports kept past their 24 hours, bytes and all.
         self.stdout.write(f"Deleted {purge_expired()} export(s) past their time.")
+        # And what was kept of forms posted after a session ended, past its 2 hours (each
+        # new one kept deletes those too; this catches the ones nobody came back for).
+        self.stdout.write(f"Deleted {kept.purge_expired()} kept submission(s) past their time.")
