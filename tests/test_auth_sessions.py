@@ -20,7 +20,7 @@ def age_session(client, key, seconds):
 
 
 def test_it_sets_a_thirty_minute_idle_limit_and_a_twelve_hour_one():
-    assert settings.SESSION_COOKIE_AGE == 30 * 60
+    assert settings.SESSION_IDLE_SECONDS == 30 * 60
     assert settings.SESSION_MAX_AGE_SECONDS == 12 * 60 * 60
 
 
