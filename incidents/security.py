@@ -33,13 +33,15 @@ from incidents.access import READERS, has_second_factor
 from incidents.audit import AuditAction, log_action
 from incidents.http import GetResponse
 from incidents.models import Membership
-from incidents.services.kept import keep, take
+from incidents.services.kept import keep, paths_for, take
 
 # Session keys: when the user signed in, and when they were last seen (UNIX seconds); in the
 # signed-out session that follows one that ended, why it ended.
 SESSION_AUTH_AT = "auth_at"
 SESSION_SEEN_AT = "seen_at"
 SESSION_ENDED = "session_ended"
+# In a signed-in session: the pages where what the person typed is kept for them.
+SESSION_KEPT_PATHS = "kept_paths"
 # On a request: the user and limit of a form posted after its session ended.
 _LATE_POST = "_late_post"
 REMAINING_HEADER = "Session-Idle-Remaining"
@@ -246,11 +248,23 @@ def restored(request: HttpRequest) -> QueryDict | None:
     """
     if not request.user.is_authenticated or request.method != "GET":
         return None
+    # Only where signing in found something kept: other pages ask the database nothing.
+    waiting: list[str] = request.session.get(SESSION_KEPT_PATHS, [])
+    if request.path not in waiting:
+        return None
+    request.session[SESSION_KEPT_PATHS] = [path for path in waiting if path != request.path]
     data = take(request, request.user, request.path)
     if data is not None:
-        request.session.pop(SESSION_ENDED, None)
         messages.warning(request, RESTORED_MESSAGE)
     return data
+
+
+def note_kept(request: HttpRequest, user: Any) -> None:
+    """At sign-in: remember in the session the pages where something is kept for ``user``."""
+    request.session.pop(SESSION_ENDED, None)
+    paths = paths_for(user)
+    if paths:
+        request.session[SESSION_KEPT_PATHS] = paths
 
 
 RESTORED_MESSAGE = "We kept what you typed when your session ended. Check it and press Save."

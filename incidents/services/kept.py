@@ -41,6 +41,15 @@ def purge_expired(now: Any = None) -> int:
     return deleted
 
 
+def paths_for(user: User) -> list[str]:
+    """The pages where something is kept for ``user`` (read once, when they sign in)."""
+    return list(
+        KeptSubmission.objects.filter(user=user, created_at__gt=_oldest_kept(timezone.now()))
+        .values_list("path", flat=True)
+        .distinct()
+    )
+
+
 def keep(request: HttpRequest, user: User, path: str, posted: QueryDict, limit: str) -> None:
     """Keep ``posted`` for ``user`` on ``path`` (replacing what was kept there before)."""
     data = {key: posted.getlist(key) for key in posted if _kept_field(key)}

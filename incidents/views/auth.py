@@ -32,7 +32,7 @@ from incidents.forms.accounts import RecoveryCodeForm
 from incidents.forms.signing import SecondFactorForm, SignInForm
 from incidents.http import AuthenticatedRequest
 from incidents.models import User
-from incidents.security import SESSION_AUTH_AT, SESSION_ENDED, SESSION_SEEN_AT, ended_message
+from incidents.security import SESSION_AUTH_AT, SESSION_SEEN_AT, ended_message, note_kept
 from incidents.services.accounts import recovery_codes_left
 
 WRONG_CODE = (
@@ -67,7 +67,7 @@ class LoginView(auth_views.LoginView):
 
     def form_valid(self, form: AuthenticationForm) -> HttpResponse:
         response = super().form_valid(form)
-        self.request.session.pop(SESSION_ENDED, None)
+        note_kept(self.request, form.get_user())
         now = time.time()
         self.request.session[SESSION_AUTH_AT] = now
         self.request.session[SESSION_SEEN_AT] = now
