@@ -1,5 +1,5 @@
-"""Keeping what someone typed when their session ended, and giving it back once (SPEC §5:
-nothing is lost when a session expires).
+"""Keeping what someone typed when their session ended, and giving it back once: nothing is
+lost when a session expires.
 
 ``keep`` stores a form posted after the session's limit for the person whose session it was;
 ``take`` hands it back to that person, on the page it was posted to, once, and deletes it.
