@@ -17,11 +17,13 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from incidents.models import AuditEvent, Disclosure, Incident, KeptSubmission
+from incidents import services
+from incidents.models import AuditEvent, Disclosure, Incident, KeptSubmission, Status
 from incidents.security import RESTORED_MESSAGE, SESSION_AUTH_AT, SESSION_SEEN_AT
 from incidents.services import exports, kept
 from tests import wizard_data as d
 from tests.conftest import PASSWORD, client_login, fresh_totp_code, totp_device
+from tests.factories import full_record
 
 TYPED = "Kept words: a group chat called Year 9 banter"
 KEPT_SIGN_IN = (
@@ -396,3 +398,40 @@ def test_a_passive_page_says_the_time_left_without_renewing_it(client, world, re
     assert response.status_code == 200
     assert client.session[SESSION_SEEN_AT] == seen
     assert 295 <= int(response["Session-Idle-Remaining"]) <= 300
+
+
+# The headteacher's reason and the DSL's addendum ------------------------------------------------
+
+
+@pytest.fixture
+def signed(world):
+    record = full_record(world.oak, world.oak_dsl, viewing_complete=True)
+    code = fresh_totp_code(totp_device(world.oak_dsl))
+    services.sign_record(record, world.oak_dsl, PASSWORD, otp_token=code)
+    record.refresh_from_db()
+    return record
+
+
+def test_it_keeps_the_headteachers_reason_for_sending_back(client, world, signed):
+    url = reverse("incident_send_back", args=[signed.reference])
+    client_login(client, world.oak_head)
+    client.get(url)
+    age_session(client, SESSION_SEEN_AT, 31 * 60)
+    client.post(url, {"reason": "The dates of the meeting do not match the chronology."})
+    signed.refresh_from_db()
+    assert signed.status == Status.AWAITING_APPROVAL
+    sign_in_with_both_factors(client, world.oak_head, url)
+    page = client.get(url).content.decode()
+    assert "The dates of the meeting do not match the chronology." in page
+    assert RESTORED_MESSAGE in page
+    signed.refresh_from_db()
+    assert signed.status == Status.AWAITING_APPROVAL
+
+
+def test_it_keeps_an_addendums_words_but_never_its_password_or_code(client, world, signed):
+    url = reverse("incident_addendum", args=[signed.reference])
+    client_login(client, world.oak_dsl)
+    client.get(url)
+    age_session(client, SESSION_SEEN_AT, 31 * 60)
+    client.post(url, {"text": "The police rang back.", "password": PASSWORD, "otp_token": "1"})
+    assert KeptSubmission.objects.get().data == {"text": ["The police rang back."]}

@@ -28,11 +28,16 @@ from incidents.forms.signing import (
 )
 from incidents.http import AuthenticatedRequest
 from incidents.models import Incident, Role, SignatureKind
+from incidents.security import keeps_typed_work, restored
 
 
 def _data(request: HttpRequest) -> QueryDict | None:
-    """The submitted form data; an empty POST is still a submission (and an invalid one)."""
-    return request.POST if request.method == "POST" else None
+    """The submitted form data; an empty POST is still a submission (and an invalid one).
+
+    On GET, what was typed here when the session ended, if it was kept (``keeps_typed_work``):
+    shown to be sent again, never acted on (``_carry_out`` acts on a POST only).
+    """
+    return request.POST if request.method == "POST" else restored(request)
 
 
 def _page(
@@ -163,6 +168,7 @@ def incident_approve(request: AuthenticatedRequest, reference: str) -> HttpRespo
     )
 
 
+@keeps_typed_work
 @login_required
 @require_http_methods(["GET", "POST"])
 def incident_send_back(request: AuthenticatedRequest, reference: str) -> HttpResponse:
@@ -214,6 +220,7 @@ def incident_non_referral_signoff(request: AuthenticatedRequest, reference: str)
     )
 
 
+@keeps_typed_work
 @login_required
 @require_http_methods(["GET", "POST"])
 def incident_addendum(request: AuthenticatedRequest, reference: str) -> HttpResponse:

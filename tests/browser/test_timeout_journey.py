@@ -151,3 +151,30 @@ def test_the_page_says_when_the_session_ends_without_javascript(browser, live_se
         assert not page.get_by_role("alertdialog").is_visible()
     finally:
         context.close()
+
+
+def test_when_the_time_runs_out_the_dialog_says_so_and_save_keeps_the_words(
+    page, live_server, world, settings
+):
+    # Ten seconds idle, the warning at five.
+    settings.SESSION_IDLE_SECONDS = 10
+    settings.SESSION_WARNING_SECONDS = 5
+    settings.SESSION_RENEW_SECONDS = 0
+    incident = reported(world)
+    login(page, live_server, "oak-dsl")
+    page.goto(f"{live_server.url}{d.step_url(incident, 'disclosure')}")
+    page.locator('[name="disclosure-platforms"]').fill(TYPED)
+
+    page.get_by_role("alertdialog", name="You are about to be signed out").wait_for()
+    ended = page.get_by_role("alertdialog", name="Your session has ended")
+    ended.wait_for(timeout=20_000)
+    assert "close this message and press Save" in ended.inner_text()
+    shot(page, "05-ended")
+    ended.get_by_role("button", name="Close this message").click()
+    ended.wait_for(state="hidden")
+    # The page counts down from a whole second below the server's time: let the server agree.
+    page.wait_for_timeout(1_500)
+    page.get_by_role("button", name="Save and continue").click()
+    page.wait_for_url(re.compile(r"/accounts/login/\?next="))
+    assert "what you typed has been kept" in page.get_by_test_id("session-ended").inner_text()
+    assert KeptSubmission.objects.get().data["disclosure-platforms"] == [TYPED]
