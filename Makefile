@@ -8,7 +8,7 @@ PORT ?= 8000
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 DEV_ENV := DJANGO_DEBUG=true
 
-.PHONY: run test install install-test system-deps system-deps-test lint migrations-check bench clean
+.PHONY: run test install install-test system-deps system-deps-test lint migrations-check bench bench-audit clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -84,6 +84,17 @@ bench: install-test system-deps-test
 	  SAFEGUARDING_DIGEST_KEYS=bench:YmVuY2gtb25seS1kaWdlc3Qta2V5LTAxMjM0NTY3ODlhYmNkZWY= \
 	  DJANGO_ALLOWED_HOSTS=testserver,localhost,127.0.0.1 DJANGO_SECURE_SSL_REDIRECT=false \
 	  $(BIN)/python bench/run.py $(BENCH_ARGS)'
+
+# Audited writes a second, 1, 8 and 32 writers across schools: the one deployment-wide chain
+# (as before migration 0018) beside a chain per school, on a throwaway PostgreSQL with fsync on
+# (pg_virtualenv turns it off unless told). BENCH_AUDIT_ARGS passes options, e.g. "--seconds 10".
+bench-audit: install-test system-deps-test
+	pg_virtualenv -t -o fsync=on -- bash -c '\
+	  DATABASE_URL="postgres://$${PGUSER}:$${PGPASSWORD}@$${PGHOST}:$${PGPORT}/$${PGDATABASE}" \
+	  DJANGO_DEBUG=false DJANGO_SECRET_KEY=bench-only-secret-key-0123456789abcdefghijklmn \
+	  SAFEGUARDING_DIGEST_KEYS=bench:YmVuY2gtb25seS1kaWdlc3Qta2V5LTAxMjM0NTY3ODlhYmNkZWY= \
+	  DJANGO_ALLOWED_HOSTS=testserver,localhost,127.0.0.1 DJANGO_SECURE_SSL_REDIRECT=false \
+	  $(BIN)/python bench/audit_capacity.py $(BENCH_AUDIT_ARGS)'
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache

@@ -36,12 +36,13 @@ How it stays fast (minutes for 100,000 incidents on two cores):
 - The big tables are written with PostgreSQL's COPY (``bulk_create`` elsewhere), with ids
   assigned here, so nothing is read back; sequences are moved past the new ids at the end.
 - ``incidents.rules.assess`` runs once per distinct combination of facts and policy.
-- The audit log's hash chain is computed here with ``incidents.audit.event_hash`` over
-  ``audit.hashed_fields`` with the current key (stored as each event's ``key_id``), in id
-  order, continuing from the last existing event under the
-  writers' advisory lock (``audit.CHAIN_LOCK_ID``), so ``verify_audit`` passes over the seeded
-  rows as over any others. Events are written in time order across incidents, as a live system
-  writes them.
+- The audit log's hash chains (one per school, one for events of no school) are computed here
+  with ``incidents.audit.event_hash`` over ``audit.hashed_fields`` with the current key
+  (stored as each event's ``key_id``), in id order, each continuing from its chain's head
+  under that chain's lock (``audit.locked_chain_head``, as ``log_action`` takes it, every
+  chain's before the COPY starts), so ``verify_audit`` passes over the seeded rows as over
+  any others. Events are written in time order across incidents, as a live system writes
+  them.
 - A signature's digest is taken over the rows as they are planned (``PlannedContent``), laid
   out by ``digest.layout`` as ``digest.content`` lays out the rows it reads back, so nothing is
   read back to sign.
@@ -93,12 +94,11 @@ from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
 from incidents import keys, requirements, rules  # noqa: E402
 from incidents.access import GRANT_CODENAME  # noqa: E402
 from incidents.audit import (  # noqa: E402
-    CHAIN_LOCK_ID,
-    GENESIS_HASH,
     AuditAction,
     UnknownAction,
     event_hash,
     hashed_fields,
+    locked_chain_head,
 )
 from incidents.digest import (  # noqa: E402
     FORMAT,
@@ -650,11 +650,13 @@ class AuditWriter:
     current key as ``log_action`` keys it.
     """
 
-    def __init__(self, last_hash: str, copier):
+    def __init__(self, copier, heads: dict[int | None, str]):
         self.table = Table(AuditEvent, copier=copier)
         self.heap = []
         self.counter = 0
-        self.previous_hash = last_hash
+        # Each chain's head (by school id, None for the deployment chain), read under its lock
+        # before the COPY thread starts.
+        self.heads = heads
         self.key_id = keys.current_id()
 
     def push(self, at, action, user, *, school_id=None, incident_id=None, ip=None, data=None):
@@ -672,11 +674,10 @@ class AuditWriter:
             at, _n, action, user, school_id, incident_id, ip, data = heapq.heappop(heap)
             user_id, username = (user.pk, user.username) if user is not None else (None, "")
             row = EventRow(at, user_id, username, action, school_id, incident_id, ip, data)
-            digest = event_hash(self.previous_hash, hashed_fields(row), self.key_id)
-            self.table.add(
-                **row._asdict(), previous_hash=self.previous_hash, hash=digest, key_id=self.key_id
-            )
-            self.previous_hash = digest
+            previous = self.heads[school_id]
+            digest = event_hash(previous, hashed_fields(row), self.key_id)
+            self.table.add(**row._asdict(), previous_hash=previous, hash=digest, key_id=self.key_id)
+            self.heads[school_id] = digest
 
 
 # --------------------------------------------------------------------------------------------
@@ -904,11 +905,9 @@ class Seeder:
         self.anchor = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
         self.today = self.anchor.date()
         self.assess_cache = {}
+        # The seed writes each audit chain as log_action does, holding each chain's lock from
+        # its first event to the commit.
         with transaction.atomic():
-            if connection.vendor == "postgresql":
-                with connection.cursor() as cursor:
-                    # The whole seed is one writer of the audit chain, as log_action is.
-                    cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK_ID])
             self.create_schools(schools)
             self.create_incidents(incidents)
             self.progress(f"  rows written ({time.monotonic() - started:.0f} s); committing")
@@ -1030,6 +1029,9 @@ class Seeder:
 
     def create_incidents(self, count: int) -> None:
         rng = self.rng
+        # Every chain the seed writes to, locked until the seed commits (as log_action locks
+        # one), its head read before the COPY thread takes the connection.
+        heads = {pk: locked_chain_head(pk) for pk in [None, *(s.pk for s in self.schools)]}
         copier = Copier() if connection.vendor == "postgresql" else None
         # The rows of the record being planned that its signatures cover (incidents.digest).
         self.planned = []
@@ -1062,8 +1064,7 @@ class Seeder:
                 IncidentUserObjectPermission,
             )
         }
-        last_hash = AuditEvent.objects.order_by("-pk").values_list("hash", flat=True).first()
-        self.audit = AuditWriter(last_hash or GENESIS_HASH, copier)
+        self.audit = AuditWriter(copier, heads)
         # Secondary schools meet far more of these incidents than primaries; sizes vary widely.
         size = {Phase.PRIMARY: 0.4, Phase.SECONDARY: 3.0, Phase.ALL_THROUGH: 3.0}
         weights = [size.get(s.phase, 0.6) * rng.lognormvariate(0, 0.5) for s in self.schools]

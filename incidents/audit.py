@@ -5,36 +5,59 @@ access goes through ``log_action``. Never signals: the call sits in the service 
 acts, so the reader of that code sees what is logged. ``data`` holds identifiers and field
 names only, never record content.
 
-Integrity. Each event stores ``hash = HMAC-SHA256(key, previous_hash + canonical JSON of its
-fields)``, ``previous_hash`` being the hash of the event before it (``GENESIS_HASH`` for the
-first), and ``key_id``, the id of the key (``incidents.keys``: the key is held outside the
-database, so a removed or changed row cannot be hidden by re-hashing the chain after it). Events
-chained before the log was keyed have no key id and a plain SHA-256; they verify, but as weaker
-evidence, and an unkeyed event after a keyed one is itself a break (a downgrade).
-Writers take a PostgreSQL advisory lock for the rest of their transaction, so the chain has
-one order even under concurrent requests; the lock and the read of the chain's head are one
-round trip (``incidents_audit_chain_head``, migration 0005). The database refuses UPDATE,
-DELETE and TRUNCATE of the table (``incidents.models.locking``); ``verify_chain``
-(``manage.py verify_audit``) finds a changed row, a removed row (the next row's
-``previous_hash`` no longer matches) and, given a head hash recorded earlier (``--anchor``),
-rows removed from the end.
+Integrity. Each school's events form their own hash chain, and the events of no school
+(sign-ins of people without one, a system administrator's changes) form the deployment chain.
+Each event stores ``hash = HMAC-SHA256(key, previous_hash + canonical JSON of its fields)``,
+``previous_hash`` being the hash of the event before it in its chain, and ``key_id``, the id of
+the key (``incidents.keys``: the key is held outside the database, so a removed or changed row
+cannot be hidden by re-hashing the chain after it). A chain's first event follows its genesis,
+``genesis(chain, seal)``, which covers the seal of the legacy chain (below).
+
+Writers of one chain take that chain's PostgreSQL advisory lock (``CHAIN_LOCK_NAMESPACE``, the
+school's id; 0 for the deployment chain) for the rest of their transaction, so a chain has one
+order even under concurrent requests, and writers in two schools never wait for each other.
+Everything but the link is computed before the lock; under it: one round trip that takes the
+lock and reads the chain's head (``incidents_audit_chain_head_for``, migration 0018), the HMAC,
+the INSERT, and the commit of the caller's transaction (a transaction-level lock is released
+only by the commit, which is why services log last).
+
+The legacy chain. Until migration 0018 the whole deployment had one chain (``previous_hash``
+``GENESIS_HASH`` for its first event). Its rows stay as they were and verify as they always did
+(events chained before the log was keyed have no key id and a plain SHA-256: they verify, as
+weaker evidence, and an unkeyed event after a keyed one is a break). The migration wrote
+``AuditSeal``: the id and hash of its last event, keyed (``seal_digest``), and every new chain's
+genesis covers that digest, so the old head is sealed into each new chain's first link.
+
+The database refuses UPDATE, DELETE and TRUNCATE of both tables (``incidents.models.locking``);
+``verify_chain`` (``manage.py verify_audit``) finds a changed row, a removed row (the next row's
+``previous_hash`` no longer matches), a broken seal and, given the heads recorded earlier
+(``--anchor-file``), rows removed from the end of any chain; ``anchor`` hashes the heads of all
+chains into the one value an operator keeps off the server.
 """
 
+import hashlib
 import json
-from collections.abc import Iterator
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from django.db import connection, models, transaction
+from django.db import connection, connections, models, transaction
+from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
 
 from incidents import keys
-from incidents.models import AuditEvent, Incident, School
+from incidents.models import AuditEvent, AuditSeal, Incident, School
 
+# The first link of the legacy chain, and what stands for the seal where there is none (a
+# database created after the cut-over and emptied, as the test suite's are).
 GENESIS_HASH = "0" * 64
-# Any constant works: it names the lock that serialises writers of the hash chain.
-CHAIN_LOCK_ID = 7_110_421
+# The first key of the two-key advisory lock of every chain (the second is the school's id, 0
+# for the deployment chain). Any constant works; two-key locks never clash with one-key ones.
+CHAIN_LOCK_NAMESPACE = 7_110_421
+LEGACY = "legacy"
+DEPLOYMENT = "deployment"
 _SECRET_KEYS = {"password", "otp_token", "token", "secret", "code", "key"}
 _MASK = "********"
 
@@ -258,14 +281,53 @@ def _as_stored(value: Any, name: str) -> Any:
     return column.to_python(value)
 
 
-def _locked_head() -> str | None:
-    """Hold the chain's lock to the end of the transaction; the hash of the last event."""
-    if connection.vendor != "postgresql":
-        return AuditEvent.objects.order_by("-pk").values_list("hash", flat=True).first()
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT incidents_audit_chain_head(%s)", [CHAIN_LOCK_ID])
-        head: str | None = cursor.fetchone()[0]
-        return head
+def chain_name(school_id: int | None) -> str:
+    """The name of the chain an event of this school belongs to (after the cut-over)."""
+    return DEPLOYMENT if school_id is None else f"school:{school_id}"
+
+
+def genesis(name: str, seal: str) -> str:
+    """What a new chain's first event follows: SHA-256 of the chain's name and the seal's
+    digest (``GENESIS_HASH`` when there is no seal). Plain: the first event's keyed hash covers
+    it, and a chain's name in it stops one chain's events being passed off as another's."""
+    return hashlib.sha256(f"audit-genesis:v1|{name}|{seal}".encode()).hexdigest()
+
+
+def seal_digest(
+    legacy_last_id: int | None, legacy_count: int, legacy_head: str, sealed_at: str, key_id: str
+) -> str:
+    """The keyed digest of the seal (migration 0018 writes it; verification recomputes it)."""
+    message = f"audit-seal:v1|{legacy_last_id or 0}|{legacy_count}|{legacy_head}|{sealed_at}"
+    return keys.mac(message.encode(), key_id)
+
+
+def first_link(school_id: int | None) -> str:
+    """The genesis of a school's chain (the deployment chain's for None) in this database."""
+    seal = AuditSeal.objects.filter(pk=1).values_list("digest", flat=True).first()
+    return genesis(chain_name(school_id), seal or GENESIS_HASH)
+
+
+def _in_chain(school_id: int | None) -> Q:
+    return Q(school__isnull=True) if school_id is None else Q(school_id=school_id)
+
+
+def locked_chain_head(school_id: int | None) -> str:
+    """Hold the chain's lock to the end of the transaction; the hash the next event follows
+    (the chain's last event, or its genesis)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT head, seal FROM incidents_audit_chain_head_for(%s)", [school_id])
+            head, seal = cursor.fetchone()
+    else:  # SQLite (make run): one writer at a time anyway
+        row = AuditSeal.objects.filter(pk=1).values_list("legacy_last_id", "digest").first()
+        cut, seal = row if row is not None else (None, None)
+        head = (
+            AuditEvent.objects.filter(_in_chain(school_id), pk__gt=cut or 0)
+            .order_by("-pk")
+            .values_list("hash", flat=True)
+            .first()
+        )
+    return cast(str, head) if head else genesis(chain_name(school_id), seal or GENESIS_HASH)
 
 
 def log_action(
@@ -278,7 +340,8 @@ def log_action(
     data: dict[str, Any] | None = None,
     username: str | None = None,
 ) -> AuditEvent:
-    """Append one event, chained to the last. ``action`` is an ``AuditAction``.
+    """Append one event to its school's chain (the deployment chain for an event of no school).
+    ``action`` is an ``AuditAction``.
 
     ``username`` names who acted when there is no account to point at (a failed sign-in with
     a name that does not exist).
@@ -306,11 +369,13 @@ def log_action(
         incident=incident,
         ip_address=_as_stored(client_ip(request), "ip_address"),
         data=stored_data,
+        key_id=keys.current_id(),
     )
+    fields = hashed_fields(event)
+    # Under the chain's lock: its head, the link, the INSERT (and the caller's commit).
     with transaction.atomic():
-        event.previous_hash = _locked_head() or GENESIS_HASH
-        event.key_id = keys.current_id()
-        event.hash = event_hash(event.previous_hash, hashed_fields(event), event.key_id)
+        event.previous_hash = locked_chain_head(event.school_id)
+        event.hash = event_hash(event.previous_hash, fields, event.key_id)
         event.save(force_insert=True)
     return event
 
@@ -323,8 +388,9 @@ def log_reads(
     school: School,
     data: dict[str, Any],
 ) -> None:
-    """One event per incident shown (each in that record's access history), chained under one
-    lock and written in one statement: a page listing many records writes in fixed queries."""
+    """One event per incident shown (each in that record's access history), chained in the
+    school's chain under one lock and written in one statement: a page listing many records
+    writes in fixed queries."""
     if action not in AuditAction.values:
         raise UnknownAction(f"{action!r} is not an audit action: add it to AuditAction first")
     if not incidents:
@@ -332,26 +398,28 @@ def log_reads(
     user = request.user if request.user.is_authenticated else None
     stored_data = json.loads(json.dumps(_mask(data), default=str))
     ip = _as_stored(client_ip(request), "ip_address")
+    key_id = keys.current_id()
+    events = [
+        AuditEvent(
+            at=timezone.now(),
+            user=user,
+            username=(getattr(user, "username", "") or "")[:150],
+            action=str(action),
+            school=school,
+            incident=incident,
+            ip_address=ip,
+            data=stored_data,
+            key_id=key_id,
+        )
+        for incident in incidents
+    ]
+    fields = [hashed_fields(event) for event in events]
     with transaction.atomic():
-        previous = _locked_head() or GENESIS_HASH
-        key_id = keys.current_id()
-        events = []
-        for incident in incidents:
-            event = AuditEvent(
-                at=timezone.now(),
-                user=user,
-                username=(getattr(user, "username", "") or "")[:150],
-                action=str(action),
-                school=school,
-                incident=incident,
-                ip_address=ip,
-                data=stored_data,
-            )
+        previous = locked_chain_head(school.pk)
+        for event, its_fields in zip(events, fields, strict=True):
             event.previous_hash = previous
-            event.key_id = key_id
-            event.hash = event_hash(previous, hashed_fields(event), key_id)
+            event.hash = event_hash(previous, its_fields, key_id)
             previous = event.hash
-            events.append(event)
         AuditEvent.objects.bulk_create(events)
 
 
@@ -360,46 +428,137 @@ def log_reads(
 
 @dataclass
 class ChainReport:
+    """What verifying one chain found."""
+
+    name: str = LEGACY
     count: int = 0
     head: str = GENESIS_HASH
     problems: list[str] = field(default_factory=list)
     id_gaps: list[tuple[int, int]] = field(default_factory=list)
     anchor_found: bool | None = None
     # Events chained before the log was keyed (plain SHA-256): they verify, as weaker evidence.
+    # Only the legacy chain may hold them.
     unkeyed: int = 0
     keys_used: list[str] = field(default_factory=list)
+    # The id of the first event chained with each key (to list keys in order of first use).
+    key_first_ids: dict[str, int] = field(default_factory=dict)
 
     @property
     def intact(self) -> bool:
         return not self.problems and self.anchor_found is not False
 
 
-def _events() -> Iterator[AuditEvent]:
-    return AuditEvent.objects.order_by("pk").iterator(chunk_size=2000)
+@dataclass
+class AuditReport:
+    """What verifying the log (all chains, or one school's) found."""
+
+    chains: list[ChainReport]
+    seal: AuditSeal | None
+    # What no one chain says (a chain recorded earlier that is gone).
+    general_problems: list[str] = field(default_factory=list)
+    anchor_found: bool | None = None
+
+    @property
+    def count(self) -> int:
+        return sum(chain.count for chain in self.chains)
+
+    @property
+    def unkeyed(self) -> int:
+        return sum(chain.unkeyed for chain in self.chains)
+
+    @property
+    def id_gaps(self) -> list[tuple[int, int]]:
+        return [gap for chain in self.chains for gap in chain.id_gaps]
+
+    @property
+    def keys_used(self) -> list[str]:
+        first: dict[str, int] = {}
+        for chain in self.chains:
+            for key_id, pk in chain.key_first_ids.items():
+                first[key_id] = min(pk, first.get(key_id, pk))
+        return sorted(first, key=lambda key_id: first[key_id])
+
+    @property
+    def problems(self) -> list[str]:
+        return [*self.general_problems, *(p for chain in self.chains for p in chain.problems)]
+
+    @property
+    def heads(self) -> dict[str, tuple[int, str]]:
+        return {chain.name: (chain.count, chain.head) for chain in self.chains}
+
+    @property
+    def anchor(self) -> str:
+        return anchor(self.heads)
+
+    @property
+    def intact(self) -> bool:
+        return not self.problems and self.anchor_found is not False
 
 
-def verify_chain(anchor: str | None = None) -> ChainReport:
-    """Recompute every hash in id order and check each link to the row before.
+def anchor(heads: dict[str, tuple[int, str]]) -> str:
+    """The deployment-wide anchor: SHA-256 over one line ``name count head`` per chain, sorted
+    by name. Plain SHA-256, so anyone holding the heads (``verify_audit --write-heads``) can
+    recompute it; each head is itself a keyed HMAC, which no one without the key can forge."""
+    lines = "".join(f"{name} {count} {head}\n" for name, (count, head) in sorted(heads.items()))
+    return hashlib.sha256(lines.encode()).hexdigest()
 
-    An id gap alone is not evidence: a rolled-back transaction also skips an id. A removed
-    row shows as a broken link; a changed row as a hash that no longer matches its fields.
-    """
-    report = ChainReport()
-    previous_hash = GENESIS_HASH
-    previous_id = None
-    if anchor is not None:
-        report.anchor_found = anchor == GENESIS_HASH
+
+def _describe(event: AuditEvent) -> str:
+    return f"Event {event.pk} ({event.action}, {event.at:%Y-%m-%d %H:%M:%S})"
+
+
+def _check_event(report: ChainReport, event: AuditEvent, previous_hash: str) -> None:
+    """The link and the keyed hash of one event (its key recorded in ``report``)."""
+    if event.previous_hash != previous_hash:
+        report.problems.append(
+            f"{_describe(event)} in the {report.name} chain does not follow the event before "
+            "it: a row between them was removed, or its hash was changed."
+        )
+    if event.key_id is not None:
+        if event.key_id not in report.key_first_ids:
+            report.key_first_ids[event.key_id] = event.pk
+            report.keys_used.append(event.key_id)
+        if not keys.held(event.key_id):
+            report.problems.append(
+                f"Event {event.pk} ({event.action}) was chained with the key "
+                f"{event.key_id!r}, which this server does not hold: list it in "
+                "SAFEGUARDING_DIGEST_KEYS after the current key to verify it."
+            )
+            return
+    if not keys.equal(
+        event_hash(event.previous_hash, hashed_fields(event), event.key_id), event.hash
+    ):
+        report.problems.append(
+            f"Event {event.pk} ({event.action}) has been changed: its hash does not match "
+            "its content."
+        )
+
+
+def _check_expected(
+    report: ChainReport, expected: tuple[int, str] | None, position: int, current: str
+) -> None:
+    """A head recorded earlier (count, hash) must still stand at its position."""
+    if expected is not None and position == expected[0] and current != expected[1]:
+        report.problems.append(
+            f"The {report.name} chain's event number {position} is not the head recorded "
+            "earlier: events up to it have been removed or changed."
+        )
+
+
+def _verify_legacy(
+    seal: AuditSeal, expected: tuple[int, str] | None, anchor_hash: str | None
+) -> ChainReport:
+    """The one deployment-wide chain up to the cut-over, as it was always verified, then its
+    seal: the last event and the count the migration recorded, and the seal's keyed digest."""
+    report = ChainReport(name=LEGACY)
+    previous_hash, previous_id = GENESIS_HASH, None
     keyed_since: int | None = None
-    for event in _events():
+    _check_expected(report, expected, 0, previous_hash)
+    events = AuditEvent.objects.filter(pk__lte=seal.legacy_last_id or 0).order_by("pk")
+    for event in events.iterator(chunk_size=2000):
         report.count += 1
         if previous_id is not None and event.pk != previous_id + 1:
             report.id_gaps.append((previous_id, event.pk))
-        if event.previous_hash != previous_hash:
-            report.problems.append(
-                f"Event {event.pk} ({event.action}, {event.at:%Y-%m-%d %H:%M:%S}) does not "
-                f"follow the event before it (id {previous_id}): a row between them was "
-                "removed, or its hash was changed."
-            )
         if event.key_id is None:
             report.unkeyed += 1
             if keyed_since is not None:
@@ -410,26 +569,151 @@ def verify_chain(anchor: str | None = None) -> ChainReport:
                 )
         else:
             keyed_since = keyed_since or event.pk
-            if event.key_id not in report.keys_used:
-                report.keys_used.append(event.key_id)
-        if event.key_id is not None and not keys.held(event.key_id):
+        _check_event(report, event, previous_hash)
+        if anchor_hash is not None and event.hash == anchor_hash:
+            report.anchor_found = True
+        previous_hash, previous_id = event.hash, event.pk
+        _check_expected(report, expected, report.count, previous_hash)
+    report.head = previous_hash
+    if expected is not None and report.count < expected[0]:
+        report.problems.append(
+            f"The legacy chain holds {report.count} events; {expected[0]} were recorded "
+            "earlier: events have been removed from its end."
+        )
+    if report.count != seal.legacy_count or previous_hash != seal.legacy_head:
+        report.problems.append(
+            f"The legacy chain ends at {previous_hash[:16]}… after {report.count} events; the "
+            f"seal recorded {seal.legacy_head[:16]}… after {seal.legacy_count}: events "
+            "before the cut-over have been removed or changed."
+        )
+    if not keys.held(seal.key_id):
+        report.problems.append(
+            f"The seal was made with the key {seal.key_id!r}, which this server does not hold."
+        )
+    elif not keys.equal(
+        seal_digest(
+            seal.legacy_last_id,
+            seal.legacy_count,
+            seal.legacy_head,
+            seal.sealed_at.isoformat(),
+            seal.key_id,
+        ),
+        seal.digest,
+    ):
+        report.problems.append("The seal has been changed: its digest does not match it.")
+    return report
+
+
+def _verify_chain_of(
+    school_id: int | None,
+    seal: AuditSeal | None,
+    expected: tuple[int, str] | None,
+    anchor_hash: str | None,
+) -> ChainReport:
+    """One chain after the cut-over: from its genesis, every event keyed and linked."""
+    name = chain_name(school_id)
+    report = ChainReport(name=name)
+    previous_hash = genesis(name, seal.digest if seal is not None else GENESIS_HASH)
+    _check_expected(report, expected, 0, previous_hash)
+    cut = seal.legacy_last_id or 0 if seal is not None else 0
+    events = AuditEvent.objects.filter(_in_chain(school_id), pk__gt=cut).order_by("pk")
+    for event in events.iterator(chunk_size=2000):
+        report.count += 1
+        if event.key_id is None:
+            report.unkeyed += 1
             report.problems.append(
-                f"Event {event.pk} ({event.action}) was chained with the key {event.key_id!r}, "
-                "which this server does not hold: list it in SAFEGUARDING_DIGEST_KEYS after "
-                "the current key to verify it."
+                f"Event {event.pk} ({event.action}) in the {name} chain is unkeyed: every "
+                "chain after the cut-over is keyed, so it has been re-hashed."
             )
-        elif not keys.equal(
-            event_hash(event.previous_hash, hashed_fields(event), event.key_id), event.hash
-        ):
-            report.problems.append(
-                f"Event {event.pk} ({event.action}) has been changed: its hash does not match "
-                "its content."
-            )
-        if anchor is not None and event.hash == anchor:
+        _check_event(report, event, previous_hash)
+        if anchor_hash is not None and event.hash == anchor_hash:
             report.anchor_found = True
         previous_hash = event.hash
-        previous_id = event.pk
+        _check_expected(report, expected, report.count, previous_hash)
     report.head = previous_hash
+    if expected is not None and report.count < expected[0]:
+        report.problems.append(
+            f"The {name} chain holds {report.count} events; {expected[0]} were recorded "
+            "earlier: events have been removed from its end."
+        )
+    return report
+
+
+def _verify_one(
+    chain: str,
+    seal: AuditSeal | None,
+    expected: tuple[int, str] | None,
+    anchor_hash: str | None,
+) -> ChainReport:
+    if chain == LEGACY:
+        assert seal is not None
+        return _verify_legacy(seal, expected, anchor_hash)
+    school_id = None if chain == DEPLOYMENT else int(chain.removeprefix("school:"))
+    return _verify_chain_of(school_id, seal, expected, anchor_hash)
+
+
+def _verify_in_worker(
+    chain: str,
+    seal: AuditSeal | None,
+    expected: tuple[int, str] | None,
+    anchor_hash: str | None,
+) -> ChainReport:
+    """One chain in a worker process, on the worker's own database connection."""
+    try:
+        return _verify_one(chain, seal, expected, anchor_hash)
+    finally:
+        connections.close_all()
+
+
+def chain_names(school: School | None = None) -> list[str]:
+    """Every chain of the log (the legacy one when there is a seal with events before it, the
+    deployment chain, one per school), or the one chain of ``school``."""
+    if school is not None:
+        return [chain_name(school.pk)]
+    seal = AuditSeal.objects.filter(pk=1).first()
+    legacy = [LEGACY] if seal is not None else []
+    schools = School.objects.order_by("pk").values_list("pk", flat=True)
+    return [*legacy, DEPLOYMENT, *(chain_name(pk) for pk in schools)]
+
+
+def verify_chain(
+    anchor: str | None = None,
+    *,
+    school: School | None = None,
+    jobs: int = 1,
+    heads: dict[str, tuple[int, str]] | None = None,
+) -> AuditReport:
+    """Recompute every hash of every chain (or of one school's) and check each link.
+
+    ``jobs`` above 1 verifies the chains in that many worker processes, each with its own
+    database connection; inside a transaction (whose rows other connections cannot see) the
+    chains are verified on this connection, one after another. ``anchor`` is a head hash
+    recorded earlier that must still be in one of the chains; ``heads``, the heads of every
+    chain recorded earlier (``verify_audit --write-heads``), each of which must still stand at
+    its position. A removed row shows as a broken link; a changed row as a hash that no longer
+    matches its fields; rows cut from a chain's end only against what was recorded earlier.
+    """
+    seal = AuditSeal.objects.filter(pk=1).first()
+    names = chain_names(school)
+    recorded = heads or {}
+    report = AuditReport(chains=[], seal=seal)
+    if heads is not None and school is None:
+        for missing in sorted(set(heads) - set(names)):
+            report.general_problems.append(
+                f"The {missing} chain recorded earlier is no longer there."
+            )
+    arguments = [(name, seal, recorded.get(name), anchor) for name in names]
+    if jobs > 1 and len(names) > 1 and not connection.in_atomic_block:
+        connections.close_all()  # each worker opens its own; none is shared across a fork
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+            report.chains = list(pool.map(_verify_in_worker, *zip(*arguments, strict=True)))
+    else:
+        report.chains = [_verify_one(*args) for args in arguments]
+    if anchor is not None:
+        found = anchor == GENESIS_HASH or any(c.anchor_found for c in report.chains)
+        found = found or any(c.count == 0 and c.head == anchor for c in report.chains)
+        report.anchor_found = found
     return report
 
 

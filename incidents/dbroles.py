@@ -24,10 +24,10 @@ APP_PRIVILEGES = ("SELECT", "INSERT", "UPDATE", "DELETE")
 APPEND_ONLY_PRIVILEGES = ("SELECT", "INSERT")
 # Django's record of applied migrations: read at start-up, written only by migrate.
 READ_ONLY_TABLES = frozenset({"django_migrations"})
-# The functions the application calls itself (migrations 0005, 0014); trigger functions run as
+# The functions the application calls itself (migrations 0018, 0014); trigger functions run as
 # whoever fires the trigger and need no grant.
 APP_FUNCTIONS = (
-    "incidents_audit_chain_head(bigint)",
+    "incidents_audit_chain_head_for(bigint)",
     "incidents_destroy_record(bigint,bigint,bigint)",
 )
 _CREDENTIALS = ("USER", "PASSWORD", "HOST", "PORT")

@@ -1,5 +1,5 @@
 from incidents.models.accounts import Invitation
-from incidents.models.audit import AuditEvent
+from incidents.models.audit import AuditEvent, AuditSeal
 from incidents.models.choices import (
     ActionKind,
     AdviceAgency,
@@ -104,6 +104,7 @@ __all__ = [
     "AnswerChoice",
     "AssessmentResult",
     "AuditEvent",
+    "AuditSeal",
     "ChildAction",
     "ContactMethod",
     "Decision",

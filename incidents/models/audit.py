@@ -43,7 +43,12 @@ class AuditEvent(models.Model):
     class Meta:
         triggers = [append_only("audit_append_only"), no_truncate("audit_no_truncate")]
         ordering = ["at", "pk"]
-        indexes = [models.Index(fields=["incident", "at"], name="audit_incident_at")]
+        indexes = [
+            models.Index(fields=["incident", "at"], name="audit_incident_at"),
+            # A chain's head: the last event of one school (or of none, the deployment chain)
+            # after the cut-over, read under that chain's lock (``audit.log_action``).
+            models.Index(fields=["school", "id"], name="audit_chain_head"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.action}"
@@ -59,3 +64,37 @@ class AuditEvent(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise PermissionError("Audit events are never deleted.")
+
+
+class AuditSeal(models.Model):
+    """Where the one deployment-wide chain ended and the chains per school began (migration
+    0018). One row, written by the migration as the owner, never changed.
+
+    Events up to ``legacy_last_id`` form the legacy chain, verified as it always was; its head
+    (``legacy_head``, with ``legacy_count`` events) is sealed by ``digest``, an HMAC with the
+    key ``key_id`` (``audit.seal_digest``), and every new chain's first link covers that digest
+    (``audit.genesis``), so the legacy chain cannot be rewritten without breaking them all.
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
+    sealed_at = models.DateTimeField()
+    legacy_last_id = models.BigIntegerField(null=True, blank=True)
+    legacy_count = models.BigIntegerField()
+    legacy_head = models.CharField(max_length=64)
+    key_id = models.CharField(max_length=32)
+    digest = models.CharField(max_length=64)
+
+    class Meta:
+        triggers = [append_only("audit_seal_append_only"), no_truncate("audit_seal_no_truncate")]
+        constraints = [models.CheckConstraint(condition=models.Q(id=1), name="audit_seal_one_row")]
+
+    def __str__(self) -> str:
+        return f"Audit chains per school from {self.sealed_at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise PermissionError("The audit seal is never changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise PermissionError("The audit seal is never deleted.")
