@@ -109,6 +109,30 @@ class YoungPersonForm(RecordItemForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _no_blank(self, "sex", "known_to_social_care")
+        # The four parts a young person played are one question: a group with its legend
+        # (WCAG 1.3.1), so a screen reader names it with each box.
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+        self.helper.layout = Layout(
+            "name",
+            "date_of_birth",
+            "age_if_no_date_of_birth",
+            "year_group",
+            "sex",
+            "vulnerability",
+            Fieldset(
+                "Their part in what happened (tick each that applies)",
+                "is_pictured",
+                "is_sender",
+                "is_recipient",
+                "is_sharer",
+                css_class="mb-3",
+            ),
+            "known_to_social_care",
+        )
+        # The formset's own fields (the row's id, "remove") come after the layout.
+        self.helper.render_unmentioned_fields = True
 
     def clean(self) -> dict[str, Any]:
         super().clean()

@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from incidents.models import Signature, SignatureKind, Status
+from tests.browser.a11y import assert_accessible
 from tests.conftest import login
 from tests.factories import full_record
 
@@ -35,11 +36,13 @@ def test_it_takes_a_dsl_from_the_dashboard_to_a_record(page, live_server, world)
     assert stages.locator('[data-stage="approved"]').inner_text() == "1"
     assert page.get_by_test_id("overdue").get_by_role("link", name=record.reference).count() >= 1
     page.screenshot(path=str(SHOTS / "dashboard.png"), full_page=True)
+    assert_accessible(page, "dashboard")
 
     page.get_by_role("link", name="Incidents", exact=True).click()
     page.wait_for_url("**/incidents/")
     assert page.get_by_role("link", name=record.reference).is_visible()
     page.screenshot(path=str(SHOTS / "list.png"), full_page=True)
+    assert_accessible(page, "list")
 
     # Search by name: the page that answers has no name in its address.
     page.get_by_label("Reference or a young person's name", exact=False).fill("Amelia")
@@ -48,6 +51,7 @@ def test_it_takes_a_dsl_from_the_dashboard_to_a_record(page, live_server, world)
     assert "Amelia" not in page.url
     assert page.get_by_role("link", name=record.reference).is_visible()
     page.screenshot(path=str(SHOTS / "search.png"), full_page=True)
+    assert_accessible(page, "search")
 
     page.get_by_role("link", name=record.reference).click()
     page.wait_for_url(f"**/incidents/{record.reference}/")
@@ -56,6 +60,7 @@ def test_it_takes_a_dsl_from_the_dashboard_to_a_record(page, live_server, world)
     assert page.locator(".flag-missing").first.is_visible()
     assert page.get_by_role("heading", name="Chronology").is_visible()
     page.screenshot(path=str(SHOTS / "record.png"), full_page=True)
+    assert_accessible(page, "record")
 
 
 def test_it_shows_the_headteacher_their_queue(page, live_server, world):

@@ -35,6 +35,7 @@ from incidents.models import (
     Status,
     User,
 )
+from tests.browser.a11y import assert_accessible, assert_reflows
 from tests.conftest import PASSWORD, fresh_totp_code, login, totp_device
 from tests.factories import full_record
 
@@ -134,6 +135,8 @@ def shots(page, name: str) -> None:
     for width in WIDTHS:
         page.set_viewport_size({"width": width, "height": 900})
         page.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True)
+        assert_reflows(page, f"{name} at {width} px")
+        assert_accessible(page, f"{name} at {width} px")
     page.set_viewport_size({"width": 1280, "height": 720})
 
 

@@ -6,6 +6,7 @@ import os
 import pytest
 
 from incidents.models import AuditEvent, Status, User
+from tests.browser.a11y import assert_accessible
 from tests.conftest import PASSWORD, fresh_totp_code, login, totp_device
 from tests.factories import full_record
 
@@ -17,6 +18,7 @@ SHOTS = "/tmp/shots/security"
 def shot(page, name):
     os.makedirs(SHOTS, exist_ok=True)
     page.screenshot(path=f"{SHOTS}/{name}.png", full_page=True)
+    assert_accessible(page, name)
 
 
 def reauthenticate(page, username):

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from incidents.models import Incident, Referral, Status
 from tests import wizard_data as d
+from tests.browser.a11y import assert_accessible
 from tests.conftest import login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -19,6 +20,7 @@ MANAGEMENT = ("TOTAL_FORMS", "INITIAL_FORMS", "MIN_NUM_FORMS", "MAX_NUM_FORMS")
 def shot(page, name):
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    assert_accessible(page, name)
 
 
 def fill(page, data: dict) -> None:
