@@ -652,22 +652,16 @@ def _verify_one(
     return _verify_chain_of(school_id, seal, expected, anchor_hash)
 
 
-def _verify_in_worker(
-    chain: str,
-    seal: AuditSeal | None,
-    expected: tuple[int, str] | None,
-    anchor_hash: str | None,
-) -> ChainReport:
-    """One chain in a worker process, on the worker's own database connection."""
-    try:
-        return _verify_one(chain, seal, expected, anchor_hash)
-    finally:
-        connections.close_all()
+def _worker_started() -> None:
+    """A worker process opens its own database connection on its first query and keeps it for
+    every chain it verifies (none is inherited: the parent closed its own before forking)."""
+    connections.close_all()
 
 
 def chain_names(school: School | None = None) -> list[str]:
-    """Every chain of the log (the legacy one when there is a seal with events before it, the
-    deployment chain, one per school), or the one chain of ``school``."""
+    """Every chain of the log (the legacy one wherever there is a seal, even of no events; the
+    deployment chain; one per school, with events or not: a chain emptied from its genesis
+    shows in the anchor), or the one chain of ``school``."""
     if school is not None:
         return [chain_name(school.pk)]
     seal = AuditSeal.objects.filter(pk=1).first()
@@ -706,8 +700,14 @@ def verify_chain(
     if jobs > 1 and len(names) > 1 and not connection.in_atomic_block:
         connections.close_all()  # each worker opens its own; none is shared across a fork
         context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-            report.chains = list(pool.map(_verify_in_worker, *zip(*arguments, strict=True)))
+        with ProcessPoolExecutor(
+            max_workers=jobs, mp_context=context, initializer=_worker_started
+        ) as pool:
+            # Chains in batches, so thousands of small chains cost few hand-overs.
+            batch = max(1, len(arguments) // (jobs * 8))
+            report.chains = list(
+                pool.map(_verify_one, *zip(*arguments, strict=True), chunksize=batch)
+            )
     else:
         report.chains = [_verify_one(*args) for args in arguments]
     if anchor is not None:

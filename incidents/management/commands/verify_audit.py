@@ -125,7 +125,10 @@ class Command(BaseCommand):
         for chain in report.chains:
             if chain.count or list_chains or one is not None:
                 self.stdout.write(f"{chain.name}: {chain.count} events, head {chain.head}")
-        self.stdout.write(f"{report.count} events checked in {len(report.chains)} chains.")
+        chains = len(report.chains)
+        self.stdout.write(
+            f"{report.count} events checked in {chains} chain{'' if chains == 1 else 's'}."
+        )
         if one is None:
             self.stdout.write(f"Anchor (SHA-256 of every chain's head): {report.anchor}")
         if write_heads:
