@@ -6,6 +6,13 @@ entry keeps both when it happened (the time the DSL gave) and when it was record
 system saved it): schools often write a record up afterwards, and an entry recorded more than a
 day after it happened is marked as recorded late. It is built from a record loaded by
 ``incidents.record.load`` and makes no query of its own.
+
+Order: by day; within a day, the entries with a time in the order of their time of day, then
+the entries known to the day only (a meeting date, a deadline, a day something was done): a
+day-only entry may have happened at any time of that day, and placed at its end it never seems
+to come before something it may have followed (a deadline is the end of its day). The one
+exception is the day the incident happened, which opens its day: nothing recorded can precede
+it. The record's page and its PDF show this same list.
 """
 
 from dataclasses import dataclass
@@ -33,6 +40,15 @@ class Entry:
     overdue: bool = False
     # When the system saved it, for entries whose time was given by a person.
     recorded_at: datetime | None = None
+    # A day-only entry that comes first in its day (the incident happening), not last.
+    opens_day: bool = False
+
+    @property
+    def order(self) -> tuple[date, int, datetime]:
+        """Day, then timed entries by time of day, then the day-only entries of that day."""
+        if not self.date_only:
+            return timezone.localtime(self.at).date(), 1, self.at
+        return self.at.date(), 0 if self.opens_day else 2, self.at
 
     @property
     def recorded_late(self) -> bool:
@@ -59,6 +75,7 @@ def chronology(incident: Incident) -> list[Entry]:
         *,
         overdue: bool = False,
         recorded: datetime | None = None,
+        opens_day: bool = False,
     ) -> None:
         if at is None:
             return
@@ -66,11 +83,19 @@ def chronology(incident: Incident) -> list[Entry]:
             entries.append(Entry(at, label, by, overdue=overdue, recorded_at=recorded))
         else:
             entries.append(
-                Entry(_day(at), label, by, date_only=True, overdue=overdue, recorded_at=recorded)
+                Entry(
+                    _day(at),
+                    label,
+                    by,
+                    date_only=True,
+                    overdue=overdue,
+                    recorded_at=recorded,
+                    opens_day=opens_day,
+                )
             )
 
     today = timezone.localdate()
-    add(incident.incident_date, "Incident happened (as far as is known)")
+    add(incident.incident_date, "Incident happened (as far as is known)", opens_day=True)
     disclosure = section(incident, "disclosure")
     if disclosure is None:
         add(incident.disclosed_at, "Concern first disclosed")
@@ -286,4 +311,4 @@ def chronology(incident: Incident) -> list[Entry]:
                 )
 
     # sorted() is stable: entries at the same moment keep the order the record gives them.
-    return sorted(entries, key=lambda entry: entry.at)
+    return sorted(entries, key=lambda entry: entry.order)
