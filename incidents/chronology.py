@@ -22,9 +22,8 @@ from django.utils import timezone
 
 from incidents import rules
 from incidents.display import person_name
-from incidents.models import Incident
+from incidents.models import AssessmentResult, Incident
 from incidents.record import section
-from incidents.requirements import outcome_of
 
 # An entry recorded more than this long after it happened is shown as recorded late.
 LATE = timedelta(days=1)
@@ -62,6 +61,30 @@ class Entry:
 def _day(value: date) -> datetime:
     """A day as the start of that day in the school's time zone, so it sorts among times."""
     return timezone.make_aware(datetime.combine(value, time.min))
+
+
+def outcome_words(result: AssessmentResult) -> str:
+    """A result's outcome in words, all of it: two lines for two results differ in what they
+    say ("Experimental, Other; contact children's social care"), never only in what is not
+    printed."""
+    words = [
+        f"{rules.CATEGORY_LABELS.get(result.category, result.category)}, "
+        f"{rules.SUBTYPE_LABELS.get(result.subtype, result.subtype)}"
+    ]
+    if result.mash_referral:
+        criteria = len(result.mash_criteria)
+        words.append(
+            f"immediate referral required, {criteria} criteri{'on' if criteria == 1 else 'a'} met"
+        )
+    if result.police != "discretionary":
+        words.append(_lower(rules.POLICE_LABELS.get(result.police, result.police)))
+    if result.social_care_contact:
+        words.append("contact children's social care")
+    return "; ".join(words)
+
+
+def _lower(text: str) -> str:
+    return text[:1].lower() + text[1:]
 
 
 def chronology(incident: Incident) -> list[Entry]:
@@ -130,19 +153,17 @@ def chronology(incident: Incident) -> list[Entry]:
             person_name(risk.created_by),
         )
 
-    shown: tuple[object, ...] | None = None
+    shown: str | None = None
     for result in sorted(incident.assessment_results.all(), key=lambda r: (r.computed_at, r.pk)):
-        # A result is worked out at every save of the facts; the chronology shows one when its
-        # outcome is new, not each time the facts were saved.
-        if outcome_of(result) != shown:
-            shown = outcome_of(result)
-            outcome = (
-                f"{rules.CATEGORY_LABELS.get(result.category, result.category)}, "
-                f"{rules.SUBTYPE_LABELS.get(result.subtype, result.subtype)}"
-            )
+        # A result is worked out at every save of the facts; the chronology shows one when what
+        # it asks of the school reads differently from the last one shown, never the same line
+        # again (a change only in the criteria behind a referral not required is not one).
+        words = outcome_words(result)
+        if words != shown:
+            shown = words
             add(
                 result.computed_at,
-                f"Rules' result worked out: {outcome} ({result.policy} {result.policy_version})",
+                f"Rules' result worked out: {words} ({result.policy} {result.policy_version})",
             )
         if result.confirmed_at is not None:
             verb = "overridden" if result.overridden else "confirmed"

@@ -152,6 +152,11 @@ ACCESS_DAYS_PRINTED = 120
 LINES_PER_PARAGRAPH = 20
 
 
+def in_paragraphs(lines: list[str], size: int = LINES_PER_PARAGRAPH) -> list[list[str]]:
+    """Lines in short paragraphs (``p.lines`` in a ``div.paragraphs``), read as one list."""
+    return [lines[start : start + size] for start in range(0, len(lines), size)]
+
+
 @dataclass(frozen=True)
 class AccessSummary:
     """A record's access history as the PDF prints it: plain lines, never the audit codes."""
@@ -241,10 +246,7 @@ def access_summary(incident: Incident, days_printed: int = ACCESS_DAYS_PRINTED) 
         day_lines.append(
             f"{day:%-d %b %Y} · {person['who']} · {_events(count)}: {_what(person['actions'])}"
         )
-    paragraphs = [
-        day_lines[start : start + LINES_PER_PARAGRAPH]
-        for start in range(0, len(day_lines), LINES_PER_PARAGRAPH)
-    ]
+    paragraphs = in_paragraphs(day_lines)
     return AccessSummary(
         total=total,
         people=people_lines,
@@ -346,6 +348,7 @@ __all__ = [
     "ResourceRefused",
     "StaticOnlyFetcher",
     "export_record",
+    "in_paragraphs",
     "render_record_pdf",
     "renderer",
 ]
