@@ -11,6 +11,7 @@ is never sent to, or shaped by, a third party.
 """
 
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -19,7 +20,7 @@ from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Count, Max, Min
+from django.db.models import Count, Min
 from django.db.models.functions import TruncDate
 from django.http import HttpRequest
 from django.template.loader import render_to_string
@@ -172,7 +173,7 @@ class AccessSummary:
         return [line for paragraph in self.days for line in paragraph]
 
 
-def _who(group: dict[str, Any]) -> str:
+def _who(group: Mapping[str, Any]) -> str:
     if group["user_id"] is None:
         return group["username"] or "System"
     full = f"{group['user__first_name']} {group['user__last_name']}".strip()
@@ -188,7 +189,7 @@ def _events(total: int) -> str:
 
 
 def access_summary(incident: Incident, days_printed: int = ACCESS_DAYS_PRINTED) -> AccessSummary:
-    """The record's access history in two parts, counted in the database (two grouped queries):
+    """The record's access history in two parts, counted in the database (one grouped query):
 
     - one line per person over the whole history: "Priya Shah · 212 events, 3 Mar 2026 to
       8 Dec 2026: read the record (200), saved a step of the record (12)";
@@ -200,52 +201,44 @@ def access_summary(incident: Incident, days_printed: int = ACCESS_DAYS_PRINTED) 
     log; the lines say what each person did in the words of ``AuditAction``.
     """
     tz = timezone.get_current_timezone()
-    events = AuditEvent.objects.filter(incident=incident)
-    person_fields = ("user_id", "username", "user__first_name", "user__last_name")
-    per_person = (
-        events.values(*person_fields, "action")
-        .annotate(count=Count("pk"), first=Min("at"), last=Max("at"))
-        .order_by("first", "action")
-    )
-    people: dict[tuple[int | None, str], dict[str, Any]] = {}
-    for group in per_person:
-        person = people.setdefault(
-            (group["user_id"], group["username"]),
-            {"who": _who(group), "actions": [], "first": group["first"], "last": group["last"]},
-        )
-        person["actions"].append((group["action"], group["count"]))
-        person["first"] = min(person["first"], group["first"])
-        person["last"] = max(person["last"], group["last"])
-    people_lines = []
-    total = 0
-    for person in people.values():
-        count = sum(n for _, n in person["actions"])
-        total += count
-        first = timezone.localtime(person["first"], tz).date()
-        last = timezone.localtime(person["last"], tz).date()
-        span = f"{first:%-d %b %Y}" if first == last else f"{first:%-d %b %Y} to {last:%-d %b %Y}"
-        people_lines.append(
-            f"{person['who']} · {_events(count)}, {span}: {_what(person['actions'])}"
-        )
-
     per_day = (
-        events.annotate(day=TruncDate("at", tzinfo=tz))
-        .values("day", *person_fields, "action")
+        AuditEvent.objects.filter(incident=incident)
+        .annotate(day=TruncDate("at", tzinfo=tz))
+        .values("day", "user_id", "username", "user__first_name", "user__last_name", "action")
         .annotate(count=Count("pk"), first=Min("at"))
         .order_by("-day", "user_id", "username", "first")
     )
     days: dict[tuple[date, int | None, str], dict[str, Any]] = {}
+    # Each person's totals over the whole history, from the same groups (one query in all).
+    people: dict[tuple[int | None, str], dict[str, Any]] = {}
     for group in per_day:
+        who = _who(group)
         key = (group["day"], group["user_id"], group["username"])
-        if key not in days:
-            days[key] = {"who": _who(group), "actions": []}
-        days[key]["actions"].append((group["action"], group["count"]))
-    day_lines = []
-    for (day, _, _), person in list(days.items())[:days_printed]:
-        count = sum(n for _, n in person["actions"])
-        day_lines.append(
-            f"{day:%-d %b %Y} · {person['who']} · {_events(count)}: {_what(person['actions'])}"
+        day = days.setdefault(key, {"day": group["day"], "who": who, "actions": []})
+        day["actions"].append((group["action"], group["count"]))
+        person = people.setdefault(
+            (group["user_id"], group["username"]),
+            {"who": who, "actions": {}, "first": group["day"], "last": group["day"]},
         )
+        person["actions"][group["action"]] = (
+            person["actions"].get(group["action"], 0) + group["count"]
+        )
+        person["first"] = min(person["first"], group["day"])
+        person["last"] = max(person["last"], group["day"])
+    people_lines = []
+    total = 0
+    for person in sorted(people.values(), key=lambda person: person["first"]):
+        count = sum(person["actions"].values())
+        total += count
+        first, last = person["first"], person["last"]
+        span = f"{first:%-d %b %Y}" if first == last else f"{first:%-d %b %Y} to {last:%-d %b %Y}"
+        what = _what(list(person["actions"].items()))
+        people_lines.append(f"{person['who']} · {_events(count)}, {span}: {what}")
+    day_lines = []
+    for person in list(days.values())[:days_printed]:
+        count = sum(n for _, n in person["actions"])
+        what = _what(person["actions"])
+        day_lines.append(f"{person['day']:%-d %b %Y} · {person['who']} · {_events(count)}: {what}")
     paragraphs = in_paragraphs(day_lines)
     return AccessSummary(
         total=total,
