@@ -25,10 +25,19 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 install: $(VENV)/.installed-run
 install-test: $(VENV)/.installed-test
 
-# WeasyPrint draws PDFs with Pango; Debian and Ubuntu ship it, minimal images may not.
+# WeasyPrint draws PDFs with Pango; Debian and Ubuntu ship it, minimal images may not. The
+# record prints a child's words in any script and with their emoji: the Noto families
+# (static/css/print.css names Noto Sans and Noto Sans CJK; fontconfig finds the rest).
 system-deps:
-	@if ! ldconfig -p | grep -q libpangoft2-1.0; then \
-	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0; fi
+	@missing=""; \
+	ldconfig -p | grep -q libpangoft2-1.0 || missing="$$missing libpango-1.0-0 libpangoft2-1.0-0"; \
+	for font in fonts-noto-core fonts-noto-cjk fonts-noto-color-emoji; do \
+	  dpkg-query -W -f='$${Status}' $$font 2>/dev/null | grep -q "ok installed" || missing="$$missing $$font"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
 
 # The suite runs against a throwaway PostgreSQL and drives Debian's Chromium.
 system-deps-test: system-deps

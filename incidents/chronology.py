@@ -6,6 +6,13 @@ entry keeps both when it happened (the time the DSL gave) and when it was record
 system saved it): schools often write a record up afterwards, and an entry recorded more than a
 day after it happened is marked as recorded late. It is built from a record loaded by
 ``incidents.record.load`` and makes no query of its own.
+
+Order: by day; within a day, the entries with a time in the order of their time of day, then
+the entries known to the day only (a meeting date, a deadline, a day something was done): a
+day-only entry may have happened at any time of that day, and placed at its end it never seems
+to come before something it may have followed (a deadline is the end of its day). The one
+exception is the day the incident happened, which opens its day: nothing recorded can precede
+it. The record's page and its PDF show this same list.
 """
 
 from dataclasses import dataclass
@@ -15,9 +22,8 @@ from django.utils import timezone
 
 from incidents import rules
 from incidents.display import person_name
-from incidents.models import Incident
+from incidents.models import AssessmentResult, Incident
 from incidents.record import section
-from incidents.requirements import outcome_of
 
 # An entry recorded more than this long after it happened is shown as recorded late.
 LATE = timedelta(days=1)
@@ -33,6 +39,15 @@ class Entry:
     overdue: bool = False
     # When the system saved it, for entries whose time was given by a person.
     recorded_at: datetime | None = None
+    # A day-only entry that comes first in its day (the incident happening), not last.
+    opens_day: bool = False
+
+    @property
+    def order(self) -> tuple[date, int, datetime]:
+        """Day, then timed entries by time of day, then the day-only entries of that day."""
+        if not self.date_only:
+            return timezone.localtime(self.at).date(), 1, self.at
+        return self.at.date(), 0 if self.opens_day else 2, self.at
 
     @property
     def recorded_late(self) -> bool:
@@ -48,6 +63,30 @@ def _day(value: date) -> datetime:
     return timezone.make_aware(datetime.combine(value, time.min))
 
 
+def outcome_words(result: AssessmentResult) -> str:
+    """A result's outcome in words, all of it: two lines for two results differ in what they
+    say ("Experimental, Other; contact children's social care"), never only in what is not
+    printed."""
+    words = [
+        f"{rules.CATEGORY_LABELS.get(result.category, result.category)}, "
+        f"{rules.SUBTYPE_LABELS.get(result.subtype, result.subtype)}"
+    ]
+    if result.mash_referral:
+        criteria = len(result.mash_criteria)
+        words.append(
+            f"immediate referral required, {criteria} criteri{'on' if criteria == 1 else 'a'} met"
+        )
+    if result.police != "discretionary":
+        words.append(_lower(rules.POLICE_LABELS.get(result.police, result.police)))
+    if result.social_care_contact:
+        words.append("contact children's social care")
+    return "; ".join(words)
+
+
+def _lower(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
 def chronology(incident: Incident) -> list[Entry]:
     """Every timestamped entry of the record, earliest first; ties keep the record's order."""
     entries: list[Entry] = []
@@ -59,6 +98,7 @@ def chronology(incident: Incident) -> list[Entry]:
         *,
         overdue: bool = False,
         recorded: datetime | None = None,
+        opens_day: bool = False,
     ) -> None:
         if at is None:
             return
@@ -66,11 +106,19 @@ def chronology(incident: Incident) -> list[Entry]:
             entries.append(Entry(at, label, by, overdue=overdue, recorded_at=recorded))
         else:
             entries.append(
-                Entry(_day(at), label, by, date_only=True, overdue=overdue, recorded_at=recorded)
+                Entry(
+                    _day(at),
+                    label,
+                    by,
+                    date_only=True,
+                    overdue=overdue,
+                    recorded_at=recorded,
+                    opens_day=opens_day,
+                )
             )
 
     today = timezone.localdate()
-    add(incident.incident_date, "Incident happened (as far as is known)")
+    add(incident.incident_date, "Incident happened (as far as is known)", opens_day=True)
     disclosure = section(incident, "disclosure")
     if disclosure is None:
         add(incident.disclosed_at, "Concern first disclosed")
@@ -105,19 +153,17 @@ def chronology(incident: Incident) -> list[Entry]:
             person_name(risk.created_by),
         )
 
-    shown: tuple[object, ...] | None = None
+    shown: str | None = None
     for result in sorted(incident.assessment_results.all(), key=lambda r: (r.computed_at, r.pk)):
-        # A result is worked out at every save of the facts; the chronology shows one when its
-        # outcome is new, not each time the facts were saved.
-        if outcome_of(result) != shown:
-            shown = outcome_of(result)
-            outcome = (
-                f"{rules.CATEGORY_LABELS.get(result.category, result.category)}, "
-                f"{rules.SUBTYPE_LABELS.get(result.subtype, result.subtype)}"
-            )
+        # A result is worked out at every save of the facts; the chronology shows one when what
+        # it asks of the school reads differently from the last one shown, never the same line
+        # again (a change only in the criteria behind a referral not required is not one).
+        words = outcome_words(result)
+        if words != shown:
+            shown = words
             add(
                 result.computed_at,
-                f"Rules' result worked out: {outcome} ({result.policy} {result.policy_version})",
+                f"Rules' result worked out: {words} ({result.policy} {result.policy_version})",
             )
         if result.confirmed_at is not None:
             verb = "overridden" if result.overridden else "confirmed"
@@ -286,4 +332,4 @@ def chronology(incident: Incident) -> list[Entry]:
                 )
 
     # sorted() is stable: entries at the same moment keep the order the record gives them.
-    return sorted(entries, key=lambda entry: entry.at)
+    return sorted(entries, key=lambda entry: entry.order)

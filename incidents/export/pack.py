@@ -29,7 +29,7 @@ from incidents import charts, childfile, record, requirements
 from incidents.audit import AuditAction, log_action
 from incidents.display import effective_category
 from incidents.export import ofsted
-from incidents.export.pdf import PDF_CONTENT_TYPE, render_pdf
+from incidents.export.pdf import PDF_CONTENT_TYPE, in_paragraphs, render_pdf
 from incidents.models import AuditEvent, Incident, School, Status, User
 from incidents.record import current_result, section
 from incidents.requirements import AGENCY_REFERRALS, missing_items
@@ -449,6 +449,11 @@ def pack_context(pack: Pack) -> dict[str, Any]:
         "charts": pack_charts(pack),
         # Ofsted's eight questions (Wolverhampton, Recording incidents): export/ofsted.py.
         "ofsted": ofsted.questions(pack.rows, pack.median_texts, pack.transfers),
+        # The long sections, one line per incident, in short paragraphs (export/pdf.py).
+        "decision_lines": in_paragraphs([row.decision_line for row in pack.rows]),
+        "records_lines": in_paragraphs([row.records_line for row in pack.rows]),
+        "followup_lines": in_paragraphs([row.followup_line for row in pack.rows]),
+        "outstanding_lines": in_paragraphs(pack.outstanding_lines),
     }
 
 
