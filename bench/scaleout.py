@@ -76,6 +76,9 @@ def gunicorn(port: int, workers: int) -> subprocess.Popen:
             f"127.0.0.1:{port}",
             "--timeout",
             "60",
+            # The application is imported once, before the port opens: no request waits for a
+            # worker to boot.
+            "--preload",
             "--log-level",
             "warning",
         ]
@@ -96,6 +99,25 @@ def task_worker(name: str) -> subprocess.Popen:
             name,
         ]
     )
+
+
+def warm_up(ports: list[int], people: list[dict], workers: int) -> None:
+    """A few untimed requests to every server, as many at once as it has workers, so each
+    worker has its connection to PostgreSQL and its templates loaded before the timing."""
+    done: list = []
+    lock = threading.Lock()
+    for port in ports:
+        threads = [
+            threading.Thread(
+                target=simulate,
+                args=(port, people[i % len(people)], time.monotonic() + 3, i, done, lock),
+            )
+            for i in range(workers * 2)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
 
 
 class Packs:
@@ -200,7 +222,8 @@ def check_tasks(jobs: list[dict], since, timeout: float) -> dict:
             break
         time.sleep(1)
     close_old_connections()
-    states = dict(ExportJob.objects.filter(pk__in=ids).values_list("pk", "state"))
+    rows = ExportJob.objects.filter(pk__in=ids).values_list("pk", "state")
+    states = {str(pk): state for pk, state in rows}
     tasks = list(
         DBTaskResult.objects.filter(
             task_path__endswith="run_export", enqueued_at__gte=since
@@ -251,6 +274,7 @@ def phase(servers: int, options, people, pack_person) -> dict:
     try:
         for port, proc in zip(ports, procs, strict=False):
             wait_for(port, proc)
+        warm_up(ports, people, options.gunicorn_workers)
         started = time.monotonic()
         until = started + options.seconds
         threads = [
