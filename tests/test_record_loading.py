@@ -9,9 +9,10 @@ withdrawn is gone from the very next request.
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
-from incidents import record
-from incidents.models import Incident, Membership, Role
+from incidents import access, record
+from incidents.models import Incident, Membership, Role, School, User
 from tests.conftest import client_login
 from tests.factories import full_record, reported_concern
 
@@ -92,3 +93,25 @@ def test_a_role_withdrawn_is_gone_from_the_next_request(client, world):
     assert client.get(url).status_code == 200
     Membership.objects.filter(user=world.oak_dsl, school=world.oak, role=Role.DSL).delete()
     assert client.get(url).status_code in (302, 403)
+
+
+def test_the_roles_read_with_the_school_are_those_roles_in_gives(world):
+    """Kept in step with ``access.roles_in``: a rule added there (a cover, an end date) and
+    not to ``access.with_roles`` fails here."""
+    pending = User.objects.create_user("pending-dsl", password="x")
+    Membership.objects.create(user=pending, school=world.oak, role=Role.DSL)
+    leaver = User.objects.create_user("leaver", password="x", is_active=False)
+    Membership.objects.create(
+        user=leaver, school=world.oak, role=Role.DSL, confirmed_at=timezone.now()
+    )
+    people = [*User.objects.all()]
+    assert len(people) > 10
+    for school in (world.oak, world.riv, world.elm):
+        for person in people:
+            read = access.with_roles(School.objects.filter(pk=school.pk), person).get()
+            assert access.roles_read_with(read, person) == access.roles_in(person, school), (
+                person.username,
+                school.slug,
+            )
+    lead = access.with_roles(School.objects.filter(pk=world.oak.pk), world.trust_lead).get()
+    assert access.roles_read_with(lead, world.trust_lead) == {Role.TRUST_LEAD}
