@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from incidents import stats
 from incidents.models import Action, ActionKind, DeletionRequest
-from tests.factories import full_record
+from tests.factories import full_record, reported_concern
 
 
 def by_hand(school_ids, days):
@@ -28,8 +28,10 @@ def by_hand(school_ids, days):
 
 
 def test_the_counts_match_the_rows_day_by_day(world):
-    record = full_record(world.oak, world.oak_dsl)
+    full_record(world.oak, world.oak_dsl)
     other = full_record(world.riv, world.riv_dsl)
+    # Actions with every shape of due and done, on a record still open to them.
+    record = reported_concern(world.oak, world.oak_dsl)
     today = timezone.localdate()
     for due, done in ((-40, None), (-40, -10), (-5, None), (-50, -45), (3, None)):
         Action.objects.create(
@@ -40,6 +42,8 @@ def test_the_counts_match_the_rows_day_by_day(world):
             owner="Pastoral lead",
             due_date=today + timedelta(days=due),
             done_on=None if done is None else today + timedelta(days=done),
+            created_by=world.oak_dsl,
+            updated_by=world.oak_dsl,
         )
     days = [today - timedelta(days=n) for n in (60, 44, 30, 7, 0)] + [today + timedelta(5)]
     found = stats.overdue_over_time([world.oak.pk], days)
