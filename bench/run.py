@@ -297,6 +297,7 @@ def render_report(results: dict) -> str:
     small = sizes.get("small")
     lines = []
     add = lines.append
+    seeded = " and ".join(f"{seed['incidents']:,}" for seed in results["seed"].values())
     add("# Benchmarks: `make bench`")
     add("")
     add(
@@ -304,7 +305,7 @@ def render_report(results: dict) -> str:
         f"client, `DJANGO_DEBUG=false`. Each figure: {large['runs']} timed requests after "
         f"{large['warmups']} warm-ups ({large['slow_runs']} for a record's PDF and "
         f"{large['pack_runs']} for the pack, after one), in milliseconds. "
-        "Query counts at 1,000 and at 100,000 incidents. The bare baselines "
+        f"Query counts at {seeded} incidents. The bare baselines "
         "(`bench/baseline.py`) are requested by the same signed-in DSL through the same "
         "middleware, and render the same rows as the page in a plain template with no "
         "permission checks and no audit write (what each shows: `bench/README.md`); the "
@@ -345,7 +346,7 @@ def render_report(results: dict) -> str:
     add("")
     add(
         "| Page | p50 | p95 | Baseline | Baseline p50 | Baseline p95 | Ratio (p50) | "
-        "Queries 1k | Queries 100k | Target | Met |"
+        "Queries small | Queries large | Target | Met |"
     )
     add("|---|---:|---:|---|---:|---:|---:|---:|---:|---|---|")
     misses = []
@@ -426,7 +427,7 @@ def render_report(results: dict) -> str:
     add("")
     add("Baselines alone:")
     add("")
-    add("| Baseline | p50 | p95 | Queries 1k | Queries 100k |")
+    add("| Baseline | p50 | p95 | Queries small | Queries large |")
     add("|---|---:|---:|---:|---:|")
     for key, base in large["baselines"].items():
         q_small = (small or {}).get("baselines", {}).get(key, {}).get("queries")
