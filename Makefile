@@ -86,8 +86,10 @@ test: install-test system-deps-test lint migrations-check
 # Production settings (DEBUG off, static files from the manifest) on a throwaway PostgreSQL;
 # plain HTTP on loopback for the load run, as behind a proxy that terminates TLS.
 # BENCH_ARGS passes options to bench/run.py, e.g. BENCH_ARGS="--sizes small --no-load".
+# pg_virtualenv turns fsync off for its throwaway clusters; the bench turns it back on, so
+# every commit pays for its flush as in production.
 bench: install-test system-deps-test
-	pg_virtualenv -t -- bash -c '\
+	pg_virtualenv -t -o fsync=on -- bash -c '\
 	  DATABASE_URL="postgres://$${PGUSER}:$${PGPASSWORD}@$${PGHOST}:$${PGPORT}/$${PGDATABASE}" \
 	  DJANGO_DEBUG=false DJANGO_SECRET_KEY=bench-only-secret-key-0123456789abcdefghijklmn \
 	  SAFEGUARDING_DIGEST_KEYS=bench:YmVuY2gtb25seS1kaWdlc3Qta2V5LTAxMjM0NTY3ODlhYmNkZWY= \

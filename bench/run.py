@@ -60,9 +60,9 @@ PAGES = (
 )
 # Each page's baseline, and the ratio it must stay within.
 BASELINES = {
-    "list": ("bare_list", 1.5),
-    "record": ("bare_record", 1.5),
-    "dashboard": ("bare_dashboard", 1.5),
+    "list": ("bare_list", 1.2),
+    "record": ("bare_record", 1.2),
+    "dashboard": ("bare_dashboard", 1.2),
     "check": ("bare_record", None),
     "pdf": ("weasyprint_record", 1.25),
     "pack": ("weasyprint_pack", 1.25),
@@ -83,6 +83,9 @@ SIZES = {
     "large": (300, 100_000),
 }
 WHOLE_TABLES = ("incidents_incident", "incidents_auditevent")
+# The pages whose SQL floor is measured (their necessary SQL replayed raw, and a minimal
+# template), and the ratio to it each must stay within.
+FLOOR_PAGES = {"dashboard": 2.0, "list": 2.0, "record": 2.0, "head_queue": None}
 # Baselines that run no query at all.
 BASELINE_LABELS_WEASY = ("weasyprint_record", "weasyprint_pack")
 
@@ -110,6 +113,44 @@ def admin_sql(*statements: str) -> None:
         conn.close()
 
 
+def settle(name: str) -> float:
+    """VACUUM ANALYZE the seeded database, then CHECKPOINT; return the seconds it took."""
+    import psycopg2
+
+    started = time.monotonic()
+    conn = psycopg2.connect(database_url(name))
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE")
+            cursor.execute("CHECKPOINT")
+    finally:
+        conn.close()
+    return time.monotonic() - started
+
+
+def server_settings() -> dict[str, str]:
+    """The durability settings of the server the figures come from (fsync must be on)."""
+    import psycopg2
+
+    conn = psycopg2.connect(os.environ["DATABASE_URL"])
+    try:
+        with conn.cursor() as cursor:
+            found = {}
+            for name in ("server_version", "fsync", "synchronous_commit", "full_page_writes"):
+                cursor.execute(f"SHOW {name}")
+                found[name] = cursor.fetchone()[0]
+            return found
+    finally:
+        conn.close()
+
+
+def machine() -> dict:
+    """The machine's load as the figures are taken: a shared machine says so."""
+    one, five, fifteen = os.getloadavg()
+    return {"cpus": os.cpu_count(), "load": [one, five, fifteen]}
+
+
 def run_child(args: list[str], *, db: str | None = None, label: str) -> tuple[float, int]:
     """Run a child to the end; return its wall time (s) and peak memory (KiB). Fail loudly."""
     env = dict(os.environ)
@@ -131,7 +172,14 @@ def parent(options) -> None:
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         raise SystemExit("make bench runs on PostgreSQL: set DATABASE_URL (pg_virtualenv does).")
     started = time.monotonic()
+    postgres = server_settings()
+    if postgres["fsync"] != "on" and not options.allow_fsync_off:
+        raise SystemExit(
+            "fsync is off on this PostgreSQL: figures would understate every commit "
+            "(the Makefile starts pg_virtualenv with -o fsync=on)."
+        )
     manage = [PYTHON, "manage.py"]
+    SIZES["large"] = (options.large_schools, options.large_incidents)
     run_child([*manage, "collectstatic", "--noinput", "-v0"], label="collectstatic")
     sizes = {k: v for k, v in SIZES.items() if k in options.sizes}
     admin_sql(*(f"DROP DATABASE IF EXISTS bench_{label}" for label in sizes))
@@ -149,7 +197,7 @@ def parent(options) -> None:
             # A copy of a freshly migrated database: the migrations run once.
             admin_sql(f"CREATE DATABASE bench_{label} TEMPLATE bench_{first}")
     # The template must be copied before it is filled, so every copy is made first.
-    results = {"sizes": {}, "seed": {}}
+    results = {"sizes": {}, "seed": {}, "postgres": postgres, "machine_start": machine()}
     for label, (schools, incidents) in sizes.items():
         seconds, rss = run_child(
             [
@@ -166,6 +214,11 @@ def parent(options) -> None:
             db=f"bench_{label}",
             label=f"seed_scale {incidents} incidents in {schools} schools",
         )
+        # Timing starts on a settled database: vacuumed and analysed (autovacuum would
+        # otherwise still be at work on the seeded tables), and checkpointed, so the flush of
+        # what the seed wrote falls before the timing, not in it.
+        vacuum_seconds = settle(f"bench_{label}")
+        print(f"   VACUUM ANALYZE and CHECKPOINT: {vacuum_seconds:.0f} s", flush=True)
         results["seed"][label] = {
             "seconds": seconds,
             "peak_kib": rss,
@@ -200,24 +253,27 @@ def parent(options) -> None:
     load = None
     if not options.no_load:
         largest = list(sizes)[-1]
-        out = BASE_DIR / "bench" / ".results-load.json"
+        out = BASE_DIR / "bench" / ".results-scaleout.json"
         run_child(
             [
                 PYTHON,
-                "bench/load.py",
+                "bench/scaleout.py",
                 "--out",
                 str(out),
                 "--users",
                 str(options.users),
                 "--seconds",
                 str(options.seconds),
+                "--packs",
+                str(options.packs),
             ],
             db=f"bench_{largest}",
-            label=f"load run on bench_{largest}",
+            label=f"scale-out run on bench_{largest}",
         )
         load = json.loads(out.read_text())
         out.unlink()
     results["load"] = load
+    results["machine_end"] = machine()
     results["total_seconds"] = time.monotonic() - started
     report = render_report(results)
     print()
@@ -241,6 +297,7 @@ def render_report(results: dict) -> str:
     small = sizes.get("small")
     lines = []
     add = lines.append
+    seeded = " and ".join(f"{seed['incidents']:,}" for seed in results["seed"].values())
     add("# Benchmarks: `make bench`")
     add("")
     add(
@@ -248,7 +305,7 @@ def render_report(results: dict) -> str:
         f"client, `DJANGO_DEBUG=false`. Each figure: {large['runs']} timed requests after "
         f"{large['warmups']} warm-ups ({large['slow_runs']} for a record's PDF and "
         f"{large['pack_runs']} for the pack, after one), in milliseconds. "
-        "Query counts at 1,000 and at 100,000 incidents. The bare baselines "
+        f"Query counts at {seeded} incidents. The bare baselines "
         "(`bench/baseline.py`) are requested by the same signed-in DSL through the same "
         "middleware, and render the same rows as the page in a plain template with no "
         "permission checks and no audit write (what each shows: `bench/README.md`); the "
@@ -256,6 +313,29 @@ def render_report(results: dict) -> str:
         "without a target."
     )
     add("")
+    pg = results.get("postgres", {})
+    add(
+        f"PostgreSQL {pg.get('server_version', '?')}, fsync **{pg.get('fsync', '?')}**, "
+        f"synchronous_commit {pg.get('synchronous_commit', '?')}, full_page_writes "
+        f"{pg.get('full_page_writes', '?')}; each database `VACUUM ANALYZE`d and checkpointed "
+        "after seeding, before any timing."
+    )
+    add("")
+    start, end = results.get("machine_start"), results.get("machine_end")
+    if start:
+        add(
+            f"Machine: {start['cpus']} CPUs; load average (1, 5, 15 min) at the start "
+            f"{', '.join(f'{x:.2f}' for x in start['load'])}, at the end "
+            f"{', '.join(f'{x:.2f}' for x in end['load'])}."
+        )
+        for label, data in sizes.items():
+            m = data.get("machine")
+            if m:
+                add(
+                    f"- while measuring {label}: load {m['before']['load'][0]:.2f} before, "
+                    f"{m['after']['load'][0]:.2f} after (1-minute average)"
+                )
+        add("")
     for label, seed in results["seed"].items():
         data = sizes[label]
         add(
@@ -266,7 +346,7 @@ def render_report(results: dict) -> str:
     add("")
     add(
         "| Page | p50 | p95 | Baseline | Baseline p50 | Baseline p95 | Ratio (p50) | "
-        "Queries 1k | Queries 100k | Target | Met |"
+        "Queries small | Queries large | Target | Met |"
     )
     add("|---|---:|---:|---|---:|---:|---:|---:|---:|---|---|")
     misses = []
@@ -305,9 +385,49 @@ def render_report(results: dict) -> str:
             f"{'–' if q_small is None else q_small} | {q_large} | {'; '.join(target)} | {met} |"
         )
     add("")
+    add("### Against the SQL floor and the bare baseline, in one run")
+    add("")
+    add(
+        "The floor is the page's own SQL (captured from one request) replayed raw through the "
+        "driver's cursor, every row fetched, plus a minimal template over the rows; no "
+        "middleware, no ORM. Timed interleaved with the page and its bare baseline."
+    )
+    add("")
+    add(
+        "| Page | p50 | SQL floor p50 | × floor | Bare p50 | × bare | Statements (writes) | "
+        "Target | Met |"
+    )
+    add("|---|---:|---:|---:|---:|---:|---:|---|---|")
+    for key, floor_limit in FLOOR_PAGES.items():
+        page = large["pages"].get(key)
+        floor = large.get("floors", {}).get(key)
+        if not page or page.get("skipped") or not floor:
+            continue
+        base_key, base_limit = BASELINES.get(key, (None, None))
+        base = large["baselines"].get(base_key) if base_key else None
+        x_floor = page["p50"] / floor["p50"]
+        x_bare = page["p50"] / base["p50"] if base else None
+        checks, target = [], []
+        if floor_limit:
+            target.append(f"≤ {floor_limit}× floor")
+            checks.append(x_floor <= floor_limit)
+        if base_limit:
+            target.append(f"≤ {base_limit}× bare")
+            checks.append(x_bare is not None and x_bare <= base_limit)
+        met = "yes" if all(checks) else "**no**"
+        if not all(checks):
+            misses.append(f"{key}: {x_floor:.2f}× floor, {ms(x_bare)}× bare")
+        add(
+            f"| {page['label']} | {ms(page['p50'])} | {ms(floor['p50'])} | {x_floor:.2f}× | "
+            f"{ms(base and base['p50'])} | {'–' if x_bare is None else f'{x_bare:.2f}×'} | "
+            f"{floor['statements']} ({floor['writes']}) | {'; '.join(target) or '–'} | {met} |"
+        )
+        for refusal in floor.get("refused", []):
+            add(f"|  | refused on replay (rolled back): `{refusal}` | | | | | | | |")
+    add("")
     add("Baselines alone:")
     add("")
-    add("| Baseline | p50 | p95 | Queries 1k | Queries 100k |")
+    add("| Baseline | p50 | p95 | Queries small | Queries large |")
     add("|---|---:|---:|---:|---:|")
     for key, base in large["baselines"].items():
         q_small = (small or {}).get("baselines", {}).get(key, {}).get("queries")
@@ -338,31 +458,46 @@ def render_report(results: dict) -> str:
     add("")
     if results.get("load"):
         load = results["load"]
-        add("## Load run")
+        add("## Scale-out run")
         add("")
+        first = load["phases"][0]
         add(
-            f"gunicorn, {load['workers']} workers on 127.0.0.1, {load['users']} concurrent DSLs "
-            f"(each at their own school, an OTP-verified session) for {load['seconds']:.0f} s "
-            f"over {', '.join(load['pages'])}, on the large data set."
+            f"On the largest data set: {first['users']} concurrent DSLs (each at their own "
+            f"school, an OTP-verified session, spread over the servers round-robin) for "
+            f"{first['seconds']:.0f} s over the dashboard, the list (two pages) and records; "
+            f"each app server is gunicorn with {first['gunicorn_workers']} workers on loopback; "
+            f"{first['task_workers']} task workers (`manage.py db_worker`) on the same "
+            f"PostgreSQL; meanwhile {len(first['packs'])} inspection packs asked for through the "
+            "servers (the form, the POST, the progress page; the first over five years), "
+            f"waited for and downloaded through the other server. {load['cpus']} CPUs."
         )
         add("")
-        add("| Page | Requests | p50 ms | p95 ms | Errors |")
-        add("|---|---:|---:|---:|---:|")
-        for name, row in load["by_page"].items():
+        add(
+            "| App servers | Requests | Throughput (req/s) | p50 ms | p95 ms | Errors | Packs "
+            "| Tasks run once | Task workers used | Longest task s | Load (1 min) |"
+        )
+        add("|---:|---:|---:|---:|---:|---:|---:|---|---|---:|---:|")
+        for p in load["phases"]:
+            t = p["tasks"]
             add(
-                f"| {name} | {row['requests']} | {ms(row['p50'])} | {ms(row['p95'])} | "
-                f"{row['errors']} |"
+                f"| {p['servers']} | {p['requests']} | {p['throughput']:.1f} | {ms(p['p50'])} | "
+                f"{ms(p['p95'])} | {p['errors']} | {t['jobs']} | "
+                f"{'yes' if t['exactly_once'] else '**no**'} ({t['tasks']} tasks, "
+                f"{'/'.join(t['statuses'])}, claims {t['claims']}, {t['logged']} logged) | "
+                f"{', '.join(t['workers'])} | {ms(t['task_seconds_max'])} | {p['load'][0]:.2f} |"
             )
-        add(
-            f"| **all** | {load['requests']} | {ms(load['p50'])} | {ms(load['p95'])} | "
-            f"{load['errors']} |"
-        )
+            if p["errors"] or not t["exactly_once"]:
+                misses.append(f"scale-out with {p['servers']} server(s)")
+            for sample in p.get("error_samples", []):
+                add(f"|  | {sample} | | | | | | | | | |")
+        one, two = load["phases"][0], load["phases"][-1]
         add("")
-        add(f"Throughput: **{load['throughput']:.1f} requests/s**; errors: **{load['errors']}**.")
-        if load.get("error_samples"):
-            add("")
-            for sample in load["error_samples"]:
-                add(f"- {sample}")
+        add(
+            f"Two app servers against one: **{two['throughput'] / one['throughput']:.2f}×** "
+            "the throughput on this machine (both share its CPUs with PostgreSQL and the "
+            "workers, so the second server adds processes, not cores: on two machines each "
+            "brings its own)."
+        )
         add("")
     add("## Slowest queries (large data set)")
     add("")
@@ -425,9 +560,11 @@ def measure(options) -> None:
     import django
 
     django.setup()
+    machine_before = machine()
     from django.conf import settings
     from django.db import connection
     from django.db.models import Count
+    from django.template import engines
     from django.template.loader import render_to_string
     from django.test import Client, override_settings
     from django.test.utils import CaptureQueriesContext
@@ -628,6 +765,60 @@ def measure(options) -> None:
         except ImportError as exc:
             print(f"   skip WeasyPrint pack baseline: {exc}", flush=True)
 
+    # Each page's SQL floor: the statements the page ran (captured from one request), replayed
+    # raw through the database driver's own cursor with every row fetched, and a minimal
+    # template over all the rows. No middleware, no ORM, no model instances, no layout: what
+    # the page cannot do without. Its writes (the audit event of the read, the session now and
+    # then) are replayed too, inside a transaction rolled back at the end; a write the database
+    # refuses on replay (the audit chain has moved on) is rolled back to its savepoint and
+    # counted, so its cost is still paid up to the refusal.
+    from django.db import transaction
+
+    floor_template = engines["django"].from_string(
+        "{% for rows in results %}{% for row in rows %}<p>{% for cell in row %}{{ cell }} "
+        "{% endfor %}</p>{% endfor %}{% endfor %}"
+    )
+    floor_info = {}
+
+    def floor_for(key: str):
+        calls[key]()  # a warm-up, then the request whose SQL is replayed
+        _n, queries = captured(calls[key])
+        statements = [q["sql"] for q in queries]
+        reads = ("SELECT", "SAVEPOINT", "RELEASE")
+        writes = [not sql.lstrip().upper().startswith(reads) for sql in statements]
+        refused = []
+
+        def floor():
+            connection.ensure_connection()
+            results = []
+            with transaction.atomic():
+                raw = connection.connection
+                with raw.cursor() as cursor:
+                    for sql, write in zip(statements, writes, strict=True):
+                        if write:
+                            cursor.execute("SAVEPOINT bench_floor")
+                        try:
+                            cursor.execute(sql)
+                        except Exception as exc:  # noqa: BLE001 - counted and reported
+                            cursor.execute("ROLLBACK TO SAVEPOINT bench_floor")
+                            refused.append(f"{type(exc).__name__}: {sql[:120]}")
+                            continue
+                        results.append(cursor.fetchall() if cursor.description else ())
+                transaction.set_rollback(True)
+            return floor_template.render({"results": results})
+
+        floor()
+        floor_info[key] = {
+            "statements": len(statements),
+            "writes": sum(writes),
+            "refused": sorted(set(refused))[:5],
+        }
+        return floor
+
+    for key in FLOOR_PAGES:
+        if key in calls:
+            calls[f"floor_{key}"] = floor_for(key)
+
     samples = {key: [] for key in calls}
     captured_sql = {}
 
@@ -642,7 +833,11 @@ def measure(options) -> None:
             for key in keys[index % len(keys) :] + keys[: index % len(keys)]:
                 if key in prepare:
                     prepare[key]()
-                if key not in captured_sql and key not in BASELINE_LABELS_WEASY:
+                if (
+                    key not in captured_sql
+                    and key not in BASELINE_LABELS_WEASY
+                    and not key.startswith("floor_")
+                ):
                     # The first timed run also counts the queries: capturing costs
                     # microseconds, and a PDF takes seconds.
                     t0 = time.perf_counter()
@@ -660,12 +855,17 @@ def measure(options) -> None:
         rounds([k for k in ("pack", "weasyprint_pack") if k in calls], options.pack_runs, 0)
 
     pages = {key: {"skipped": reason} for key, reason in skipped.items()}
-    baselines = {}
+    baselines, floors = {}, {}
     for key in calls:
         figures = summary(samples[key])
         queries = captured_sql.get(key, [])
         figures["queries"] = len(queries)
-        if key in info:
+        if key.startswith("floor_"):
+            floors[key.removeprefix("floor_")] = {
+                **figures,
+                **floor_info[key.removeprefix("floor_")],
+            }
+        elif key in info:
             counts, whole = count_queries([q["sql"] for q in queries])
             slowest = sorted(queries, key=lambda q: float(q["time"]), reverse=True)[:3]
             pages[key] = {
@@ -697,6 +897,8 @@ def measure(options) -> None:
         "pack_runs": options.pack_runs,
         "pages": pages,
         "baselines": baselines,
+        "floors": floors,
+        "machine": {"before": machine_before, "after": machine()},
         "peak_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
     }
     Path(options.out).write_text(json.dumps(result, indent=1, default=str))
@@ -713,7 +915,15 @@ def main() -> None:
     parser.add_argument("--sizes", nargs="+", default=list(SIZES), choices=list(SIZES))
     parser.add_argument("--users", type=int, default=8, help="concurrent DSLs in the load run")
     parser.add_argument("--seconds", type=float, default=20, help="length of the load run")
-    parser.add_argument("--no-load", action="store_true")
+    parser.add_argument("--no-load", action="store_true", help="no scale-out run")
+    parser.add_argument("--packs", type=int, default=4, help="packs asked for per scale-out phase")
+    parser.add_argument(
+        "--large-incidents", type=int, default=100_000, help="incidents in the large data set"
+    )
+    parser.add_argument("--large-schools", type=int, default=300, help="its schools")
+    parser.add_argument(
+        "--allow-fsync-off", action="store_true", help="measure on a server with fsync off"
+    )
     options = parser.parse_args()
     if options.measure:
         measure(options)

@@ -182,6 +182,27 @@ def roles_in(user: Any, school: School) -> frozenset[str]:
     )
 
 
+def with_roles(schools: QuerySet[School], user: Any) -> QuerySet[School]:
+    """``schools``, each with the roles ``user`` holds in it read in the same query (an EXISTS
+    per role, the scope of ``roles_in``): the request's school and roles in one round trip,
+    read afresh on every request, so a role revoked is gone from the next request on."""
+    mine = Membership.objects.held().filter(user=user)
+    scope = Q(school_id=OuterRef("pk")) | Q(trust_id=OuterRef("trust_id"), role=Role.TRUST_LEAD)
+    return schools.annotate(
+        **{f"holds_{role}": Exists(mine.filter(scope, role=role)) for role in Role.values}
+    )
+
+
+def roles_read_with(school: School, user: Any) -> frozenset[str] | None:
+    """The roles ``with_roles`` read with ``school`` (as ``roles_in`` gives them), or None
+    for a school read without them."""
+    if not hasattr(school, f"holds_{Role.DSL}"):
+        return None
+    if not user.is_authenticated or not user.is_active:
+        return frozenset()
+    return frozenset(role for role in Role.values if getattr(school, f"holds_{role}"))
+
+
 def head_authors(incident: Incident) -> frozenset[int]:
     """The school's headteachers who are this incident's DSL: who wrote its decision, or
     signed the record as DSL (one query)."""

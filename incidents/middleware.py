@@ -8,7 +8,7 @@ from django.shortcuts import render
 from django.utils.functional import SimpleLazyObject
 
 from incidents import childfile
-from incidents.access import RecordDestroyed, roles_in, schools_for
+from incidents.access import RecordDestroyed, roles_in, roles_read_with, schools_for, with_roles
 from incidents.http import GetResponse, SchoolRequest
 from incidents.models import School
 
@@ -19,7 +19,8 @@ def _current_school(request: HttpRequest) -> School | None:
     user = request.user
     if not user.is_authenticated:
         return None
-    schools = schools_for(user)
+    # The roles come in the same query as the school (``access.with_roles``), every request.
+    schools = with_roles(schools_for(user), user)
     school_id = request.session.get(SESSION_KEY)
     if school_id is not None:
         school = schools.filter(pk=school_id).select_related("trust").first()
@@ -28,6 +29,15 @@ def _current_school(request: HttpRequest) -> School | None:
     # With one school there is nothing to choose; with several the user picks one.
     only = list(schools.select_related("trust")[:2])
     return only[0] if len(only) == 1 else None
+
+
+def _roles(request: SchoolRequest) -> frozenset[str]:
+    """The user's roles in the request's school: those read with it, else one query."""
+    school = request.school
+    if not school:
+        return frozenset()
+    read = roles_read_with(school, request.user)
+    return read if read is not None else roles_in(request.user, school)
 
 
 class CurrentSchoolMiddleware:
@@ -39,12 +49,7 @@ class CurrentSchoolMiddleware:
         # school (or nothing) and a set of roles, read only if a view asks.
         typed = cast(SchoolRequest, request)
         typed.school = cast(School | None, SimpleLazyObject(lambda: _current_school(request)))
-        typed.roles = cast(
-            frozenset[str],
-            SimpleLazyObject(
-                lambda: roles_in(request.user, typed.school) if typed.school else frozenset()
-            ),
-        )
+        typed.roles = cast(frozenset[str], SimpleLazyObject(lambda: _roles(typed)))
         return self.get_response(request)
 
 

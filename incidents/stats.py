@@ -366,6 +366,24 @@ def referrals_by_agency(incidents: QuerySet[Incident], start: date, end: date) -
     return {row["agency"]: row["n"] for row in rows}
 
 
+def _overdue_counts(table: str, scope: str, school_ids: list[int], days: list[date]) -> list[int]:
+    """One conditional count per day over ``table``'s rows of the schools: written as SQL,
+    since the ORM spent longer compiling a dozen filtered counts than PostgreSQL running them
+    (bench/README.md). Every value is a parameter; the table and columns are ours."""
+    if not school_ids:
+        return [0] * len(days)
+    counts, params = [], []
+    for day in days:
+        counts.append(f"COUNT(*) FILTER (WHERE {scope})")
+        params += [day] * scope.count("%s")
+    ids = ", ".join(["%s"] * len(school_ids))
+    sql = f"SELECT {', '.join(counts)} FROM {table} WHERE school_id IN ({ids})"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, *school_ids])
+        row = cursor.fetchone()
+    return [int(n) for n in row] if row else [0] * len(days)
+
+
 def overdue_over_time(school_ids: list[int], days: list[date]) -> dict[date, tuple[int, int]]:
     """How many deletions and actions of the schools ``school_ids`` were overdue on each of
     ``days``: (deletions, actions), read by the rows' own school column.
@@ -373,27 +391,19 @@ def overdue_over_time(school_ids: list[int], days: list[date]) -> dict[date, tup
     Two queries whatever the number of days: one conditional count per day on each table.
     An item was overdue on a day when its deadline had passed and it was not yet done.
     """
-    scope = Q(school_id__in=school_ids)
-    deletions = DeletionRequest.objects.filter(scope).aggregate(
-        **{
-            f"d{i}": Count(
-                "pk",
-                filter=Q(deadline__lt=day, asked_on__lte=day)
-                & (Q(confirmed_on__isnull=True) | Q(confirmed_on__gt=day)),
-            )
-            for i, day in enumerate(days)
-        }
+    deletions = _overdue_counts(
+        DeletionRequest._meta.db_table,
+        "deadline < %s AND asked_on <= %s AND (confirmed_on IS NULL OR confirmed_on > %s)",
+        school_ids,
+        days,
     )
-    actions = Action.objects.filter(scope).aggregate(
-        **{
-            f"d{i}": Count(
-                "pk",
-                filter=Q(due_date__lt=day) & (Q(done_on__isnull=True) | Q(done_on__gt=day)),
-            )
-            for i, day in enumerate(days)
-        }
+    actions = _overdue_counts(
+        Action._meta.db_table,
+        "due_date < %s AND (done_on IS NULL OR done_on > %s)",
+        school_ids,
+        days,
     )
-    return {day: (deletions[f"d{i}"], actions[f"d{i}"]) for i, day in enumerate(days)}
+    return {day: (deletions[i], actions[i]) for i, day in enumerate(days)}
 
 
 # --------------------------------------------------------------------------------------------
