@@ -64,7 +64,7 @@ from incidents.models.record import (
     RiskAssessment,
     ai_generated_answer,
 )
-from incidents.models.schools import Membership, School, Trust, User
+from incidents.models.schools import Cover, Membership, School, Trust, User
 from incidents.models.signing import Addendum, Signature
 
 __all__ = [
@@ -119,6 +119,7 @@ __all__ = [
     "IncidentUserObjectPermission",
     "Invitation",
     "InitialReview",
+    "Cover",
     "Membership",
     "NotInformedDecidedWith",
     "ParentContact",
