@@ -96,8 +96,8 @@ OWN_DECISION = (
 
 # What a deputy DSL is told of a record they were not granted (a concern already taken up).
 TAKEN_UP = (
-    "This record has been taken up by a colleague: a deputy DSL opens it once the DSL grants "
-    "them access, or while the DSL has put them in cover."
+    "A deputy DSL opens a new concern until someone starts its record; after that, only once "
+    "the DSL gives them access to it, or while the DSL has put them in cover."
 )
 
 

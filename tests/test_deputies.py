@@ -7,10 +7,12 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
-from django.db import IntegrityError, InternalError, transaction
+from django.db import IntegrityError, InternalError, connection, transaction
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from guardian.shortcuts import assign_perm
 
 from incidents import access, services
 from incidents.models import (
@@ -27,6 +29,7 @@ from incidents.reminders import send_reminder
 from incidents.services import NotAllowed, ServiceError
 from tests import wizard_data as d
 from tests.conftest import client_login, make_user, new_incident
+from tests.test_permission_matrix import MATRIX, address, build_people
 
 COVER_URL = reverse("school_cover")
 
@@ -416,3 +419,98 @@ def test_it_sends_the_daily_reminder_to_the_dsl_and_a_deputy_in_cover_only(team)
         "oak-deputy@example.org",
         "oak-dsl@example.org",
     ]
+
+
+# A deputy in cover beside the DSL, on every URL of the permission matrix ----------------------
+
+# Where a deputy in cover is answered otherwise than the DSL: what separation of duties keeps
+# to the DSL (docs/policy.md#cover-in-the-dsls-absence). Every other URL answers them alike.
+KEPT_FROM_COVER = {
+    ("GET", "incident_access"): (200, 403),  # a grant outlasts the cover
+    ("POST", "incident_access"): (200, 403),
+    ("GET", "school_cover"): (200, 403),  # no cover granted by someone in cover
+    ("POST", "school_cover"): (200, 403),
+    ("POST", "cover_end"): (302, 403),
+    ("GET", "school_people"): (200, 403),  # leavers
+    ("POST", "school_people"): (200, 403),
+    ("GET", "leaver_actions"): (200, 403),
+    ("POST", "leaver_actions"): (200, 403),
+    ("GET", "role_confirmations"): (200, 403),  # a second person's confirmation of a role
+    ("POST", "role_confirmations"): (200, 403),
+    ("GET", "school_invitations"): (200, 403),  # accounts
+    ("POST", "school_invitations"): (200, 403),
+    ("GET", "retention_list"): (200, 403),  # destruction: never urgent, never undone
+    ("POST", "retention_keep"): (302, 403),
+    ("POST", "retention_authorise"): (302, 403),
+    ("POST", "retention_destroy"): (302, 403),
+}
+
+
+def test_it_answers_a_deputy_in_cover_as_the_dsl_but_for_separated_duties(world):
+    _, record = build_people(world)
+    cover_for(world)
+    dsl, deputy = client_login(Client(), world.oak_dsl), client_login(Client(), world.oak_deputy)
+    differ = {}
+    for name in sorted(MATRIX):
+        url = address(name, record)
+        for method in ("GET", "POST"):
+            found = [
+                (c.get(url) if method == "GET" else c.post(url, {})).status_code
+                for c in (dsl, deputy)
+            ]
+            if found[0] != found[1]:
+                differ[(method, name)] = tuple(found)
+    assert differ == KEPT_FROM_COVER
+
+
+# Query counts: flat with the number of records and covers --------------------------------------
+
+
+def counted(client, url) -> int:
+    client.get(url)  # the first request renews the session; count the second
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return len(ctx.captured_queries)
+
+
+def more_records(world, count):
+    """``count`` new concerns and as many taken up and granted to the deputy."""
+    for _ in range(count):
+        new_incident(world.oak, world.oak_staff)
+        granted = under_review(new_incident(world.oak, world.oak_staff))
+        assign_perm(access.GRANT_CODENAME, world.oak_deputy, granted)
+
+
+def more_covers(world, count):
+    now = timezone.now()
+    for i in range(count):
+        Cover.objects.create(
+            school=world.oak,
+            deputy=world.oak_deputy,
+            granted_by=world.oak_dsl,
+            granted_at=now - timedelta(days=60 + i),
+            starts_at=now - timedelta(days=60 + i),
+            ends_at=now - timedelta(days=59 + i),
+            reason="Course",
+        )
+
+
+def test_it_runs_the_same_queries_for_a_deputy_with_5_and_50_records(client, world):
+    client_login(client, world.oak_deputy)
+    more_records(world, 5)
+    at_five = {name: counted(client, reverse(name)) for name in ("home", "incident_list")}
+    more_records(world, 45)
+    assert {name: counted(client, reverse(name)) for name in at_five} == at_five
+    cover_for(world)  # in cover: the whole school, one query more for the banner
+    in_cover = {name: counted(client, reverse(name)) for name in at_five}
+    more_records(world, 45)
+    assert {name: counted(client, reverse(name)) for name in at_five} == in_cover
+    assert in_cover["home"] == at_five["home"] + 1
+
+
+def test_it_runs_the_same_queries_on_the_cover_page_with_5_and_50_covers(client, world):
+    client_login(client, world.oak_dsl)
+    more_covers(world, 5)
+    at_five = counted(client, COVER_URL)
+    more_covers(world, 45)
+    assert counted(client, COVER_URL) == at_five

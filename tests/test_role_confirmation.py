@@ -14,7 +14,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from incidents import access, emails, services
+from incidents import access, services
 from incidents.models import AuditEvent, Membership, Role, School
 from incidents.services import NotAllowed
 from tests.conftest import client_login, make_user, new_incident

@@ -18,26 +18,22 @@ from incidents import access, queries, services
 from incidents.display import person_name
 from incidents.forms.cover import CoverForm
 from incidents.http import AuthenticatedRequest
-from incidents.models import Cover, Role, School
+from incidents.models import Cover, Role
 from incidents.services.cover import MAX_COVER
 
 # The page lists this many covers, latest first (the audit log keeps every one).
 LISTED = 50
 
 
-def _dsl_school(request: AuthenticatedRequest) -> School:
-    """The current school, if the user is its DSL; else 403."""
-    school = request.school
-    if not school or Role.DSL not in request.roles:
-        raise PermissionDenied("Only the school's DSL puts a deputy in cover.")
-    return school
-
-
 @never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
 def school_cover(request: AuthenticatedRequest) -> HttpResponse:
-    school = _dsl_school(request)
+    school = request.school
+    if not school:
+        return redirect("choose_school")
+    if Role.DSL not in request.roles:
+        raise PermissionDenied("Only the school's DSL puts a deputy in cover.")
     form = CoverForm(request.POST or None, deputies=queries.school_deputies(school))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
