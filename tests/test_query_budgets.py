@@ -70,7 +70,7 @@ STEP_CEILINGS = {
 # Flat with the number of records and covers: tests/test_deputies.py.
 DEPUTY_PAGES = {"home": (None, 11), "incident_list": (None, 6)}
 COVERING_PAGES = {"home": (None, DSL_PAGES["home"][1] + 1), "incident_list": (None, 6)}
-COVER_PAGE_CEILING = 7
+COVER_PAGE_CEILING = 8
 HEAD_PAGES = {
     "home": (None, 16),  # +5: the trends' charts and tables (issue 18)
     # Each with one query more (issue 13): whether a headteacher of the school is the
