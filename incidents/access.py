@@ -2,10 +2,13 @@
 ``_get_check_for_user``).
 
 Roles come from memberships of the incident's school (or of its trust, for the trust
-safeguarding lead). A deputy DSL acts on an incident only when a DSL has granted them access to
-it (a django-guardian object permission with a direct foreign key). The system administrator
-(``is_staff``) has no role and therefore no access. Superuser status grants nothing here: this
-module never calls ``user.has_perm``. The table is in docs/architecture.md#who-may-do-what.
+safeguarding lead). A deputy DSL acts on an incident when a DSL has granted them access to it (a
+django-guardian object permission with a direct foreign key), on a concern newly reported and
+not yet taken up (``NEW_CONCERN``: they may read it and start its record, which grants it to
+them), and on every incident of the school while a DSL has put them in cover (``COVER``). The
+system administrator (``is_staff``) has no role and therefore no access. Superuser status
+grants nothing here: this module never calls ``user.has_perm``. The table is in
+docs/architecture.md#who-may-do-what.
 
 Outside the incident's school: 404, never 403, so the existence of a record does not leak.
 Inside it, a role that may not do what is asked: 403.
@@ -20,12 +23,14 @@ from typing import Any, cast
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404, HttpRequest
+from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp_webauthn.models import WebAuthnCredential
 
 from incidents.audit import AuditAction, log_action
 from incidents.http import SchoolRequest
 from incidents.models import (
+    Cover,
     Decision,
     ExportJob,
     ExportKind,
@@ -38,12 +43,22 @@ from incidents.models import (
     School,
     Signature,
     SignatureKind,
+    Status,
     Transfer,
     User,
 )
 
 # The permission codename a DSL grants to a named colleague for one incident.
 GRANT_CODENAME = "change_incident"
+
+# Not a membership's role: what ``roles_in`` adds for a deputy DSL whom a DSL has put in cover
+# (``models.Cover``) for as long as the cover lasts. It stands beside the DSL in the role sets
+# below wherever the DSL's work cannot wait for their return (docs/policy.md#cover-in-the-dsls-
+# absence), and is left out where separation of duties keeps a thing to the DSL: granting a
+# record or cover, confirming roles, leavers, invitations, destruction at retention.
+COVER = "dsl_cover"
+# A concern newly reported is one nobody has taken up yet: no part of its record saved.
+NEW_CONCERN = Status.REPORTED
 
 # Every role that reads records at all (and so proves a second factor at sign-in).
 READERS = frozenset(
@@ -60,10 +75,11 @@ SCHOOL_CONFIRMERS = frozenset({Role.HEADTEACHER, Role.DSL})
 CONFIRMED_BY_TRUST = frozenset({Role.HEADTEACHER, Role.DSL, Role.SECOND_SIGNATORY})
 # Roles that read every incident of the school, not only those granted to them; they also
 # export the school's inspection pack.
-WHOLE_SCHOOL_READERS = frozenset({Role.DSL, Role.HEADTEACHER, Role.TRUST_LEAD})
+WHOLE_SCHOOL_READERS = frozenset({Role.DSL, Role.HEADTEACHER, Role.TRUST_LEAD, COVER})
 # Roles answerable for the school's records, who read a record's access history.
-HISTORY_READERS = frozenset({Role.DSL, Role.HEADTEACHER})
-# The school's safeguarding team, alerted to every new concern.
+HISTORY_READERS = frozenset({Role.DSL, Role.HEADTEACHER, COVER})
+# The school's safeguarding team, alerted to a new concern (each only if they may open it:
+# ``alert_recipients``).
 SAFEGUARDING_TEAM = frozenset({Role.DSL, Role.DEPUTY_DSL})
 # Who may open the school's roll and a child's file: readers of records, less the second
 # signatory, who reads only the records they sign (a chair of governors browses no pupils).
@@ -78,6 +94,13 @@ OWN_DECISION = (
 )
 
 
+# What a deputy DSL is told of a record they were not granted (a concern already taken up).
+TAKEN_UP = (
+    "A deputy DSL opens a new concern until someone starts its record; after that, only once "
+    "the DSL gives them access to it, or while the DSL has put them in cover."
+)
+
+
 class Need(Enum):
     READ = "read"
     EDIT = "edit"
@@ -88,10 +111,12 @@ class Need(Enum):
 @dataclass(frozen=True)
 class RecordAccess:
     """What one person may do with one incident: the roles they hold in its school and, for a
-    deputy DSL without a whole-school role, whether a DSL granted them this incident."""
+    deputy DSL without a whole-school role, whether a DSL granted them this incident and
+    whether it is a concern newly reported (``NEW_CONCERN``), which any deputy may take up."""
 
     roles: frozenset[str]
     granted: bool = False
+    new_concern: bool = False
     # The reader's account, and the school's headteachers who are this incident's DSL (wrote
     # its decision or signed it as DSL): read only for a reader who may sign as headteacher or
     # second signatory.
@@ -100,11 +125,18 @@ class RecordAccess:
 
     @property
     def read(self) -> bool:
-        return (
-            bool(self.roles & WHOLE_SCHOOL_READERS)
-            or (Role.DEPUTY_DSL in self.roles and self.granted)
-            or self.second_signs
-        )
+        return bool(self.roles & WHOLE_SCHOOL_READERS) or self.deputy_acts or self.second_signs
+
+    @property
+    def deputy_acts(self) -> bool:
+        """A deputy DSL granted this incident, or offered it as a concern nobody has taken up
+        (they read it and start its record: KCSIE, deputies act in the DSL's absence)."""
+        return Role.DEPUTY_DSL in self.roles and (self.granted or self.new_concern)
+
+    @property
+    def covering(self) -> bool:
+        """A deputy DSL in cover for the DSL: whole-school access for a stated period."""
+        return COVER in self.roles
 
     @property
     def own_decision(self) -> bool:
@@ -131,8 +163,9 @@ class RecordAccess:
 
     @property
     def edit(self) -> bool:
-        """Write the record: the DSL, or a deputy granted this incident."""
-        return Role.DSL in self.roles or (Role.DEPUTY_DSL in self.roles and self.granted)
+        """Write the record: the DSL, a deputy in cover, or a deputy granted this incident or
+        taking up a concern newly reported."""
+        return Role.DSL in self.roles or self.covering or self.deputy_acts
 
     @property
     def approve(self) -> bool:
@@ -142,7 +175,9 @@ class RecordAccess:
 
     @property
     def grant(self) -> bool:
-        """Grant a deputy DSL access to this incident."""
+        """Grant a deputy DSL access to this incident: the DSL only. Not a deputy in cover: a
+        grant outlasts the cover, so it would stretch the DSL's stated period (and a deputy
+        could grant themselves)."""
         return Role.DSL in self.roles
 
     @property
@@ -162,24 +197,53 @@ class RecordAccess:
 
 
 def needs_grant(roles: frozenset[str]) -> bool:
-    """Whether a grant would add anything: a deputy DSL who is not the DSL writes (and, without
-    a whole-school role, reads) only the incidents a DSL granted them."""
+    """Whether a grant would add anything now: a deputy DSL who is neither the DSL nor in cover
+    writes (and, without a whole-school role, reads) only the incidents a DSL granted them,
+    and the new concerns nobody has taken up."""
+    return Role.DEPUTY_DSL in roles and not roles & {Role.DSL, COVER}
+
+
+def keeps_by_grant(roles: frozenset[str]) -> bool:
+    """Whether a deputy who takes up a new concern is granted it to keep: any deputy DSL who
+    is not the DSL, in cover or not (a cover ends; the concern they took up stays theirs)."""
     return Role.DEPUTY_DSL in roles and Role.DSL not in roles
 
 
 def roles_in(user: Any, school: School) -> frozenset[str]:
     """The roles ``user`` holds in ``school``, the trust lead's through the school's trust.
 
-    Only roles in effect: confirmed by a second person, held by an active account.
+    Only roles in effect: confirmed by a second person, held by an active account. A deputy
+    DSL in cover at this moment holds ``COVER`` too: read in the same query (an ``EXISTS`` on
+    the deputy's membership row), so cover costs no query of its own and ends by itself when
+    its time is up.
     """
     if not user.is_authenticated or not user.is_active:
         return frozenset()
     scope = Q(school=school)
     if school.trust_id:
         scope |= Q(trust_id=school.trust_id, role=Role.TRUST_LEAD)
-    return frozenset(
-        Membership.objects.held().filter(scope, user=user).values_list("role", flat=True)
+    rows = (
+        Membership.objects.held()
+        .filter(scope, user=user)
+        .annotate(covering=covering_membership())
+        .values_list("role", "covering")
     )
+    roles = set()
+    for role, covering in rows:
+        roles.add(role)
+        if covering:
+            roles.add(COVER)
+    return frozenset(roles)
+
+
+def covering_membership() -> Q:
+    """For a membership row: it is a deputy DSL's, and a cover of that deputy in that school is
+    in effect now."""
+    return Exists(
+        Cover.objects.current(timezone.now()).filter(
+            deputy_id=OuterRef("user_id"), school_id=OuterRef("school_id")
+        )
+    ) & Q(role=Role.DEPUTY_DSL)
 
 
 def with_roles(schools: QuerySet[School], user: Any) -> QuerySet[School]:
@@ -286,9 +350,17 @@ def has_grant(user: Any, incident: Incident) -> bool:
 
 def access_of(user: Any, incident: Incident, roles: frozenset[str]) -> RecordAccess:
     """What ``user``, holding ``roles`` in the incident's school, may do with it."""
-    granted = needs_grant(roles) and has_grant(user, incident)
+    new_concern = incident.status == NEW_CONCERN
+    # A new concern is open to every deputy already: no need to look the grant up.
+    granted = needs_grant(roles) and not new_concern and has_grant(user, incident)
     authors = head_authors(incident) if roles & SIGNATORIES else frozenset()
-    return RecordAccess(roles=roles, granted=granted, user_id=user.pk, head_authors=authors)
+    return RecordAccess(
+        roles=roles,
+        granted=granted,
+        new_concern=new_concern,
+        user_id=user.pk,
+        head_authors=authors,
+    )
 
 
 def record_access(user: Any, incident: Incident) -> RecordAccess:
@@ -382,6 +454,8 @@ def get_incident_for_user(
         _log_refused(request, incident, need, 403, reference)
         if need is Need.APPROVE and permitted.own_decision:
             raise PermissionDenied(OWN_DECISION)
+        if needs_grant(roles) and need in (Need.READ, Need.EDIT):
+            raise PermissionDenied(TAKEN_UP)
         raise PermissionDenied("Your role does not allow this on this record.")
     if incident.destroyed_at is not None:
         raise RecordDestroyed(incident)
@@ -410,9 +484,16 @@ def readable_incidents(
     if reads_whole_school(roles):
         return qs
     if Role.DEPUTY_DSL in roles:
+        # Granted to them, or a new concern nobody has taken up (``RecordAccess.deputy_acts``).
         return qs.filter(
-            incidentuserobjectpermission__user=user,
-            incidentuserobjectpermission__permission__codename=GRANT_CODENAME,
+            Q(status=NEW_CONCERN)
+            | Exists(
+                IncidentUserObjectPermission.objects.filter(
+                    content_object_id=OuterRef("pk"),
+                    user=user,
+                    permission__codename=GRANT_CODENAME,
+                )
+            )
         )
     if Role.SECOND_SIGNATORY in roles:
         return second_signatory_incidents(qs, school)
@@ -438,6 +519,66 @@ def second_signatory_incidents(incidents: QuerySet[Incident], school: School) ->
             )
         )
     )
+
+
+def _team_roles(school_id: int, incident: Incident | None = None) -> dict[User, RecordAccess]:
+    """The school's safeguarding team (active accounts with an e-mail address), each with what
+    they may do with ``incident`` (or, without one, the roles they hold): every role they hold
+    in the school, their cover and their grant, in one query."""
+    team = Membership.objects.held().filter(school_id=school_id, role__in=SAFEGUARDING_TEAM)
+    rows = (
+        Membership.objects.held()
+        .filter(school_id=school_id, user_id__in=team.values("user_id"))
+        .filter(user__is_active=True)
+        .exclude(user__email="")
+        .select_related("user")
+        .annotate(covering=covering_membership())
+        .order_by("user_id")
+    )
+    if incident is not None:
+        rows = rows.annotate(
+            granted=Exists(
+                IncidentUserObjectPermission.objects.filter(
+                    content_object_id=incident.pk,
+                    user_id=OuterRef("user_id"),
+                    permission__codename=GRANT_CODENAME,
+                )
+            )
+        )
+    people: dict[int, tuple[User, set[str], bool]] = {}
+    for row in rows:
+        user, roles, granted = people.setdefault(row.user_id, (row.user, set(), False))
+        roles.add(row.role)
+        if row.covering:  # type: ignore[attr-defined]  # annotated
+            roles.add(COVER)
+        people[row.user_id] = (user, roles, granted or bool(getattr(row, "granted", False)))
+    new_concern = incident is not None and incident.status == NEW_CONCERN
+    return {
+        user: RecordAccess(
+            roles=frozenset(roles),
+            granted=granted and needs_grant(frozenset(roles)),
+            new_concern=new_concern,
+            user_id=user.pk,
+        )
+        for user, roles, granted in people.values()
+    }
+
+
+def alert_recipients(incident: Incident) -> list[User]:
+    """Who is e-mailed about ``incident``: the safeguarding team, each only if they may open
+    what the alert links to (``RecordAccess.read``, the rule every page applies)."""
+    return [user for user, may in _team_roles(incident.school_id, incident).items() if may.read]
+
+
+def whole_school_team(school: School) -> dict[User, frozenset[str]]:
+    """The safeguarding team who read every record of ``school`` now (the DSL, a deputy in
+    cover), with their roles: the daily reminder, whose lines link to any record of the
+    school, goes to them."""
+    return {
+        user: may.roles
+        for user, may in _team_roles(school.pk).items()
+        if reads_whole_school(may.roles)
+    }
 
 
 def schools_for(user: Any) -> QuerySet[School]:
@@ -492,9 +633,10 @@ def may_invite(issuer: Any, account: User, school: School | None) -> bool:
 # The child's file: pupils, transfers out, files received --------------------------------------
 
 # Who imports the roll, marks a pupil leaving, sends the file and confirms a file received.
-FILE_KEEPERS = frozenset({Role.DSL})
+# A deputy in cover too: a transfer's deadline does not wait for the DSL's return.
+FILE_KEEPERS = frozenset({Role.DSL, COVER})
 # Who reads a file received from another school (its copy belongs to this school).
-RECEIVED_READERS = frozenset({Role.DSL, Role.HEADTEACHER})
+RECEIVED_READERS = frozenset({Role.DSL, Role.HEADTEACHER, COVER})
 
 
 def get_pupil_for_user(request: HttpRequest, pk: int, *, keeper: bool = False) -> Any:
@@ -548,9 +690,9 @@ def get_received_for_user(request: HttpRequest, pk: int, *, keeper: bool = False
 
 # Roles that see their own school's overview and charts: aggregates of every record of the
 # school, so only those who read every record of it (a deputy DSL reads only granted ones).
-OVERVIEW_READERS = frozenset({Role.DSL, Role.HEADTEACHER, Role.TRUST_LEAD})
+OVERVIEW_READERS = frozenset({Role.DSL, Role.HEADTEACHER, Role.TRUST_LEAD, COVER})
 # Roles that write the governors' report of their school.
-GOVERNORS_REPORT_WRITERS = frozenset({Role.DSL, Role.HEADTEACHER})
+GOVERNORS_REPORT_WRITERS = frozenset({Role.DSL, Role.HEADTEACHER, COVER})
 
 
 def led_schools(user: Any) -> QuerySet[School]:

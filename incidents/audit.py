@@ -159,6 +159,10 @@ class AuditAction(models.TextChoices):
     ACCESS_REFUSED = "incident.access_refused", "Was refused access"
     ACCESS_GRANTED = "incident.access_granted", "Granted access"
     ACCESS_REVOKED = "incident.access_revoked", "Revoked access"
+    CONCERN_TAKEN_UP = (
+        "incident.concern_taken_up",
+        "Took up a new concern (a deputy DSL started its record, and keeps access to it)",
+    )
     # Signatures.
     SIGNED = "record.signed", "Signed the record"
     APPROVED = "record.approved", "Approved the record"
@@ -213,6 +217,9 @@ class AuditAction(models.TextChoices):
     # Exports prepared by a task worker (issue 15): asked for, then each download of the file.
     EXPORT_REQUESTED = "export.requested", "Asked for an export"
     EXPORT_DOWNLOADED = "export.downloaded", "Downloaded an export"
+    # A deputy DSL in cover for the DSL (issue 14): granted by the DSL, ended early.
+    COVER_GRANTED = "school.cover_granted", "Put a deputy DSL in cover for the DSL"
+    COVER_ENDED = "school.cover_ended", "Ended a deputy DSL's cover early"
     # The daily e-mail of what is due or overdue, to a school's DSL team (send_reminders).
     REMINDERS_SENT = "school.reminders_sent", "Sent the daily reminder of what is due"
 

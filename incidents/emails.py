@@ -8,27 +8,11 @@ from django.core.mail import send_mail
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 
-from incidents.access import SAFEGUARDING_TEAM
+from incidents.access import alert_recipients
 from incidents.audit import AuditAction, log_action
-from incidents.models import Incident, School, User
+from incidents.models import Incident, User
 
 logger = logging.getLogger(__name__)
-
-
-def dsl_team(school: School) -> list[User]:
-    """The school's DSL and deputy DSLs who have an e-mail address."""
-    return list(
-        User.objects.filter(
-            memberships__school=school,
-            memberships__role__in=SAFEGUARDING_TEAM,
-            # A role waiting for a second person's confirmation gives no alerts either.
-            memberships__confirmed_at__isnull=False,
-            is_active=True,
-        )
-        .exclude(email="")
-        .distinct()
-        .order_by("pk")
-    )
 
 
 def incident_url(incident: Incident) -> str:
@@ -36,8 +20,12 @@ def incident_url(incident: Incident) -> str:
 
 
 def send_concern_alert(incident: Incident, request: HttpRequest | None = None) -> int:
-    """Tell the DSL team a concern was reported; return how many people were told."""
-    recipients = dsl_team(incident.school)
+    """Tell the DSL team a concern was reported; return how many people were told.
+
+    Only those who may open the record the alert links to (``access.alert_recipients``): a
+    new concern is open to the DSL, every deputy DSL and a deputy in cover alike.
+    """
+    recipients = alert_recipients(incident)
     if not recipients:
         return 0
     context = {"incident": incident, "url": incident_url(incident), "school": incident.school}

@@ -25,12 +25,14 @@ from django.db.models import (
     Subquery,
     When,
 )
+from django.utils import timezone
 
 from incidents.access import GRANT_CODENAME, reads_whole_school
 from incidents.display import person_name
 from incidents.models import (
     Action,
     AssessmentResult,
+    Cover,
     Decision,
     DeletionRequest,
     Incident,
@@ -245,6 +247,37 @@ def grantable_deputies(incident: Incident) -> QuerySet[User]:
         )
         .distinct()
         .order_by("last_name", "first_name", "username")
+    )
+
+
+def school_deputies(school: School) -> QuerySet[User]:
+    """Deputy DSLs of ``school`` (roles in effect, active accounts) who are not its DSL: the
+    people the DSL may put in cover."""
+    deputies = Membership.objects.held().filter(school=school, role=Role.DEPUTY_DSL)
+    dsls = Membership.objects.held().filter(school=school, role=Role.DSL)
+    return (
+        User.objects.filter(is_active=True, pk__in=deputies.values("user_id"))
+        .exclude(pk__in=dsls.values("user_id"))
+        .order_by("last_name", "first_name", "username")
+    )
+
+
+def school_covers(school: School) -> QuerySet[Cover]:
+    """The school's covers, latest first, with the people each names (one query)."""
+    return (
+        Cover.objects.filter(school=school)
+        .select_related("deputy", "granted_by", "ended_by")
+        .order_by("-starts_at", "-pk")
+    )
+
+
+def current_cover(user: User, school: School) -> Cover | None:
+    """The cover ``user`` holds in ``school`` now, the one that ends last (one query)."""
+    return (
+        Cover.objects.current(timezone.now())
+        .filter(deputy=user, school=school)
+        .order_by("-ends_at")
+        .first()
     )
 
 

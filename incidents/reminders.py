@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import smtplib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from django.conf import settings
@@ -20,11 +20,15 @@ from django.db.models import Count, Min
 from django.template.loader import render_to_string
 
 from incidents import childfile
+from incidents.access import whole_school_team
 from incidents.audit import AuditAction, log_action
-from incidents.emails import dsl_team, incident_url
-from incidents.models import Action, Decision, DeletionRequest, School, Transfer
+from incidents.emails import incident_url
+from incidents.models import Action, Decision, DeletionRequest, Role, School, Transfer, User
 
 logger = logging.getLogger(__name__)
+
+# Who reviews a record's retention (the reminder's "reviews" lines link to their page).
+RETENTION_REVIEWERS = frozenset({Role.DSL, Role.HEADTEACHER})
 
 # What falls due within this many days is listed with what is overdue.
 DAYS_AHEAD = 7
@@ -165,11 +169,37 @@ def reminder_for(school: School, today: date) -> Reminder:
 
 
 def send_reminder(school: School, today: date) -> int:
-    """E-mail the school's DSL team its reminder, if anything is due; how many were told."""
+    """E-mail the school's DSL team its reminder, if anything is due; how many were told.
+
+    Only to those who may open what it links to (``access.whole_school_team``: the DSL, a
+    deputy in cover); a deputy in cover is not sent the retention reviews, which stay with the
+    DSL and the headteacher (docs/policy.md#cover-in-the-dsls-absence).
+    """
     reminder = reminder_for(school, today)
-    recipients = dsl_team(school)
-    if reminder.empty or not recipients:
+    team = whole_school_team(school)
+    if reminder.empty or not team:
         return 0
+    reviewers = [user for user, roles in team.items() if roles & RETENTION_REVIEWERS]
+    covering = [user for user in team if user not in reviewers]
+    without_reviews = replace(
+        reminder,
+        lists={k: v for k, v in reminder.lists.items() if k != "reviews"},
+        more={k: v for k, v in reminder.more.items() if k != "reviews"},
+    )
+    told: list[User] = []
+    for recipients, content in ((reviewers, reminder), (covering, without_reviews)):
+        if recipients and not content.empty and _send(school, today, content, recipients):
+            told.extend(recipients)
+    if told:
+        log_action(
+            AuditAction.REMINDERS_SENT,
+            school=school,
+            data={"recipients": [user.pk for user in told], "due": reminder.counts},
+        )
+    return len(told)
+
+
+def _send(school: School, today: date, reminder: Reminder, recipients: list[User]) -> bool:
     context = {"reminder": reminder, "today": today, "school": school, "url": _site("/")}
     subject = render_to_string("emails/reminders_subject.txt", context).strip()
     body = render_to_string("emails/reminders.txt", context)
@@ -183,10 +213,5 @@ def send_reminder(school: School, today: date) -> int:
         )
     except (smtplib.SMTPException, OSError):
         logger.exception("Reminders for school %s could not be sent", school.pk)
-        return 0
-    log_action(
-        AuditAction.REMINDERS_SENT,
-        school=school,
-        data={"recipients": [user.pk for user in recipients], "due": reminder.counts},
-    )
-    return len(recipients)
+        return False
+    return True

@@ -3,6 +3,7 @@ from django.urls import path, register_converter
 from incidents.views import (
     accounts,
     concern,
+    cover,
     dashboard,
     export,
     home,
@@ -141,6 +142,9 @@ urlpatterns = [
     # Roles waiting for a second person; the school's people and its leavers.
     path("roles/pending/", people.role_confirmations, name="role_confirmations"),
     path("school/people/", people.school_people, name="school_people"),
+    # A deputy DSL in cover for the DSL: granted, listed and ended early by the DSL.
+    path("school/cover/", cover.school_cover, name="school_cover"),
+    path("school/cover/<int:cover>/end/", cover.cover_end, name="cover_end"),
     path(
         "school/people/<int:person_id>/actions/",
         people.leaver_actions,

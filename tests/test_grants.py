@@ -3,7 +3,7 @@
 import pytest
 
 from incidents.access import has_grant
-from incidents.models import AuditEvent
+from incidents.models import AuditEvent, Incident, Status
 from tests.conftest import client_login
 
 
@@ -30,6 +30,8 @@ def test_it_lets_the_dsl_grant_a_deputy_access(page, world, incident):
 
 
 def test_it_gives_the_deputy_the_record_once_granted(client, world, incident):
+    # Taken up already: a concern nobody has taken up is open to every deputy (issue 14).
+    Incident.objects.filter(pk=incident.pk).update(status=Status.UNDER_REVIEW)
     client_login(client, world.oak_deputy)
     assert client.get(f"/incidents/{incident.reference}/").status_code == 403
     from guardian.shortcuts import assign_perm

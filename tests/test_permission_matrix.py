@@ -1,6 +1,8 @@
 """Every URL × every kind of person × GET and POST, with the status each must get (STYLE 6).
 
-staff never read records; a deputy DSL acts only on an incident they were granted;
+staff never read records; a deputy DSL acts only on an incident they were granted (or a
+concern nobody has taken up: the incident here is being written, so taken up already; a deputy
+in cover is tested in tests/test_deputies.py, which compares them with the DSL on every URL);
 the DSL edits and signs; the headteacher reads and approves; the trust lead reads and never
 edits; the system administrator has no access to incident content. Outside the incident's
 school: 404, never 403.
@@ -11,12 +13,15 @@ test who gets through, never change anything. ``test_it_covers_every_url_pattern
 when a URL is added without a row here.
 """
 
+from datetime import timedelta
+
 import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
+from incidents import services
 from incidents.access import GRANT_CODENAME
 from incidents.models import ExportJob, ExportState, Incident, Membership, Role
 from incidents.services import exports
@@ -307,6 +312,16 @@ MATRIX = {
         "GET": (302, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405),
         "POST": (302, 403, 403, 403, 302, 302, 403, 404, 404, 404, 404, 404, 404, 403),
     },
+    # Cover for the DSL (issue 14): the school's DSL only. The cover is Oakfield's, arranged
+    # for next week for the granted deputy (so no column changes before it starts).
+    "school_cover": {
+        "GET": (302, 403, 403, 403, 200, 403, 302, 302, 200, 403, 403, 200, 403, 403),
+        "POST": (302, 403, 403, 403, 200, 403, 302, 302, 200, 403, 403, 200, 403, 403),
+    },
+    "cover_end": {
+        "GET": (302, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405),
+        "POST": (302, 403, 403, 403, 302, 403, 403, 404, 404, 404, 404, 404, 404, 403),
+    },
     "incident_pick_pupil": {
         "GET": (302, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405),
         "POST": (302, 403, 403, 302, 302, 403, 403, 404, 404, 404, 404, 404, 404, 403),
@@ -343,6 +358,12 @@ def url_names():
 
 @pytest.fixture
 def people(world):
+    return build_people(world)
+
+
+def build_people(world):
+    """Each column's person, and the record every row is asked about (tests/test_deputies.py
+    asks the same of a deputy in cover)."""
     granted = make_user("oak-granted")
     Membership.objects.create(
         user=granted, school=world.oak, role=Role.DEPUTY_DSL, confirmed_at=timezone.now()
@@ -359,6 +380,14 @@ def people(world):
         state=ExportState.READY, content=b"%PDF-", filename="x.pdf", content_type="application/pdf"
     )
     record.child_file["job"] = job.pk
+    record.child_file["cover"] = services.grant_cover(
+        school=world.oak,
+        granted_by=world.oak_dsl,
+        deputy=granted,
+        starts_at=timezone.now() + timedelta(days=7),
+        ends_at=timezone.now() + timedelta(days=8),
+        reason="Leave",
+    ).pk
     users = {
         "second": second,
         "anonymous": None,

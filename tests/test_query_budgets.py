@@ -10,11 +10,15 @@ user, the second factor, the school, the roles and the audit event of the read. 
 grows with the number of records is tested beside each page (5 against 50 incidents).
 """
 
+from datetime import timedelta
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
+from incidents import services
 from incidents.models import DecisionOutcome, ExportJob, ExportState
 from incidents.services import exports
 from incidents.wizard import STEP_IDS
@@ -65,6 +69,13 @@ STEP_CEILINGS = {
     "review": 18,
     "check": 19,
 }
+# Deputies who can act (issue 14): a deputy DSL's dashboard and list (granted records and new
+# concerns); in cover, the DSL's pages (the whole school's figures, trends and transfers) and
+# one query more on the dashboard (the cover's end, for its banner); the DSL's cover page.
+# Flat with the number of records and covers: tests/test_deputies.py.
+DEPUTY_PAGES = {"home": (None, 11), "incident_list": (None, 6)}
+COVERING_PAGES = {"home": (None, DSL_PAGES["home"][1] + 1), "incident_list": (None, 6)}
+COVER_PAGE_CEILING = 8
 HEAD_PAGES = {
     "home": (None, 15),  # +5: the trends' charts and tables (issue 18)
     # Each with one query more (issue 13): whether a headteacher of the school is the
@@ -146,6 +157,22 @@ def test_it_keeps_each_step_within_its_ceiling(client, world, records):
 def test_it_keeps_the_headteachers_pages_within_their_ceilings(client, world, records):
     client_login(client, world.oak_head)
     assert over_ceiling(client, HEAD_PAGES, records) == {}
+
+
+def test_it_keeps_a_deputys_pages_and_the_cover_page_within_their_ceilings(client, world, records):
+    client_login(client, world.oak_deputy)
+    assert over_ceiling(client, DEPUTY_PAGES, records) == {}
+    services.grant_cover(
+        school=world.oak,
+        granted_by=world.oak_dsl,
+        deputy=world.oak_deputy,
+        starts_at=None,
+        ends_at=timezone.now() + timedelta(days=1),
+        reason="Leave",
+    )
+    assert over_ceiling(client, COVERING_PAGES, records) == {}
+    client_login(client, world.oak_dsl)
+    assert queries_for(client, reverse("school_cover")) <= COVER_PAGE_CEILING
 
 
 def test_it_keeps_an_exports_status_and_download_within_their_ceilings(client, world, records):

@@ -14,7 +14,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from incidents import access, emails, services
+from incidents import access, services
 from incidents.models import AuditEvent, Membership, Role, School
 from incidents.services import NotAllowed
 from tests.conftest import client_login, make_user, new_incident
@@ -46,7 +46,7 @@ def test_it_grants_a_role_in_the_admin_that_gives_no_access_until_confirmed(admi
     incident = new_incident(world.oak, world.oak_staff)
     assert access.roles_in(newcomer, world.oak) == frozenset()
     assert not access.schools_for(newcomer).exists()
-    assert newcomer not in emails.dsl_team(world.oak)
+    assert newcomer not in access.alert_recipients(incident)
     reader = client_login(Client(), newcomer)
     assert reader.get(reverse("incident_detail", args=[incident.reference])).status_code == 404
     assert reader.get(reverse("incident_list")).status_code in {302, 403}

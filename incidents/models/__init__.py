@@ -65,7 +65,7 @@ from incidents.models.record import (
     RiskAssessment,
     ai_generated_answer,
 )
-from incidents.models.schools import Membership, School, Trust, User
+from incidents.models.schools import Cover, Membership, School, Trust, User
 from incidents.models.signing import Addendum, Signature
 
 __all__ = [
@@ -122,6 +122,7 @@ __all__ = [
     "IncidentUserObjectPermission",
     "Invitation",
     "InitialReview",
+    "Cover",
     "Membership",
     "NotInformedDecidedWith",
     "ParentContact",

@@ -178,3 +178,21 @@ class AppendOnlyHistoricalRecords(HistoricalRecords):  # type: ignore[misc]  # u
         options: dict[str, Any] = super().get_meta_options(model)
         options["triggers"] = [append_only("history_append_only")]
         return options
+
+
+def cover_only_ends() -> pgtrigger.Trigger:
+    """A cover is never deleted and never rewritten: once granted, the one change it takes is
+    being ended early (``ended_at`` and ``ended_by``, set once)."""
+    return StrictTrigger(
+        name="cover_only_ends",
+        operation=pgtrigger.Update | pgtrigger.Delete,
+        when=pgtrigger.Before,
+        func=(
+            "IF TG_OP = 'DELETE' OR OLD.ended_at IS NOT NULL OR NEW.ended_at IS NULL "
+            "OR (NEW.id, NEW.school_id, NEW.deputy_id, NEW.granted_by_id, NEW.granted_at, "
+            "NEW.starts_at, NEW.ends_at, NEW.reason) IS DISTINCT FROM (OLD.id, OLD.school_id, "
+            "OLD.deputy_id, OLD.granted_by_id, OLD.granted_at, OLD.starts_at, OLD.ends_at, "
+            "OLD.reason) THEN RAISE EXCEPTION 'A cover only ends: % on % refused.', TG_OP, "
+            "TG_TABLE_NAME USING ERRCODE = 'restrict_violation'; END IF; RETURN NEW;"
+        ),
+    )

@@ -1,10 +1,13 @@
 """Trusts, schools, accounts and the roles people hold in them."""
 
+from datetime import datetime
+
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import F, Q
 
 from incidents.models.choices import Phase, Role
+from incidents.models.locking import cover_only_ends
 from incidents.rules import DEFAULT_POLICY, policies
 
 
@@ -137,3 +140,62 @@ class Membership(models.Model):
     @property
     def is_confirmed(self) -> bool:
         return self.confirmed_at is not None
+
+
+class CoverQuerySet(models.QuerySet["Cover"]):
+    def current(self, at: datetime) -> "CoverQuerySet":
+        """Covers in effect at ``at``: begun, not yet at their end, not ended early."""
+        return self.filter(starts_at__lte=at, ends_at__gt=at).filter(
+            Q(ended_at__isnull=True) | Q(ended_at__gt=at)
+        )
+
+
+class Cover(models.Model):
+    """A deputy DSL covering for the DSL: whole-school access for a stated period.
+
+    The DSL's act is the grant (no second confirmation): the deputy's own role was confirmed by
+    a second person already, and cover only lets it reach every record of the school for a
+    while (docs/policy.md#cover-in-the-dsls-absence). It ends by itself at ``ends_at``: access
+    checks compare with the time now, so no job ends it. The DSL may end it early
+    (``ended_at``). A row is never deleted and, once written, only ``ended_at`` and
+    ``ended_by`` are set, once (the database refuses anything else).
+    """
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="covers")
+    deputy = models.ForeignKey(User, on_delete=models.PROTECT, related_name="covers")
+    granted_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    granted_at = models.DateTimeField()
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    reason = models.CharField(max_length=500)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    ended_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    objects = CoverQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["deputy", "school", "ends_at"], name="cover_deputy_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")), name="cover_ends_after"
+            ),
+            # The DSL's act is the grant, but never to themselves.
+            models.CheckConstraint(condition=~Q(deputy=F("granted_by")), name="cover_not_self"),
+            models.CheckConstraint(
+                condition=Q(ended_at__isnull=True, ended_by__isnull=True)
+                | Q(ended_at__isnull=False, ended_by__isnull=False),
+                name="cover_ended_by_someone",
+            ),
+        ]
+        triggers = [cover_only_ends()]
+
+    def __str__(self) -> str:
+        return f"Cover by {self.deputy} at {self.school} until {self.ends_at:%Y-%m-%d %H:%M}"
+
+    def effective_end(self) -> datetime:
+        """When the cover stops (or stopped): its end, or when it was ended early."""
+        if self.ended_at is not None and self.ended_at < self.ends_at:
+            return self.ended_at
+        return self.ends_at

@@ -11,10 +11,12 @@ Views and management commands call them; nothing else writes the record. By doma
 - ``signing``: signing, approval, sending back, the non-referral sign-off, addenda, verifying;
 - ``accounts``: invitations, the authenticator's set-up, recovery codes, the forgotten
   password, the administrator's reset (imported as a module: ``services.accounts``).
+- ``cover``: the DSL putting a deputy DSL in cover for a stated period, and ending it early;
 - ``people``: roles granted, confirmed by a second person, refused and removed; changes of an
   account (the admin's too); a leaver's deactivation and the reassignment of their actions.
 """
 
+from incidents.services.cover import end_cover, grant_cover
 from incidents.services.errors import (
     AwaitingApproval,
     ChangedSinceSigned,
@@ -64,6 +66,8 @@ from incidents.services.signing import (
 )
 
 __all__ = [
+    "end_cover",
+    "grant_cover",
     "confirm_role",
     "deactivate_leaver",
     "end_sessions",

@@ -15,8 +15,9 @@ from django.db import transaction
 from django.db.models import Max, Model
 from django.http import HttpRequest
 from django.utils import timezone
+from guardian.shortcuts import assign_perm
 
-from incidents import display, record, requirements
+from incidents import access, display, record, requirements
 from incidents.audit import AuditAction, log_action
 from incidents.emails import send_concern_alert
 from incidents.models import (
@@ -159,7 +160,12 @@ def _claim_version(incident: Incident, expected_version: int) -> None:
 
 
 def _start_review(incident: Incident, user: User, request: HttpRequest | None) -> None:
-    """A reported concern comes under review when the DSL first saves a part of it."""
+    """A reported concern comes under review when the DSL first saves a part of it.
+
+    A deputy DSL who starts it takes it up: it is granted to them, as a DSL would grant it, so
+    they keep it once it is no longer a new concern (and after a cover ends). Every other
+    deputy then needs the DSL's grant, or cover, to open it.
+    """
     if incident.status != Status.REPORTED:
         return
     Incident.objects.filter(pk=incident.pk, status=Status.REPORTED).update(
@@ -167,6 +173,17 @@ def _start_review(incident: Incident, user: User, request: HttpRequest | None) -
     )
     incident.status = Status.UNDER_REVIEW
     log_action(AuditAction.REVIEW_STARTED, request=request, user=user, incident=incident)
+    if access.keeps_by_grant(access.roles_in(user, incident.school)) and not access.has_grant(
+        user, incident
+    ):
+        assign_perm(access.GRANT_CODENAME, user, incident)
+        log_action(
+            AuditAction.CONCERN_TAKEN_UP,
+            request=request,
+            user=user,
+            incident=incident,
+            data={"grantee_id": user.pk},
+        )
 
 
 def _record_assessment(incident: Incident) -> AssessmentResult:

@@ -20,11 +20,13 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from incidents import charts, childfile, queries
 from incidents.access import (
+    COVER,
     FILE_KEEPERS,
     OVERVIEW_READERS,
     READERS,
     SIGNATORIES,
     led_schools,
+    needs_grant,
     readable_incidents,
 )
 from incidents.audit import AuditAction, log_action
@@ -91,6 +93,8 @@ def dashboard(request: AuthenticatedRequest) -> HttpResponse:
     awaiting_approval, more_awaiting = queries.first(queries.awaiting_approval(incidents))
     signoffs, more_signoffs = queries.first(queries.awaiting_signoff(scope).order_by("decided_at"))
     # The school's trends, for those who read all its records (five grouped queries).
+    # A deputy in cover is told until when (one query, only for them).
+    cover = queries.current_cover(request.user, school) if COVER in roles else None
     trends = (
         charts.build_all([school], charts.Period.year_to(today))
         if OVERVIEW_READERS.intersection(roles)
@@ -115,6 +119,8 @@ def dashboard(request: AuthenticatedRequest) -> HttpResponse:
             "search_form": SearchForm(),
             "today": today,
             "is_headteacher": Role.HEADTEACHER in request.roles,
+            "cover": cover,
+            "granted_only": needs_grant(roles),
             # The child's file: transfers out and files received (the DSL's).
             **transfers_panel(school, roles),
             "charts": [(chart, "") for chart in trends],
