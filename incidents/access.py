@@ -248,12 +248,17 @@ def covering_membership() -> Q:
 
 def with_roles(schools: QuerySet[School], user: Any) -> QuerySet[School]:
     """``schools``, each with the roles ``user`` holds in it read in the same query (an EXISTS
-    per role, the scope of ``roles_in``): the request's school and roles in one round trip,
-    read afresh on every request, so a role revoked is gone from the next request on."""
+    per role, and one for a cover in effect: the scope of ``roles_in``): the request's school
+    and roles in one round trip, read afresh on every request, so a role revoked (or a cover
+    ended) is gone from the next request on."""
     mine = Membership.objects.held().filter(user=user)
     scope = Q(school_id=OuterRef("pk")) | Q(trust_id=OuterRef("trust_id"), role=Role.TRUST_LEAD)
+    covering = Exists(
+        mine.filter(school_id=OuterRef("pk"), role=Role.DEPUTY_DSL).filter(covering_membership())
+    )
     return schools.annotate(
-        **{f"holds_{role}": Exists(mine.filter(scope, role=role)) for role in Role.values}
+        **{f"holds_{role}": Exists(mine.filter(scope, role=role)) for role in Role.values},
+        **{f"holds_{COVER}": covering},
     )
 
 
@@ -264,7 +269,7 @@ def roles_read_with(school: School, user: Any) -> frozenset[str] | None:
         return None
     if not user.is_authenticated or not user.is_active:
         return frozenset()
-    return frozenset(role for role in Role.values if getattr(school, f"holds_{role}"))
+    return frozenset(role for role in (*Role.values, COVER) if getattr(school, f"holds_{role}"))
 
 
 def head_authors(incident: Incident) -> frozenset[int]:
