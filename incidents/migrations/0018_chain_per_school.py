@@ -100,7 +100,7 @@ def backwards(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('incidents', '0015_exports_tasks_school'),
+        ('incidents', '0016_cover'),
     ]
 
     operations = [

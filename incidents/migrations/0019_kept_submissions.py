@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('incidents', '0015_exports_tasks_school'),
+        ('incidents', '0018_chain_per_school'),
     ]
 
     operations = [
