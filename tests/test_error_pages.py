@@ -64,7 +64,7 @@ def test_it_explains_a_refusal_by_the_records_access_rules(client, world, incide
         client.get(reverse("incident_detail", args=[incident.reference])), 403, "You cannot do this"
     )
     assert "Your role does not allow this on this record." in body
-    assert "ask your school&#x27;s DSL" in body
+    assert "ask your school's DSL" in body
 
 
 @pytest.mark.urls("tests.error_urls")

@@ -27,7 +27,10 @@ document.addEventListener("submit", function (event) {
     note.setAttribute("role", "alert");
     form.insertBefore(note, form.firstChild);
   }
-  var mb = function (n) { return (n / 1000000).toFixed(1).replace(/\.0$/, "") + " MB"; };
+  // As incidents.security.size_in_words says it: "1 MB", "2.5 MB", "500 KB".
+  var mb = function (n) {
+    return n >= 1000000 ? (n / 1000000).toFixed(1).replace(/\.0$/, "") + " MB" : Math.max(1, Math.round(n / 1000)) + " KB";
+  };
   note.textContent = "This is too much to send at once: the service reads up to " + mb(limit) +
     " and this form holds about " + mb(size) + ". Nothing has been sent, and what you typed is still here. " +
     "Shorten the longest text" + (longest && longest.labels && longest.labels.length ? " (" + longest.labels[0].textContent.trim() + ")" : "") +
