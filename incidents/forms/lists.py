@@ -36,9 +36,7 @@ class IncidentFilterForm(CheckedText, forms.Form):
     )
     overdue = forms.BooleanField(label="Deletion or action overdue", required=False)
     signoff = forms.BooleanField(label="Awaiting the headteacher's sign-off", required=False)
-    disclosed_from = forms.DateField(
-        label="Disclosed from", required=False, widget=DateInput()
-    )
+    disclosed_from = forms.DateField(label="Disclosed from", required=False, widget=DateInput())
     disclosed_to = forms.DateField(label="Disclosed to", required=False, widget=DateInput())
     school = forms.ChoiceField(label="School", choices=[], required=False)
 
