@@ -149,11 +149,19 @@ def test_a_message_a_form_set_itself_is_kept(world, incident):
 # Dates ---------------------------------------------------------------------------------------
 
 
-def date_fields():
+def date_fields(native=False):
+    """Every date field typed as text; with ``native``, those left to the browser's date field
+    (only the list's filters, which travel in the address: nothing but a date may be typed)."""
     for name, cls in FORMS:
         for field_name, field in cls.base_fields.items():
-            if isinstance(field, forms.DateField | forms.DateTimeField):
+            dated = isinstance(field, forms.DateField | forms.DateTimeField)
+            if dated and (field.widget.input_type == "date") is native:
                 yield pytest.param(cls, field_name, id=f"{name}.{field_name}")
+
+
+def test_only_the_lists_filters_keep_the_browsers_date_field():
+    assert {p.values[0].__name__ for p in date_fields(native=True)} == {"IncidentFilterForm"}
+    assert len(list(date_fields())) >= 30
 
 
 @pytest.mark.parametrize(("cls", "field_name"), list(date_fields()))
