@@ -33,7 +33,7 @@ document.addEventListener("submit", function (event) {
   };
   note.textContent = "This is too much to send at once: the service reads up to " + mb(limit) +
     " and this form holds about " + mb(size) + ". Nothing has been sent, and what you typed is still here. " +
-    "Shorten the longest text" + (longest && longest.labels && longest.labels.length ? " (" + longest.labels[0].textContent.trim() + ")" : "") +
+    "Shorten the longest text" + (longest && longest.labels && longest.labels.length ? " (" + longest.labels[0].textContent.replace(/\*\s*$/, "").trim() + ")" : "") +
     ", or save it in parts, then save again.";
   if (longest) { longest.focus(); } else { note.focus(); }
 });
