@@ -161,7 +161,7 @@ def date_fields(native=False):
 
 def test_only_the_lists_filters_keep_the_browsers_date_field():
     assert {p.values[0].__name__ for p in date_fields(native=True)} == {"IncidentFilterForm"}
-    assert len(list(date_fields())) >= 30
+    assert len(list(date_fields())) >= 25
 
 
 @pytest.mark.parametrize(("cls", "field_name"), list(date_fields()))
