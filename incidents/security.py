@@ -31,6 +31,7 @@ from django.utils.cache import add_never_cache_headers
 
 from incidents.access import READERS, has_second_factor
 from incidents.audit import AuditAction, log_action
+from incidents.forms.common import TEXT_LIMIT
 from incidents.http import GetResponse
 from incidents.models import Membership
 from incidents.services.kept import keep, paths_for, take
@@ -74,6 +75,38 @@ class _RefuseFileParts(FileUploadHandler):
         return None
 
 
+def size_in_words(size: int) -> str:
+    """A number of bytes as a person reads it: "1 MB", "2.5 MB", "500 KB"."""
+    if size >= 1_000_000:
+        return f"{size / 1_000_000:.1f}".removesuffix(".0") + " MB"
+    return f"{max(1, round(size / 1000))} KB"
+
+
+def too_big(request: HttpRequest) -> HttpResponse:
+    """A body over settings.DATA_UPLOAD_MAX_MEMORY_SIZE: the limit in words, and what to do.
+
+    Nothing of it is read, so nothing of it is saved; the browser stops each text box at its
+    limit (``forms.common.TEXT_LIMIT``) and ``static/js/app.js`` stops a whole form over this
+    one before it is sent, so a person typing meets this page only without JavaScript.
+    """
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 0
+    return render(
+        request,
+        "errors/too_big.html",
+        {"limit": size_in_words(limit), "text_limit": f"{TEXT_LIMIT:,}"},
+        status=413,
+    )
+
+
+def _too_long(request: HttpRequest) -> bool:
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return False
+    return limit is not None and length > limit
+
+
 def _refuse(request: HttpRequest) -> HttpResponse:
     return render(
         request, "security/file_refused.html", {"message": FILE_REFUSED_MESSAGE}, status=400
@@ -81,7 +114,8 @@ def _refuse(request: HttpRequest) -> HttpResponse:
 
 
 class RefuseFilesMiddleware:
-    """A multipart body with a file part, or a media body, is answered 400 unstored."""
+    """A multipart body with a file part, or a media body, is answered 400 unstored; a body
+    over the size limit, 413 with the limit in words (before anything reads it)."""
 
     def __init__(self, get_response: GetResponse) -> None:
         self.get_response = get_response
@@ -90,12 +124,16 @@ class RefuseFilesMiddleware:
         content_type = request.META.get("CONTENT_TYPE", "").split(";")[0].strip().lower()
         if content_type.startswith(_MEDIA_PREFIXES):
             return _refuse(request)
+        if _too_long(request):
+            return too_big(request)
         if content_type == "multipart/form-data":
             handler = _RefuseFileParts(request)
             request.upload_handlers = [handler]
             try:
                 request.POST  # noqa: B018 - parse now, with the handler that stores nothing
-            except (MultiPartParserError, RequestDataTooBig, TooManyFieldsSent):
+            except RequestDataTooBig:
+                return too_big(request)
+            except (MultiPartParserError, TooManyFieldsSent):
                 return _refuse(request)
             if handler.saw_file or request.FILES:
                 return _refuse(request)

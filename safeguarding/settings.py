@@ -110,6 +110,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "incidents.context_processors.current_school",
+                "incidents.context_processors.limits",
             ],
         },
     },
@@ -258,6 +259,8 @@ SESSION_MAX_AGE_SECONDS = envint("DJANGO_SESSION_MAX_SECONDS", 12 * 60 * 60)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
+# A refused CSRF check gets the product's page (in the layout, with a way back), not Django's.
+CSRF_FAILURE_VIEW = "incidents.views.errors.csrf_failure"
 
 # HTTPS. Safe production defaults; each can be turned off from the environment (for example
 # behind a proxy that terminates TLS and redirects itself). Development serves plain HTTP.

@@ -35,3 +35,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("incidents.urls")),
 ]
+
+# The product's own error pages, in the layout (incidents.views.errors).
+handler400 = "incidents.views.errors.bad_request"
+handler403 = "incidents.views.errors.permission_denied"
+handler404 = "incidents.views.errors.page_not_found"
+handler500 = "incidents.views.errors.server_error"

@@ -35,7 +35,7 @@ def test_it_shows_the_form_without_any_file_field(client, world):
     assert "multipart" not in html
     assert "Never view, copy, forward" in html
     # Most concerns are written straight after being told: the time starts at now.
-    assert f'value="{timezone.localtime():%Y-%m-%d}T' in html
+    assert f'value="{timezone.localtime():%d/%m/%Y} ' in html
 
 
 def test_it_creates_a_reported_incident_and_alerts_the_dsl_team(
@@ -98,10 +98,10 @@ def test_it_does_not_let_the_reporter_open_the_record(client, world):
 @pytest.mark.parametrize(
     ("change", "field", "message"),
     [
-        ({"account": ""}, "account", "This field is required"),
-        ({"disclosed_by": "aliens"}, "disclosed_by", "Select a valid choice"),
+        ({"account": ""}, "account", "Enter what the child (or the person disclosing) said."),
+        ({"disclosed_by": "aliens"}, "disclosed_by", "Choose one of the options listed."),
         ({"incident_date": "2999-01-01"}, "incident_date", "cannot be in the future"),
-        ({"incident_date": "31/02/2026"}, "incident_date", "Enter a valid date"),
+        ({"incident_date": "31/02/2026"}, "incident_date", "Enter a real date"),
         (
             {"disclosed_at": "1980-01-01T10:00", "incident_date": "1981-01-01"},
             "incident_date",

@@ -265,7 +265,7 @@ def test_the_trust_lead_lists_another_school_of_the_trust(client, world):
     response = client.get(URL, {"school": world.elm.slug})
     assert references(response) == {oak.reference}
     assert elm.reference not in response.content.decode()
-    assert "Select a valid choice" in response.content.decode()
+    assert "Choose one of the options listed." in response.content.decode()
 
 
 def test_a_dsl_cannot_name_another_school(client, world):

@@ -220,7 +220,7 @@ def test_it_refuses_a_missing_required_field_with_every_form_error(demo_accounts
         write(data)
     assert refused.value.where == "step 2 (people)"
     assert refused.value.problems == [
-        "Young people, item 1, sex: This field is required.",
+        "Young people, item 1, sex: Choose an answer for “Sex”.",
         "Young people, item 1, date_of_birth: Enter a date of birth, or the age at the "
         "incident if not known.",
     ]

@@ -78,7 +78,8 @@ def test_it_shows_a_wrong_password_in_the_error_summary(client, world, record):
 def test_it_asks_for_the_fields_it_needs(client, world, record):
     client_login(client, world.oak_dsl)
     body = client.post(url("incident_sign", record), {}).content.decode()
-    assert "This field is required" in body
+    assert "Enter your password." in body
+    assert "This field is required" not in body
     assert "error-summary" in body
 
 
@@ -114,7 +115,7 @@ def test_it_asks_the_headteacher_to_sign_off_a_non_referral_with_approval(client
 def test_it_sends_back_from_the_page_with_a_reason(client, world, signed):
     client_login(client, world.oak_head)
     assert (
-        "This field is required"
+        "Answer “Why are you sending the record back?”"
         in client.post(url("incident_send_back", signed), {"reason": ""}).content.decode()
     )
     response = client.post(url("incident_send_back", signed), {"reason": "Check the dates."})

@@ -156,7 +156,7 @@ def test_it_adds_another_young_person(client, reported):
         (d.young_person(age="", date_of_birth=f"{d.TODAY:%Y-%m-%d}"), "after the incident"),
         (d.young_person(age="", date_of_birth="2000-01-01"), "an adult"),
         (d.young_person(age="9", date_of_birth="2012-01-01"), "leave the age blank"),
-        (d.young_person(sex="robot"), "Select a valid choice"),
+        (d.young_person(sex="robot"), "Choose one of the options listed."),
     ],
 )
 def test_it_rejects_impossible_people(client, reported, row, message):
@@ -216,8 +216,8 @@ def test_it_labels_each_fact_with_its_question(client, reported):
     [
         ({"meeting_date": "2020-01-01"}, "The meeting cannot be before the disclosure"),
         ({"meeting_date": "2999-01-01"}, "cannot be in the future"),
-        ({"adult_involved": "perhaps"}, "Select a valid choice"),
-        ({"attendees": ""}, "This field is required"),
+        ({"adult_involved": "perhaps"}, "Choose one of the options listed."),
+        ({"attendees": ""}, "Enter attendees."),
     ],
 )
 def test_it_rejects_a_bad_initial_review(client, reported, over, message):
@@ -397,7 +397,10 @@ def test_a_deliberate_viewing_without_a_safeguard_needs_its_explanation(client, 
     [
         ({"viewed": "no", "viewings": [d.viewing()]}, "a viewing log is filled in"),
         ({"viewed": "yes"}, "Fill in the viewing log"),
-        ({"viewed": "yes", "viewings": [d.viewing(ground="curious")]}, "Select a valid choice"),
+        (
+            {"viewed": "yes", "viewings": [d.viewing(ground="curious")]},
+            "Choose one of the options listed.",
+        ),
         (
             {"devices": [d.device(likely_to_distress="on")]},
             "never search a device if it will cause the child additional stress",
@@ -465,7 +468,7 @@ def test_it_says_why_the_decision_needs_a_referral(client, reported):
         ({"referrals": [d.referral("mash")]}, "choose referred, or remove the referral"),
         ({"outcome": "referred"}, "record the referral below"),
         ({"decided_at": "2020-01-01T10:00"}, "The decision cannot be before the disclosure"),
-        ({"referrals": [d.referral("mash", made_at="bad")]}, "Enter a valid date/time"),
+        ({"referrals": [d.referral("mash", made_at="bad")]}, "Enter a real date and a time"),
     ],
 )
 def test_it_rejects_a_bad_decision(client, reported, kwargs, message):
@@ -550,7 +553,7 @@ def test_it_records_follow_up(client, reported):
     [
         ({"deadline": f"{d.TODAY.replace(year=d.TODAY.year - 1):%Y-%m-%d}"}, "deadline cannot be"),
         ({"confirmed_on": "2999-01-01"}, "cannot be in the future"),
-        ({"young_person": "999999"}, "Select a valid choice"),
+        ({"young_person": "999999"}, "Choose one of the options listed."),
     ],
 )
 def test_it_rejects_bad_deletion_requests(client, reported, row, message):

@@ -1,10 +1,13 @@
-"""Widgets and date checks shared by every form of the record: an impossible date is caught."""
+"""Widgets, messages and date checks shared by every form: an impossible date is caught, and
+every refusal says what to fix."""
 
 import re
 from datetime import date, datetime, timedelta
+from functools import cache
 from typing import Any
 
 from django import forms
+from django.core.validators import MaxLengthValidator
 from django.utils import timezone
 
 # Nothing in a record happened before this day; an earlier date is a typing slip (e.g. 0202).
@@ -16,18 +19,56 @@ CLOCK_SKEW = timedelta(minutes=10)
 Choices = list[tuple[str, str]]
 
 
+# Dates are typed as text, day first, in any of the ways people write them; the ISO form is
+# taken too (what a browser's own date field sends, and what scripts and tests write). A text
+# box, not the browser's date field: that one sends nothing for 31/02, so the server could
+# neither say what was wrong nor show back what was typed.
+DATE_INPUT_FORMATS = [
+    "%d/%m/%Y",
+    "%d %m %Y",
+    "%d-%m-%Y",
+    "%d.%m.%Y",
+    "%d %B %Y",
+    "%d %b %Y",
+    "%Y-%m-%d",
+]
+TIME_INPUT_FORMATS = ["%H:%M", "%H.%M", "%H:%M:%S"]
+DATETIME_INPUT_FORMATS = [
+    f"{day}{between}{time}"
+    for day in DATE_INPUT_FORMATS
+    for between in (" ", " at ", ", ")
+    for time in TIME_INPUT_FORMATS
+] + ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
+DATE_EXAMPLE = "27 3 2026"
+DATE_INVALID = f"Enter a real date, for example {DATE_EXAMPLE}."
+DATETIME_INVALID = f"Enter a real date and a time, for example {DATE_EXAMPLE} 14:30."
+TIME_INVALID = "Enter a real time, for example 14:30."
+DATE_HINT = f"Day, month and year, for example {DATE_EXAMPLE}."
+DATETIME_HINT = f"Day, month, year and time (24-hour clock), for example {DATE_EXAMPLE} 14:30."
+
+
 class DateInput(forms.DateInput):
-    input_type = "date"
+    """A day typed as text (``DATE_INPUT_FORMATS``); shown back exactly as typed when refused."""
+
+    input_type = "text"
 
     def __init__(self, attrs: dict[str, Any] | None = None) -> None:
-        super().__init__(attrs=attrs, format="%Y-%m-%d")
+        super().__init__(
+            attrs={"autocomplete": "off", "spellcheck": "false", **(attrs or {})},
+            format="%d/%m/%Y",
+        )
 
 
 class DateTimeInput(forms.DateTimeInput):
-    input_type = "datetime-local"
+    """A day and a time typed as text (``DATETIME_INPUT_FORMATS``), shown back as typed."""
+
+    input_type = "text"
 
     def __init__(self, attrs: dict[str, Any] | None = None) -> None:
-        super().__init__(attrs=attrs, format="%Y-%m-%dT%H:%M")
+        super().__init__(
+            attrs={"autocomplete": "off", "spellcheck": "false", **(attrs or {})},
+            format="%d/%m/%Y %H:%M",
+        )
 
 
 def radios(**attrs: Any) -> forms.RadioSelect:
@@ -120,10 +161,150 @@ def refuse_direction_controls(value: str) -> None:
 TEXT_VALIDATORS = (refuse_imagery_as_text, refuse_direction_controls)
 
 
+# Any text box without a limit of its own: room for a long account in a person's words, while a
+# whole form stays well inside the largest body the server reads
+# (settings.DATA_UPLOAD_MAX_MEMORY_SIZE); the browser stops typing at the limit (``maxlength``),
+# so nothing typed is lost to a refused request.
+TEXT_LIMIT = 10_000
+
+# Django's own words, replaced where a form has not said something better.
+_DJANGO_FIELDS = (
+    forms.Field,
+    forms.CharField,
+    forms.ChoiceField,
+    forms.MultipleChoiceField,
+    forms.ModelChoiceField,
+    forms.ModelMultipleChoiceField,
+    forms.DateField,
+    forms.DateTimeField,
+    forms.TimeField,
+    forms.EmailField,
+    forms.IntegerField,
+    forms.DecimalField,
+)
+
+
+@cache
+def _django_messages() -> frozenset[str]:
+    """Read once the app is running (Django's messages are translated lazily)."""
+    return frozenset(
+        str(message) for cls in _DJANGO_FIELDS for message in cls.default_error_messages.values()
+    )
+
+
+def _phrase(label: str) -> str:
+    """A label as it reads inside a sentence: its first letter lower case, unless the first
+    word is an abbreviation ("DSL", "UPN")."""
+    label = label.strip().rstrip(":").strip()
+    first = label.split(" ", 1)[0]
+    if len(first) > 1 and first[:2].isupper():
+        return label
+    return label[:1].lower() + label[1:]
+
+
+_IMPERATIVES = frozenset({"Choose", "Enter", "Give", "Say", "Select", "Type", "Write"})
+
+
+def _is_choice(field: forms.Field) -> bool:
+    return isinstance(field, forms.ChoiceField | forms.ModelChoiceField) or isinstance(
+        field.widget, forms.Select | forms.RadioSelect | forms.CheckboxSelectMultiple
+    )
+
+
+def required_message(field: forms.Field, name: str) -> str:
+    """What to do about an empty required field, in words taken from its label and kind:
+    "Enter ..." for what is typed, "Choose ..." for what is picked, "Tick ..." for a box."""
+    if field.widget.is_hidden:
+        return "Something the page sends was missing: reload the page and try again."
+    label = str(field.label or name.replace("_", " ")).strip()
+    question = label.endswith("?")
+    if isinstance(field, forms.BooleanField):
+        return f"Tick “{label}” to go on."
+    if label.split(" ", 1)[0] in _IMPERATIVES:
+        # The label already says what to do ("Choose a password").
+        return label if label.endswith((".", "?")) else f"{label}."
+    if isinstance(field, forms.MultipleChoiceField | forms.ModelMultipleChoiceField):
+        return f"Choose at least one: “{label}”." if question else f"Choose {_phrase(label)}."
+    if question and _is_choice(field):
+        return f"Choose an answer to “{label}”"
+    if isinstance(field.widget, forms.RadioSelect):
+        return f"Choose an answer for “{label}”."
+    if _is_choice(field):
+        return f"Choose {_phrase(label)}."
+    if isinstance(field, forms.DateTimeField):
+        return (
+            f"Enter the date and time: {_phrase(label)}."
+            if question
+            else (f"Enter {_phrase(label)}, for example {DATE_EXAMPLE} 14:30.")
+        )
+    if isinstance(field, forms.DateField):
+        return (
+            f"Enter the date: {_phrase(label)}."
+            if question
+            else (f"Enter {_phrase(label)}, for example {DATE_EXAMPLE}.")
+        )
+    return f"Answer “{label}”" if question else f"Enter {_phrase(label)}."
+
+
+def say_what_to_fix(field: forms.Field, name: str) -> None:
+    """Replace Django's generic messages on ``field`` with ones that say what to fix; a message
+    a form set itself is kept."""
+    messages = field.error_messages
+
+    def replace(code: str, message: str, *, when_absent: bool = False) -> None:
+        # Absent, a validator's own words apply (``MaxLengthValidator``'s, for one).
+        if (code not in messages and when_absent) or str(messages.get(code)) in _django_messages():
+            messages[code] = message
+
+    if "required" not in messages or str(messages["required"]) in _django_messages():
+        messages["required"] = required_message(field, name)
+    # Never the value back in a message (it could be anything): what to do instead.
+    replace("invalid_choice", "Choose one of the options listed.")
+    replace("invalid_list", "Choose one or more of the options listed.")
+    replace("invalid_pk_value", "Choose one of the options listed.")
+    if isinstance(field, forms.CharField):
+        if field.max_length is not None:
+            replace(
+                "max_length",
+                f"Shorten this to {field.max_length:,} characters or fewer "
+                "(it has %(show_value)d).",
+                when_absent=True,
+            )
+        replace(
+            "min_length",
+            "Enter at least %(limit_value)d characters (it has %(show_value)d).",
+            when_absent=True,
+        )
+    replace("invalid", _invalid_message(field), when_absent=isinstance(field, forms.EmailField))
+
+
+def _invalid_message(field: forms.Field) -> str:
+    if isinstance(field, forms.DateTimeField):
+        return DATETIME_INVALID
+    if isinstance(field, forms.DateField):
+        return DATE_INVALID
+    if isinstance(field, forms.TimeField):
+        return TIME_INVALID
+    if isinstance(field, forms.EmailField):
+        return "Enter an e-mail address in the form name@example.org."
+    if isinstance(field, forms.IntegerField):
+        return "Enter a whole number, like 14."
+    return "Check what you entered here: it is not in the form expected."
+
+
 class CheckedText:
-    """Mixed first into every form of the product: each text field refuses imagery written as
-    text and direction controls, with the message beside the field (what was typed is shown
-    back). A password is not text the product keeps, and is left alone."""
+    """Mixed first into every form of the product.
+
+    - Each text field refuses imagery written as text and direction controls, with the message
+      beside the field (what was typed is shown back). A password is not text the product
+      keeps, and is left alone.
+    - A text field with no limit of its own gets ``TEXT_LIMIT``, said to the browser too.
+    - Dates and times are read as people type them (``DATE_INPUT_FORMATS``); one that is not a
+      real date says so and is shown back as typed.
+    - Every message Django would give in its own words ("This field is required.") says what
+      to fix instead, from the field's label and kind (``say_what_to_fix``), checked just before
+      validation, so labels and requirements a form sets after this mixin count.
+    """
 
     fields: dict[str, forms.Field]
 
@@ -135,3 +316,25 @@ class CheckedText:
             ):
                 # Each form has its own copy of its fields, and of their validators.
                 field.validators.extend(TEXT_VALIDATORS)
+                if field.max_length is None and not field.widget.is_hidden:
+                    field.max_length = TEXT_LIMIT
+                    field.validators.append(MaxLengthValidator(TEXT_LIMIT))
+                    field.widget.attrs.setdefault("maxlength", str(TEXT_LIMIT))
+            if isinstance(field, forms.DateTimeField):
+                field.input_formats = DATETIME_INPUT_FORMATS
+                _hint(field, DATETIME_HINT)
+            elif isinstance(field, forms.DateField):
+                field.input_formats = DATE_INPUT_FORMATS
+                _hint(field, DATE_HINT)
+
+    def full_clean(self) -> None:
+        for name, field in self.fields.items():
+            say_what_to_fix(field, name)
+        super().full_clean()  # type: ignore[misc]
+
+
+def _hint(field: forms.Field, hint: str) -> None:
+    """Say how to type a date beside it (typed as text: the format is not obvious)."""
+    if field.widget.is_hidden or hint in str(field.help_text):
+        return
+    field.help_text = f"{field.help_text} {hint}".strip() if field.help_text else hint

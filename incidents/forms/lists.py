@@ -10,7 +10,7 @@ from typing import Any, cast
 from django import forms
 
 from incidents import rules
-from incidents.forms.common import EARLIEST, CheckedText, DateInput
+from incidents.forms.common import EARLIEST, CheckedText
 from incidents.models import Status
 from incidents.queries import NOT_ASSESSED
 
@@ -19,6 +19,16 @@ CATEGORY_CHOICES = [
     *rules.CATEGORY_LABELS.items(),
     (NOT_ASSESSED, "Not assessed yet"),
 ]
+
+
+class FilterDateInput(forms.DateInput):
+    """The browser's own date field: this form travels in the address, so nothing can be typed
+    into it but a date (the product's other date fields are text: ``forms.common.DateInput``)."""
+
+    input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
 class IncidentFilterForm(CheckedText, forms.Form):
@@ -37,9 +47,9 @@ class IncidentFilterForm(CheckedText, forms.Form):
     overdue = forms.BooleanField(label="Deletion or action overdue", required=False)
     signoff = forms.BooleanField(label="Awaiting the headteacher's sign-off", required=False)
     disclosed_from = forms.DateField(
-        label="Disclosed from", required=False, widget=DateInput(attrs={"min": EARLIEST})
+        label="Disclosed from", required=False, widget=FilterDateInput()
     )
-    disclosed_to = forms.DateField(label="Disclosed to", required=False, widget=DateInput())
+    disclosed_to = forms.DateField(label="Disclosed to", required=False, widget=FilterDateInput())
     school = forms.ChoiceField(label="School", choices=[], required=False)
 
     def __init__(
@@ -58,6 +68,8 @@ class IncidentFilterForm(CheckedText, forms.Form):
         else:
             del self.fields["school"]
         for name, field in self.fields.items():
+            # The filter bar shows no hints (CheckedText gives dates one): nothing to point at.
+            field.help_text = ""
             css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
             if isinstance(field.widget, forms.CheckboxInput):
                 continue

@@ -250,7 +250,6 @@ class TransferForm(CheckedText, forms.Form):
     place_confirmed_on = forms.DateField(
         label="The date the new school confirmed the place",
         widget=DateInput,
-        error_messages={"invalid": "Enter a date like 2026-12-01."},
     )
 
     def __init__(self, *args: Any, school: School, **kwargs: Any) -> None:
@@ -287,7 +286,6 @@ class KeepForm(CheckedText, forms.Form):
     review_on = forms.DateField(
         label="Review it again on",
         widget=DateInput,
-        error_messages={"invalid": "Enter a date like 2031-09-01."},
     )
 
 

@@ -39,6 +39,12 @@ class SignInForm(CheckedText, AuthenticationForm):
     a server error. A name longer than any account's is refused by the form, uncounted.
     """
 
+    error_messages = {
+        "invalid_login": "Enter a correct username and password. Both are case-sensitive.",
+        "inactive": "This account has been switched off. Ask your school's DSL or your system "
+        "administrator.",
+    }
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         username = self.fields["username"]

@@ -4,8 +4,10 @@ Every sign-in, failure, lockout, second-factor check and sign-out is written to 
 here, in the view that acts, not through signals (STYLE habit 1).
 """
 
+import math
 import time
 from base64 import b32encode
+from datetime import datetime
 from typing import Any
 
 import qrcode
@@ -16,12 +18,14 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 from django_otp import verify_token
 from django_otp.models import Device
+from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp_webauthn.models import WebAuthnCredential
@@ -36,11 +40,45 @@ from incidents.security import SESSION_AUTH_AT, SESSION_SEEN_AT, ended_message, 
 from incidents.services.accounts import recovery_codes_left
 
 WRONG_CODE = (
-    "That code is not right, or it has already been used. Enter the code your authenticator "
-    "app shows now (a new one appears every 30 seconds)."
+    "That code is not right. Enter the code your authenticator app shows now (a new one "
+    "appears every 30 seconds), all 6 digits."
 )
 
-THROTTLED = "Too many wrong codes in a row. Wait a few seconds, then enter the code your app shows."
+USED_CODE = (
+    "That code has already been used: each code works once. Wait for your authenticator app to "
+    "show a new code (a new one appears every 30 seconds) and enter that one."
+)
+
+
+def throttled(locked_until: datetime | None) -> str:
+    """Why a code was not even checked, and how long to wait: django-otp makes each try after
+    a wrong code wait 1, 2, 4, 8... seconds (guessing is not an option)."""
+    seconds = 1
+    if locked_until is not None:
+        seconds = max(1, math.ceil((locked_until - timezone.now()).total_seconds()))
+    wait = "1 second" if seconds == 1 else f"{seconds} seconds"
+    return (
+        f"A wrong code was entered a moment ago, so this one was not checked: after each wrong "
+        f"code the next try has to wait a little longer. Wait {wait}, then enter the code your "
+        "app shows. If you are stuck, ask your school's DSL or your system administrator to "
+        "reset your sign-in."
+    )
+
+
+def code_already_used(device: TOTPDevice, token: str) -> bool:
+    """Whether ``token`` is a code of the device's that was already accepted (its time step is
+    not after the last one used): refused for that reason rather than for being wrong."""
+    try:
+        value = int(token)
+    except ValueError:
+        return False
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    for offset in range(-device.tolerance, device.tolerance + 1):
+        totp.drift = device.drift + offset
+        if totp.t() <= device.last_t and totp.token() == value:
+            return True
+    return False
+
 
 WRONG_RECOVERY_CODE = (
     "That recovery code is not right, or it has already been used. Type one of your unused "
@@ -134,8 +172,10 @@ def verify(request: AuthenticatedRequest) -> HttpResponse:
     if using_recovery and recovery_form.is_valid():
         if recovery is None:
             recovery_form.add_error("recovery_code", NO_RECOVERY_CODES)
-        elif not recovery.verify_is_allowed()[0]:
-            recovery_form.add_error("recovery_code", THROTTLED)
+        elif not (recovery_allowed := recovery.verify_is_allowed())[0]:
+            recovery_form.add_error(
+                "recovery_code", throttled((recovery_allowed[1] or {}).get("locked_until"))
+            )
         elif recovery.verify_token(recovery_form.cleaned_data["recovery_code"]):
             left = recovery_codes_left(user)
             log_action(
@@ -151,10 +191,10 @@ def verify(request: AuthenticatedRequest) -> HttpResponse:
             )
             recovery_form.add_error("recovery_code", WRONG_RECOVERY_CODE)
     elif request.method == "POST" and device is not None and form.is_valid():
-        allowed, _detail = device.verify_is_allowed()
+        allowed, detail = device.verify_is_allowed()
         if not allowed:
             # django-otp doubles the wait after each wrong code: guessing is not an option.
-            form.add_error("otp_token", THROTTLED)
+            form.add_error("otp_token", throttled((detail or {}).get("locked_until")))
         else:
             accepted = verify_token(user, device.persistent_id, form.cleaned_data["otp_token"])
             if accepted is not None:
@@ -162,7 +202,9 @@ def verify(request: AuthenticatedRequest) -> HttpResponse:
             log_action(
                 AuditAction.SECOND_FACTOR_FAILED, request=request, data={"device_id": device.pk}
             )
-            form.add_error("otp_token", WRONG_CODE)
+            device.refresh_from_db()
+            used = code_already_used(device, form.cleaned_data["otp_token"])
+            form.add_error("otp_token", USED_CODE if used else WRONG_CODE)
             form.forget_code()
     return render(
         request,
