@@ -272,7 +272,10 @@ def page_values(form: forms.BaseForm) -> dict[str, str]:
                 values[bound.html_name] = "on"
             continue
         shown = widget.format_value(value)
-        if isinstance(shown, list):
+        if isinstance(shown, list) and isinstance(widget, forms.CheckboxSelectMultiple):
+            # Several ticked: posted as one value, commas between (``forms.common.Ticks``).
+            shown = ",".join(str(v) for v in shown)
+        elif isinstance(shown, list):
             shown = shown[0] if shown else ""
         values[bound.html_name] = "" if shown is None else str(shown)
     return values
@@ -593,6 +596,8 @@ class _Writer:
             if isinstance(field.widget, forms.CheckboxInput):
                 return "on" if value else None
             raise ValueError(f"{value!r} is not one of its choices: write the choice as stored")
+        if isinstance(value, list) and isinstance(field, forms.MultipleChoiceField):
+            return ",".join(str(v) for v in value)
         if isinstance(value, dict | list):
             raise ValueError("give one value")
         if isinstance(field, forms.DateTimeField):

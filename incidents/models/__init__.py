@@ -27,7 +27,16 @@ from incidents.models.choices import (
     ViewingGround,
 )
 from incidents.models.exports import ExportJob, ExportKind, ExportState
-from incidents.models.incident import Adult, Disclosure, Incident, YoungPerson, age_on
+from incidents.models.incident import (
+    LOCATIONS_PATTERN,
+    Adult,
+    Disclosure,
+    Incident,
+    YoungPerson,
+    age_on,
+    join_locations,
+    split_locations,
+)
 from incidents.models.permissions import (
     IncidentGroupObjectPermission,
     IncidentUserObjectPermission,
@@ -44,6 +53,7 @@ from incidents.models.pupils import (
 )
 from incidents.models.record import (
     FACT_FIELDS,
+    RISK_CHOICE_FIELDS,
     RISK_FIELDS,
     Action,
     AdviceSought,
@@ -68,6 +78,9 @@ from incidents.models.schools import Membership, School, Trust, User
 from incidents.models.signing import Addendum, Signature
 
 __all__ = [
+    "LOCATIONS_PATTERN",
+    "join_locations",
+    "split_locations",
     "ExportJob",
     "ExportKind",
     "ExportState",
@@ -91,6 +104,7 @@ __all__ = [
     "InterviewWith",
     "ImageryOrigin",
     "FACT_FIELDS",
+    "RISK_CHOICE_FIELDS",
     "RISK_FIELDS",
     "Action",
     "ActionKind",
