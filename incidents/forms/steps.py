@@ -432,7 +432,6 @@ class RiskAssessmentForm(RecordItemForm):
                     widget=radios(),
                     error_messages={"required": "Answer yes, no or not known."},
                 )
-                self._keep_old_answer(name)
             else:
                 self.fields[name].required = True
                 self.fields[name].error_messages["required"] = (
@@ -440,6 +439,8 @@ class RiskAssessmentForm(RecordItemForm):
                 )
             self.fields[name].label = question
             self.fields[name].help_text = RISK_HINTS[name]
+            if name in RISK_CHOICE_FIELDS:
+                self._keep_old_answer(name)
             note = self.fields[f"{name}_note"]
             note.label = "Note on this answer (optional)"
             note.help_text = ""
