@@ -403,7 +403,8 @@ RISK_HINTS = {
     "impact": "On each young person involved: distress, friendships, attendance, safety.",
     "vulnerabilities": "For example special educational needs, care experience, earlier harm.",
     "understands_consent": "In the DSL's judgement, from talking to them.",
-    "previous_activity": "The panel beside lists earlier incidents of pupils picked from the roll.",
+    "previous_activity": "Earlier incidents of pupils picked from the roll are listed under "
+    "“Taken part before?”.",
 }
 _RISK_ANSWERS = [(c.value, c.label) for c in AnswerChoice]
 
