@@ -58,7 +58,9 @@ STEP_CEILINGS = {
     "parents": 25,
     "follow-up": 28,
     "review": 25,
-    "check": 28,
+    # +1 (issue 14): the latest signature, whether the headteacher sent the record back (its
+    # reason is shown at the top); asked only of a record under review.
+    "check": 29,
 }
 HEAD_PAGES = {
     "home": (None, 16),  # +5: the trends' charts and tables (issue 18)

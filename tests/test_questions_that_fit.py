@@ -1,13 +1,16 @@
 """Questions that fit what happened, and state the DSL can see (issue 14, items 6 and 8)."""
 
+import io
 import re
 from datetime import timedelta
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from pypdf import PdfReader
 
 from incidents import chronology, digest, record, requirements, services
+from incidents.export import render_record_pdf
 from incidents.models import (
     Disclosure,
     Incident,
@@ -364,3 +367,25 @@ def test_staff_who_report_a_concern_still_get_the_receipt(client, world):
     response = client.post(reverse("report_concern"), d.concern_data())
     incident = Incident.objects.get()
     assert response["Location"] == reverse("concern_receipt", args=[incident.reference])
+
+
+# The record's PDF -----------------------------------------------------------------------------
+
+
+def test_the_pdf_shows_every_place_the_meeting_time_and_the_choice_answers(world):
+    incident = full_record(world.oak, world.oak_dsl)
+    Disclosure.objects.filter(incident=incident).update(
+        imagery_location="personal_device,online", child_action="shared_by_other"
+    )
+    InitialReview.objects.filter(incident=incident).update(meeting_time="08:45")
+    _name, _type, content = render_record_pdf(incident)
+    text = " ".join(
+        " ".join((page.extract_text() or "").split())
+        for page in PdfReader(io.BytesIO(content)).pages
+    )
+    assert "On someone else's personal device; On a website, app or social network" in text, text[
+        :3000
+    ]
+    assert "An image of them was shared by someone else" in text
+    assert re.search(r"Initial review meeting, \d+ \w+ \d{4}, 08:45", text)
+    assert "Was the young person coerced or put under pressure to produce the imagery? No" in text
