@@ -172,4 +172,12 @@ class Migration(migrations.Migration):
                 name="initial_review_imagery_origin_valid",
             ),
         ),
+        # New signatures cover format 4 (the meeting's time).
+        migrations.AlterField(
+            model_name="signature",
+            name="content_format",
+            field=models.CharField(
+                db_default="safeguarding-record/1", default="safeguarding-record/4", max_length=40
+            ),
+        ),
     ]
