@@ -57,8 +57,9 @@ The data (a TOML file read by ``read``, or a dict built by a caller)::
 
 A form is a table of its fields; a list of items (a formset) is a list of tables, each a new
 item, or, with ``saved = 2``, a change to the second item already saved. A field left out
-keeps what the page shows. Choices are written as stored (``"yes"``, ``"friend"``); ticks as
-``true`` or ``false``; a young person, where a form asks for one, by name.
+keeps what the page shows. Choices are written as stored (``"yes"``, ``"friend"``); several
+choices of one question as a list (``imagery_location = ["personal_device", "online"]``); ticks
+as ``true`` or ``false``; a young person, where a form asks for one, by name.
 
 Dates are relative to the day the scenario is written, so the demo always looks current:
 
