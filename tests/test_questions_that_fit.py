@@ -5,6 +5,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
@@ -15,12 +16,14 @@ from incidents.models import (
     Disclosure,
     Incident,
     InitialReview,
+    Membership,
     RiskAssessment,
+    Role,
     Status,
 )
 from incidents.record import risk_answer, risk_rows
 from tests import wizard_data as d
-from tests.conftest import client_login
+from tests.conftest import client_login, make_user
 from tests.factories import full_record
 
 
@@ -389,3 +392,20 @@ def test_the_pdf_shows_every_place_the_meeting_time_and_the_choice_answers(world
     assert "An image of them was shared by someone else" in text
     assert re.search(r"Initial review meeting, \d+ \w+ \d{4}, 08:45", text)
     assert "Was the young person coerced or put under pressure to produce the imagery? No" in text
+
+
+def test_a_colleagues_save_of_several_places_is_shown_beside_yours(client, world, reported):
+    colleague = make_user("oak-second")
+    Membership.objects.create(
+        user=colleague, school=world.oak, role=Role.DSL, confirmed_at=timezone.now()
+    )
+    other = Client()
+    client_login(other, colleague)
+    opened_at = version(reported)
+    theirs = d.disclosure_data(opened_at)
+    theirs["disclosure-imagery_location"] = ["personal_device", "online"]
+    assert post(other, reported, "disclosure", theirs).status_code == 302
+    stale = post(client, reported, "disclosure", d.disclosure_data(opened_at))
+    assert stale.status_code == 409
+    html = stale.content.decode()
+    assert "On someone else&#x27;s personal device; On a website, app or social network" in html
