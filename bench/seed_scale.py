@@ -130,6 +130,7 @@ from incidents.forms.steps import (  # noqa: E402
 )
 from incidents.models import (  # noqa: E402
     FACT_FIELDS,
+    RISK_CHOICE_FIELDS,
     RISK_FIELDS,
     Action,
     ActionKind,
@@ -370,6 +371,8 @@ ACTION_TEXT = {
     ActionKind.CONTAINMENT: "Ask the group chat's members to delete the picture.",
     ActionKind.OTHER: "Follow-up call with the family.",
 }
+# The risk assessment's yes / no / not known questions are answered by a choice.
+RISK_CHOICES = ("yes", "no", "no", "unknown")
 RISK_ANSWERS = (
     "As far as is known, between the two of them only.",
     "Not known yet; to be asked at the next meeting.",
@@ -1366,7 +1369,10 @@ class Seeder:
                 (RiskRating.LOW, RiskRating.MEDIUM, RiskRating.HIGH),
                 weights=(20, 50, 30) if aggravated_like else (60, 35, 5),
             )[0]
-            risk = {name: rng.choice(RISK_ANSWERS) for name in RISK_FIELDS}
+            risk = {
+                name: rng.choice(RISK_CHOICES if name in RISK_CHOICE_FIELDS else RISK_ANSWERS)
+                for name in RISK_FIELDS
+            }
             risk.update({f"{name}_note": "" for name in RISK_FIELDS})
             risk_at = later(at, 30, 600)
             t[RiskAssessment].add(

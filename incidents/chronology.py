@@ -140,7 +140,8 @@ def chronology(incident: Incident) -> list[Entry]:
     review = section(incident, "initial_review")
     if review is not None:
         add(
-            review.meeting_date,
+            # Known to the minute since December 2026; an earlier meeting to the day only.
+            review.meeting_at or review.meeting_date,
             "Initial review meeting",
             person_name(review.created_by),
             recorded=review.created_at,

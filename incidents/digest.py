@@ -4,7 +4,7 @@ A signature stores a SHA-256 digest of the record's *canonical content*: UTF-8 b
 JSON object, keys sorted at every level, no whitespace (``separators=(",", ":")``),
 non-ASCII characters as themselves (``ensure_ascii=False``)::
 
-    {"format": "safeguarding-record/2",
+    {"format": "safeguarding-record/4",
      "incident": {...},                    # the incident row, without workflow fields
      "disclosure": {...} | null,           # each one-to-one section, or null
      "initial_review": ..., "risk_assessment": ..., "decision": ..., "review": ...,
@@ -12,14 +12,14 @@ non-ASCII characters as themselves (``ensure_ascii=False``)::
      "viewings": [...], "device_searches": [...], "referrals": [...], "advice": [...],
      "parent_contacts": [...], "deletions": [...], "actions": [...],   # lists, by id
      # format 3 adds "containment" (one-to-one) and "interviews", "online_reports",
-     # "meetings", "information_shared" (lists)
+     # "meetings", "information_shared" (lists); format 4 the initial review's "meeting_time"
      "addenda": [{"author_id", "created_at", "text"}, ...]}            # by time, then text
 
 Each format covers a fixed list of columns (``COLUMNS``), under their column names
 (``created_by_id``, not the user's name), so a column added later never changes what an earlier
 signature covered: a signature stores its format and is verified in it. Ids are integers;
-datetimes are UTC in ISO 8601 (``2026-10-02T08:30:00+00:00``); dates ISO 8601; JSON columns as
-stored. The incident leaves out ``status``, ``version`` and
+datetimes are UTC in ISO 8601 (``2026-10-02T08:30:00+00:00``); dates and times of day ISO 8601
+(``14:30:00``); JSON columns as stored. The incident leaves out ``status``, ``version`` and
 ``updated_at``: they record where the record is in its workflow, which signing itself changes,
 not what it says. Signatures are not content: they attest it. An addendum is content once
 added (its signature's digest covers the record with the addendum); its id and signature are
@@ -42,7 +42,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from django.db.models import Model
@@ -78,9 +78,10 @@ from incidents.models import (
 FORMAT_1 = "safeguarding-record/1"
 FORMAT_2 = "safeguarding-record/2"
 FORMAT_3 = "safeguarding-record/3"
+FORMAT_4 = "safeguarding-record/4"
 # What new signatures cover. Each signature stores the format it was made in, and is verified in
 # it: a column added later is never part of what an earlier signature covered.
-FORMAT = FORMAT_3
+FORMAT = FORMAT_4
 
 # The stages a record can be signed from: being written, or sent back.
 SIGNABLE = (Status.REPORTED, Status.UNDER_REVIEW)
@@ -374,17 +375,25 @@ _COLUMNS_3 = _COLUMNS_2 | {
     ),
     "information_shared": (*_ENTRY, "shared_with", "what", "shared_at", "basis"),
 }
+# Format 4 (December 2026) adds the time the initial review meeting began. Several places where
+# the imagery is now are held in the column that held one, and the risk assessment's choice
+# answers in the columns that held words: both already covered, so an earlier signature still
+# verifies.
+_COLUMNS_4 = _COLUMNS_3 | {
+    "initial_review": (*_COLUMNS_3["initial_review"], "meeting_time"),
+}
 COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
     FORMAT_1: _COLUMNS_1,
     FORMAT_2: _COLUMNS_2,
     FORMAT_3: _COLUMNS_3,
+    FORMAT_4: _COLUMNS_4,
 }
 
 
 def _value(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.astimezone(UTC).isoformat()
-    if isinstance(value, date):
+    if isinstance(value, date | time):
         return value.isoformat()
     return value
 

@@ -87,9 +87,13 @@ def with_overdue_flags(incidents: QuerySet[Incident], today: date) -> QuerySet[I
 
 
 def with_last_signature(incidents: QuerySet[Incident]) -> QuerySet[Incident]:
-    """The kind of the latest signature: "sent_back" means the headteacher returned it."""
+    """The kind of the latest signature: "sent_back" means the headteacher returned it; with
+    its reason (the dashboard shows why), in the same query."""
     latest = Signature.objects.filter(incident=OuterRef("pk")).order_by("-signed_at", "-pk")
-    return incidents.annotate(last_signature=Subquery(latest.values("kind")[:1]))
+    return incidents.annotate(
+        last_signature=Subquery(latest.values("kind")[:1]),
+        last_signature_reason=Subquery(latest.values("reason")[:1]),
+    )
 
 
 def within(incidents: QuerySet[Incident], school: School, roles: frozenset[str]) -> Q:

@@ -29,8 +29,10 @@ from django.db.models import (
 from incidents.audit import AuditAction
 from incidents.models import (
     FACT_FIELDS,
+    RISK_CHOICE_FIELDS,
     RISK_FIELDS,
     Addendum,
+    AnswerChoice,
     AssessmentResult,
     AuditEvent,
     DeletionRequest,
@@ -41,6 +43,9 @@ from incidents.models import (
     OnlineReport,
     ParentContact,
     RiskAssessment,
+    Signature,
+    SignatureKind,
+    Status,
     Transfer,
     User,
     YoungPerson,
@@ -318,6 +323,20 @@ def _computed(result: AssessmentResult) -> tuple[datetime, int]:
     return result.computed_at, result.pk
 
 
+def sent_back(incident: Incident) -> Signature | None:
+    """The headteacher's sending back, while the record is back with the DSL: the latest
+    signature, when it is a sending back. Read from the loaded signatures when there are any
+    (the record page), else in one query (the check-answers page)."""
+    if incident.status != Status.UNDER_REVIEW:
+        return None
+    cache = getattr(incident, "_prefetched_objects_cache", {})
+    if "signatures" in cache:
+        latest = max(cache["signatures"], key=lambda s: (s.signed_at, s.pk), default=None)
+    else:
+        latest = incident.signatures.order_by("-signed_at", "-pk").first()
+    return latest if latest is not None and latest.kind == SignatureKind.SENT_BACK else None
+
+
 def agencies_referred(incident: Incident) -> set[str]:
     """The agencies (``Agency`` values) the record shows a referral or report to."""
     return {referral.agency for referral in incident.referrals.all()}
@@ -372,6 +391,19 @@ def risk_rows(risk: RiskAssessment | None) -> list[tuple[str, str, str]]:
         return []
     questions = dict(RISK_QUESTIONS)
     return [
-        (questions.get(name, name), getattr(risk, name), getattr(risk, f"{name}_note"))
+        (
+            questions.get(name, name),
+            risk_answer(name, getattr(risk, name)),
+            getattr(risk, f"{name}_note"),
+        )
         for name in RISK_FIELDS
     ]
+
+
+def risk_answer(name: str, stored: str) -> str:
+    """A risk assessment's answer in words: a choice question's yes / no / not known by its
+    label; anything else, including an answer written before the question became a choice, as
+    written."""
+    if name in RISK_CHOICE_FIELDS and stored in AnswerChoice.values:
+        return str(AnswerChoice(stored).label)
+    return stored

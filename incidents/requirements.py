@@ -26,8 +26,10 @@ from incidents.models import (
     Agency,
     AnswerChoice,
     AssessmentResult,
+    ChildAction,
     DecisionOutcome,
     ImageryLocation,
+    ImageryOrigin,
     Incident,
     Referral,
     RiskRating,
@@ -246,10 +248,22 @@ def _facts_of(result: AssessmentResult) -> rules.Facts:
 
 
 def _online(incident: Incident) -> bool:
+    """Whether the imagery is said to be on a website, app or social network. Seen live with no
+    known recording, it is nowhere to report (the platform it was seen on hosts no copy)."""
     disclosure = section(incident, "disclosure")
-    return disclosure is not None and (
-        disclosure.imagery_location == ImageryLocation.ONLINE or bool(disclosure.platforms.strip())
-    )
+    if disclosure is None or _live_only(incident):
+        return False
+    return ImageryLocation.ONLINE in disclosure.locations or bool(disclosure.platforms.strip())
+
+
+def _live_only(incident: Incident) -> bool:
+    """Seen live (a webcam or video call) with no known recording: nothing to delete or report
+    for removal, but still an incident (Evergreen, Appendix 3, Case study 1)."""
+    disclosure = section(incident, "disclosure")
+    review = section(incident, "initial_review")
+    return (
+        disclosure is not None and disclosure.locations == [ImageryLocation.LIVE_NO_RECORDING]
+    ) or (review is not None and review.imagery_origin == ImageryOrigin.LIVE_NO_RECORDING)
 
 
 def of(
@@ -718,6 +732,33 @@ def prompts(incident: Incident) -> list[Prompt]:
                 )
             )
     review = section(incident, "initial_review")
+    disclosure = section(incident, "disclosure")
+    if _live_only(incident):
+        found.append(
+            Prompt(
+                "disclosure",
+                "Seen live with no known recording: there is no image to delete or to report "
+                "for removal, and it is still an incident to record and respond to (Evergreen, "
+                "Appendix 3, Case study 1). Ask whether anyone recorded or screenshotted it; if "
+                "so, record where that copy is.",
+            )
+        )
+    if (
+        disclosure is not None
+        and disclosure.child_action == ChildAction.SHARED_BY_OTHER
+        and (review is None or review.shared_without_consent != AnswerChoice.YES)
+    ):
+        found.append(
+            Prompt(
+                "initial-review",
+                "The child disclosed that an image of them was shared by someone else: ask "
+                "whether they knew of and agreed to it. Shared without their knowing, willing "
+                "participation, the incident is aggravated (Wolverhampton, Definitions: "
+                '"sending or showing of images without the knowledge or against the will of a '
+                'minor who was pictured"); answer so at the initial review. They are likely to '
+                "need support and to know where it has ended up (Evergreen, Step 1).",
+            )
+        )
     if review is not None:
         if review.financial_extortion == AnswerChoice.UNKNOWN:
             found.append(

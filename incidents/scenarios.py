@@ -57,8 +57,9 @@ The data (a TOML file read by ``read``, or a dict built by a caller)::
 
 A form is a table of its fields; a list of items (a formset) is a list of tables, each a new
 item, or, with ``saved = 2``, a change to the second item already saved. A field left out
-keeps what the page shows. Choices are written as stored (``"yes"``, ``"friend"``); ticks as
-``true`` or ``false``; a young person, where a form asks for one, by name.
+keeps what the page shows. Choices are written as stored (``"yes"``, ``"friend"``); several
+choices of one question as a list (``imagery_location = ["personal_device", "online"]``); ticks
+as ``true`` or ``false``; a young person, where a form asks for one, by name.
 
 Dates are relative to the day the scenario is written, so the demo always looks current:
 
@@ -272,7 +273,10 @@ def page_values(form: forms.BaseForm) -> dict[str, str]:
                 values[bound.html_name] = "on"
             continue
         shown = widget.format_value(value)
-        if isinstance(shown, list):
+        if isinstance(shown, list) and isinstance(widget, forms.CheckboxSelectMultiple):
+            # Several ticked: posted as one value, commas between (``forms.common.Ticks``).
+            shown = ",".join(str(v) for v in shown)
+        elif isinstance(shown, list):
             shown = shown[0] if shown else ""
         values[bound.html_name] = "" if shown is None else str(shown)
     return values
@@ -593,6 +597,8 @@ class _Writer:
             if isinstance(field.widget, forms.CheckboxInput):
                 return "on" if value else None
             raise ValueError(f"{value!r} is not one of its choices: write the choice as stored")
+        if isinstance(value, list) and isinstance(field, forms.MultipleChoiceField):
+            return ",".join(str(v) for v in value)
         if isinstance(value, dict | list):
             raise ValueError("give one value")
         if isinstance(field, forms.DateTimeField):

@@ -46,6 +46,7 @@ from incidents.record import (
     parent_contact_of,
     saved_steps,
     section,
+    sent_back,
 )
 from incidents.services import StepChanges
 
@@ -851,6 +852,7 @@ class CheckStep(Step):
             "for_headteacher": [item for item in missing if not item.blocks_signing],
             "prompts": requirements.prompts(incident),
             "locked": incident.is_locked or incident.status == Status.AWAITING_APPROVAL,
+            "sent_back": sent_back(incident),
         }
 
 

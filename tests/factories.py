@@ -49,15 +49,20 @@ DEFAULT_FACTS = {
 RISK_ANSWERS = {
     "why_shared": "Within a relationship.",
     "why_shared_note": "Both said so separately.",
-    "coerced": "No.",
+    "coerced": "no",
     "who_shared": "The recipient showed two friends.",
     "where_shared": "In school, on a phone.",
-    "knowledge_of_pictured": "No: she did not know it was shown.",
-    "adults_involved": "None known.",
+    "knowledge_of_pictured": "no",
+    "knowledge_of_pictured_note": "She did not know it was shown.",
+    "adults_involved": "no",
+    "adults_involved_note": "None known.",
     "impact": "Upset; worried about her parents finding out.",
-    "vulnerabilities": "SEN support.",
-    "understands_consent": "Yes, after discussion.",
-    "previous_activity": "None known.",
+    "vulnerabilities": "yes",
+    "vulnerabilities_note": "SEN support.",
+    "understands_consent": "yes",
+    "understands_consent_note": "After discussion.",
+    "previous_activity": "no",
+    "previous_activity_note": "None known.",
 }
 
 SIGNED = (Status.AWAITING_APPROVAL, Status.APPROVED)
@@ -145,6 +150,7 @@ def full_record(
     # now, in one sitting.
     decided_at = decided_at or max(now - timedelta(hours=3), disclosed_at)
     viewed_at = min(disclosed_at + timedelta(days=1, hours=2), now)
+    met = min(disclosed_at + timedelta(days=1), now)
     facts = ({"adult_involved": AnswerChoice.YES} if with_adult else {}) | (facts or {})
     facts = DEFAULT_FACTS | facts
     risk_first = any(13 <= age <= 17 for age in ages)
@@ -241,7 +247,8 @@ def full_record(
         {
             "id": "initial-review",
             "review": {
-                "meeting_date": min(timezone.localdate(disclosed_at) + timedelta(days=1), today),
+                "meeting_date": timezone.localdate(met),
+                "meeting_time": f"{timezone.localtime(met):%H:%M}",
                 "attendees": "DSL, deputy DSL, head of year",
                 "further_information": "Whether it was shared beyond the form.",
                 **facts,

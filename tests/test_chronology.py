@@ -10,6 +10,7 @@ from incidents.models import (
     Addendum,
     AdviceAgency,
     AdviceSought,
+    InitialReview,
     Signature,
     SignatureKind,
 )
@@ -92,6 +93,11 @@ def test_it_puts_what_happened_before_what_followed(world):
 
 def test_it_marks_day_only_entries_and_overdue_ones(world):
     incident = full_record(world.oak, world.oak_dsl, deletion_overdue=True, action_overdue=True)
+    entries = chronology(load_reference(incident.reference))
+    # Since December 2026 the meeting's time is recorded: it is placed at that time.
+    assert not entries[position(entries, "Initial review meeting")].date_only
+    # A meeting recorded before then has a date only.
+    InitialReview.objects.filter(incident=incident).update(meeting_time=None)
     entries = chronology(load_reference(incident.reference))
     meeting = entries[position(entries, "Initial review meeting")]
     assert meeting.date_only

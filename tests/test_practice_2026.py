@@ -90,7 +90,8 @@ def test_it_derives_ai_generated_from_how_the_imagery_came_about(client, reporte
 def test_it_asks_how_the_imagery_came_about_once(client, reported):
     with_people(client, reported)
     page = client.get(d.step_url(reported, "initial-review")).content.decode()
-    assert page.count('name="review-imagery_origin"') == 4  # one radio list of four answers
+    # One radio list of five answers (the fifth, since December 2026: shown live, no recording).
+    assert page.count('name="review-imagery_origin"') == 5
     assert "review-ai_generated" not in page
 
 
@@ -316,7 +317,7 @@ def test_a_format_2_signature_still_verifies_after_the_new_parts_are_added(world
         created_by=world.oak_dsl,
         updated_by=world.oak_dsl,
     )
-    assert digest.FORMAT == digest.FORMAT_3
+    assert digest.FORMAT in (digest.FORMAT_3, digest.FORMAT_4)
     assert digest.record_digest(incident, None, digest.FORMAT_2) == before
     assert digest.record_digest(incident, None, digest.FORMAT) != latest
     content = digest.content(incident)

@@ -67,7 +67,9 @@ STEP_CEILINGS = {
     "parents": 18,
     "follow-up": 21,
     "review": 18,
-    "check": 19,
+    # +1 (issue 14): the latest signature, whether the headteacher sent the record back (its
+    # reason is shown at the top); asked only of a record under review.
+    "check": 20,
 }
 # Deputies who can act (issue 14): a deputy DSL's dashboard and list (granted records and new
 # concerns); in cover, the DSL's pages (the whole school's figures, trends and transfers) and

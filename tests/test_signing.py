@@ -251,7 +251,7 @@ def test_it_serialises_the_record_as_sorted_compact_json_with_utc_times(world, r
         data
         == json.dumps(parsed, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
     )
-    assert parsed["format"] == digest.FORMAT == "safeguarding-record/3"
+    assert parsed["format"] == digest.FORMAT == "safeguarding-record/4"
     assert parsed["incident"]["disclosed_at"].endswith("+00:00")
     assert "status" not in parsed["incident"]
     assert [p["name"] for p in parsed["young_people"]] == ["Amelia Hart", "Ben Cole"]

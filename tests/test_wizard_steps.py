@@ -275,7 +275,7 @@ def test_it_requires_every_risk_question(client, reported):
     response = post(
         client, reported, "risk-assessment", d.risk_data(version(reported), why_shared="")
     )
-    assert_error(response, "Answer this question")
+    assert_error(response, "Write an answer to: why was the imagery shared?")
 
 
 def confirmed(client, incident, facts=None, rating="low"):

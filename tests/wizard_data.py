@@ -4,7 +4,7 @@ from datetime import date, timedelta
 
 from django.urls import reverse
 
-from incidents.models import FACT_FIELDS, RISK_FIELDS
+from incidents.models import FACT_FIELDS, RISK_CHOICE_FIELDS, RISK_FIELDS
 
 TODAY = date.today()
 INCIDENT_DAY = TODAY - timedelta(days=5)
@@ -101,6 +101,7 @@ AGGRAVATED_ADULT_FACTS = dict.fromkeys(FACT_FIELDS, "no") | {
 def initial_review_data(version: int, facts=None, **over) -> dict:
     data = {
         "review-meeting_date": f"{TODAY - timedelta(days=2):%Y-%m-%d}",
+        "review-meeting_time": "10:15",
         "review-attendees": "DSL, deputy DSL, head of year",
         "review-further_information": "",
         "review-other_settings_to_contact": "",
@@ -112,7 +113,10 @@ def initial_review_data(version: int, facts=None, **over) -> dict:
 
 
 def risk_data(version: int, rating="low", **over) -> dict:
-    data = {f"risk-{name}": "Answered after talking to the young person." for name in RISK_FIELDS}
+    data = {
+        f"risk-{name}": "no" if name in RISK_CHOICE_FIELDS else "Answered after talking to them."
+        for name in RISK_FIELDS
+    }
     data.update({f"risk-{name}_note": "" for name in RISK_FIELDS})
     data["risk-rating"] = rating
     data["version"] = str(version)

@@ -52,6 +52,7 @@ class PackRow:
     review_at: datetime | None
     review_is_meeting: bool
     meeting_date: date | None
+    meeting_time: time | None
     decision: str
     decided_at: datetime | None
     referral_at: datetime | None
@@ -270,12 +271,15 @@ def dsl_review_at(incident: Incident) -> tuple[datetime | None, bool]:
     """When the DSL first reviewed the concern, and whether that is a meeting's date.
 
     The earlier of the first save of the record in the wizard (from the audit log) and the
-    initial review meeting. A meeting is known to the day only: it counts at the end of its
-    day, so the time shown is never shorter than the time taken.
+    initial review meeting. A meeting recorded with the time it began counts from then; one
+    known to the day only (recorded before December 2026) counts at the end of its day, so the
+    time shown is never shorter than the time taken.
     """
     saved = record.first_saved_at(incident)
     review = section(incident, "initial_review")
-    meeting = _day_end(review.meeting_date) if review is not None else None
+    meeting = None
+    if review is not None:
+        meeting = review.meeting_at or _day_end(review.meeting_date)
     if meeting is not None and (saved is None or meeting < saved):
         return meeting, True
     return saved, False
@@ -314,6 +318,7 @@ def pack_row(incident: Incident, today: date) -> PackRow:
         review_at=review_at,
         review_is_meeting=review_is_meeting,
         meeting_date=review.meeting_date if review is not None else None,
+        meeting_time=review.meeting_time if review is not None else None,
         decision=decision.get_outcome_display() if decision is not None else "",
         decided_at=decision.decided_at if decision is not None else None,
         referral_at=referral_at,
@@ -526,7 +531,11 @@ def csv_values(row: PackRow) -> list[str]:
         row.category,
         row.subtype,
         _iso(row.meeting_date),
-        _iso(timezone.localtime(row.review_at).date() if row.review_is_meeting else row.review_at),
+        _iso(
+            timezone.localtime(row.review_at).date()
+            if row.review_is_meeting and row.meeting_time is None
+            else row.review_at
+        ),
         _hours(row.to_review),
         row.decision,
         _iso(row.decided_at),

@@ -71,6 +71,22 @@ class DateTimeInput(forms.DateTimeInput):
         )
 
 
+class TimeInput(forms.TimeInput):
+    input_type = "time"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs=attrs, format="%H:%M")
+
+
+class Ticks(forms.CheckboxSelectMultiple):
+    """Checkboxes whose ticked values may also come as one value with commas between (how the
+    scenario writer posts them); a browser posts each ticked box on its own."""
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> list[str]:
+        given = data.getlist(name) if hasattr(data, "getlist") else [data.get(name)]
+        return [part for value in given if value for part in str(value).split(",") if part]
+
+
 def radios(**attrs: Any) -> forms.RadioSelect:
     return forms.RadioSelect(attrs=attrs)
 

@@ -12,12 +12,20 @@ from incidents.forms.common import (
     Choices,
     DateInput,
     DateTimeInput,
+    Ticks,
     check_not_before,
     check_past,
     day_of,
     radios,
 )
-from incidents.models import Disclosure, Incident, User
+from incidents.models import (
+    Disclosure,
+    ImageryLocation,
+    Incident,
+    User,
+    join_locations,
+    split_locations,
+)
 
 # Policy Step 1, in the order a member of staff is told it.
 CONCERN_FIELDS = [
@@ -36,8 +44,23 @@ CONCERN_FIELDS = [
 DSL_EXTRA_FIELDS = ["imagery_description", "how_widely_shared", "platforms"]
 
 
+# "Not known" and "seen live, no known recording" each say there is no place to name.
+_ALONE = (ImageryLocation.NOT_KNOWN, ImageryLocation.LIVE_NO_RECORDING)
+
+
 class DisclosureForm(CheckedText, forms.ModelForm[Disclosure]):
     """The disclosure with the two dates of the incident it opens."""
+
+    imagery_location = forms.MultipleChoiceField(
+        label="Where is the imagery now?",
+        help_text="Choose every place it is known to be, for example a phone and a group chat.",
+        choices=ImageryLocation.choices,
+        widget=Ticks,
+        error_messages={
+            "required": "Choose where the imagery is now, or “Not known”.",
+            "invalid_choice": "Choose from the places listed.",
+        },
+    )
 
     incident_date = forms.DateField(
         label="When the imagery was made or shared",
@@ -79,12 +102,24 @@ class DisclosureForm(CheckedText, forms.ModelForm[Disclosure]):
                 incident_date=incident.incident_date, disclosed_at=incident.disclosed_at
             )
         super().__init__(*args, **kwargs)
-        for name in ("disclosed_by", "child_action", "image_kind", "imagery_location"):
+        if self.instance.pk is not None and not self.is_bound:
+            self.initial["imagery_location"] = split_locations(self.instance.imagery_location)
+        for name in ("disclosed_by", "child_action", "image_kind"):
             # A radio list with a blank "---------" choice reads as an answer; drop it.
             field = cast(forms.ChoiceField, self.fields[name])
             field.choices = [c for c in cast(Choices, field.choices) if c[0]]
         support = cast(forms.ChoiceField, self.fields["needs_immediate_support"])
         support.choices = [c for c in cast(Choices, support.choices) if c[0]]
+
+    def clean_imagery_location(self) -> str:
+        places = list(self.cleaned_data.get("imagery_location") or [])
+        for alone in _ALONE:
+            if alone in places and len(places) > 1:
+                raise forms.ValidationError(
+                    f"“{alone.label}” cannot be chosen with a place: choose it alone, or only "
+                    "the places."
+                )
+        return join_locations(places)
 
     def clean(self) -> dict[str, Any]:
         super().clean()

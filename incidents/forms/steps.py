@@ -4,6 +4,7 @@ Each form checks what one item can check on its own (dates, ages, a field that a
 necessary); checks across items of a step live in the step (``incidents.wizard``).
 """
 
+from datetime import datetime
 from typing import Any, cast
 
 from crispy_forms.helper import FormHelper
@@ -14,16 +15,19 @@ from django.utils import timezone
 from incidents import rules
 from incidents.display import date_text
 from incidents.forms.common import (
+    CLOCK_SKEW,
     CheckedText,
     Choices,
     DateInput,
     DateTimeInput,
+    TimeInput,
     check_not_before,
     check_past,
     radios,
 )
 from incidents.models import (
     FACT_FIELDS,
+    RISK_CHOICE_FIELDS,
     RISK_FIELDS,
     Action,
     Adult,
@@ -31,6 +35,7 @@ from incidents.models import (
     AgencyMeeting,
     AnswerChoice,
     AssessmentResult,
+    ChildAction,
     Containment,
     Decision,
     DeletionRequest,
@@ -181,7 +186,77 @@ class AdultForm(RecordItemForm):
 
 # Initial review meeting --------------------------------------------------------------------
 
-FACT_LABELS = dict(rules.FACT_QUESTIONS)
+# Each fact as a short question, with the clause it rests on as the question's hint (read out
+# after the question by a screen reader: the fieldset's aria-describedby). The full wording, with
+# the clause, stays ``rules.FACT_QUESTIONS``.
+FACT_LABELS: dict[str, tuple[str, str]] = {
+    "adult_involved": (
+        "Does the incident involve, or possibly involve, an adult (18 or over)?",
+        "Did an adult create, solicit, receive or share the imagery, or know of it? "
+        'Wolverhampton, Initial review meeting: "The incident also involves an adult (18 and '
+        'above)". Evergreen, Step 2: "Any conduct involving, or possibly involving, the '
+        'knowledge or participation of adults".',
+    ),
+    "coerced": (
+        "Is there reason to believe a young person was coerced, blackmailed or groomed?",
+        "Or put under pressure to produce the imagery. Wolverhampton, Initial review meeting and "
+        "Assessing the risks.",
+    ),
+    "capacity_concern": (
+        "Are there concerns about a young person's capacity to consent?",
+        "For example owing to special educational needs. Wolverhampton, Initial review meeting.",
+    ),
+    "intent_to_harm": (
+        "Did a young person act with intent to harm?",
+        "Interpersonal conflict such as a break-up or a fight among friends, blackmail, threats, "
+        'deception, or sexual abuse or exploitation. Wolak and Finkelhor typology: "Youth Only: '
+        'Intent to Harm".',
+    ),
+    "shared_without_consent": (
+        "Was the imagery taken or sent without the pictured young person's knowing, willing "
+        "participation?",
+        'Wolak and Finkelhor typology: "Youth Only: Reckless Misuse". Wolverhampton, Assessing '
+        'the risks: "Was it shared and received with the knowledge of the pupil in the '
+        'imagery?"',
+    ),
+    "romantic_relationship": (
+        "Are the young people in an ongoing relationship?",
+        "Making the imagery for themselves or each other, not meant to go beyond the pair. Wolak "
+        'and Finkelhor typology: "Romantic".',
+    ),
+    "attention_seeking": (
+        "Was the imagery sent to draw sexual attention?",
+        "Sent between young people not known to be romantic partners, or sent to many others or "
+        'posted online. Wolak and Finkelhor typology: "Sexual Attention Seeking".',
+    ),
+    "sent_to_others": (
+        "Was the imagery sent or shown to anyone at all?",
+        'Shown live on a webcam counts. Wolak and Finkelhor typology: "Other" covers pictures '
+        'taken "for themselves (no evidence of any sending or sharing)".',
+    ),
+    "unusual_or_violent_content": (
+        "Does what you know suggest sexual acts unusual for the young person's developmental "
+        "stage, or violence?",
+        "Answer from what you have been told; do not view the imagery. Wolverhampton, Initial "
+        "review meeting.",
+    ),
+    "immediate_risk_of_harm": (
+        "Is a young person at immediate risk of harm owing to the sharing?",
+        "For example presenting as suicidal or self-harming. Wolverhampton, Initial review "
+        "meeting.",
+    ),
+    "depicts_sexual_acts": (
+        "Does what you have been told indicate that the imagery shows sexual acts?",
+        "Answer from what you have been told; do not view the imagery. UKCIS 2020: a young "
+        "person under 13 and imagery involving sexual acts.",
+    ),
+    "financial_extortion": (
+        "Did someone demand money, gift cards or more imagery under threat of sharing it?",
+        'Financially motivated sexual extortion ("sextortion"). National Crime Agency alert to '
+        "education settings, April 2024; UK Council for Internet Safety, Sharing nudes and "
+        "semi-nudes, updated March 2024.",
+    ),
+}
 # What the record keeps of a sexual extortion (National Crime Agency alert, April 2024): asked
 # when the extortion question is answered yes.
 EXTORTION_FIELDS = (
@@ -199,6 +274,7 @@ class InitialReviewForm(RecordItemForm):
         model = InitialReview
         fields = [
             "meeting_date",
+            "meeting_time",
             "attendees",
             "imagery_origin",
             *FACT_FIELDS,
@@ -208,6 +284,7 @@ class InitialReviewForm(RecordItemForm):
         ]
         widgets = {
             "meeting_date": DateInput,
+            "meeting_time": TimeInput,
             "attendees": forms.Textarea(attrs={"rows": 2}),
             "further_information": forms.Textarea(attrs={"rows": 2}),
             "other_settings_to_contact": forms.Textarea(attrs={"rows": 2}),
@@ -221,16 +298,29 @@ class InitialReviewForm(RecordItemForm):
         super().__init__(*args, **kwargs)
         for name in FACT_FIELDS:
             field = self.fields[name]
-            field.label = FACT_LABELS.get(name, field.label)
+            field.label, field.help_text = FACT_LABELS.get(name, (field.label, ""))
             field.error_messages["required"] = "Answer yes, no or not known."
             # A new meeting's questions start unanswered: "not known" is an answer the DSL
             # gives, never one the form gives for them.
             if self.instance.pk is None:
                 self.initial[name] = None
         _no_blank(self, *FACT_FIELDS, "imagery_origin", "extortion_paid")
-        self.fields["imagery_origin"].label = (
-            "How did the imagery come about? (asked once: made or altered with AI or editing "
-            "tools is how the record knows the imagery is AI-generated)"
+        self.fields["meeting_date"].label = "Date of the meeting"
+        time = self.fields["meeting_time"]
+        time.required = True
+        time.help_text = (
+            "When the meeting began, for example 14:30: the chronology and the inspection pack "
+            "put the review before the decisions that followed it."
+        )
+        time.error_messages["required"] = "Enter the time the meeting began, for example 14:30."
+        time.error_messages["invalid"] = "Enter the time as hours and minutes, for example 14:30."
+        origin = self.fields["imagery_origin"]
+        origin.label = "How did the imagery come about?"
+        origin.help_text = (
+            "Asked once: made or altered with AI or editing tools is how the record knows the "
+            "imagery is AI-generated (UK Council for Internet Safety, updated March 2024). A "
+            "live webcam or video-call exposure with no known recording is still an incident "
+            "(Evergreen, Appendix 3, Case study 1)."
         )
         # Not known until the DSL says otherwise (the model's default).
         self.fields["imagery_origin"].required = False
@@ -272,6 +362,8 @@ class InitialReviewForm(RecordItemForm):
                 "The meeting cannot be before the disclosure "
                 f"({date_text(self.incident.disclosed_at)}).",
             )
+            self._check_meeting_time(self.incident)
+            self._check_disclosure(self.incident)
             adults = self.incident.adults.count()
             if data.get("adult_involved") == "no" and adults:
                 self.add_error(
@@ -281,13 +373,70 @@ class InitialReviewForm(RecordItemForm):
                 )
         return data
 
+    def _check_meeting_time(self, incident: Incident) -> None:
+        """The meeting's date and time together: not in the future, not before the disclosure."""
+        data = self.cleaned_data
+        day, time = data.get("meeting_date"), data.get("meeting_time")
+        if day is None or time is None or "meeting_date" in self.errors:
+            return
+        began = timezone.make_aware(datetime.combine(day, time))
+        if began > timezone.now() + CLOCK_SKEW:
+            self.add_error("meeting_time", "The meeting cannot begin in the future.")
+        elif began.replace(second=0, microsecond=0) < incident.disclosed_at.replace(
+            second=0, microsecond=0
+        ):
+            self.add_error(
+                "meeting_time",
+                "The meeting cannot begin before the disclosure "
+                f"({timezone.localtime(incident.disclosed_at):%H:%M} on "
+                f"{date_text(incident.disclosed_at)}).",
+            )
+
+    def _check_disclosure(self, incident: Incident) -> None:
+        """Answers the disclosure already rules out (a slip the DSL should put right)."""
+        disclosure = getattr(incident, "disclosure", None)
+        data = self.cleaned_data
+        if data.get("sent_to_others") != AnswerChoice.NO:
+            return
+        if disclosure is not None and disclosure.child_action == ChildAction.SHARED_BY_OTHER:
+            self.add_error(
+                "sent_to_others",
+                "The disclosure says the child's image was shared by someone else: answer yes "
+                "or not known, or correct the disclosure.",
+            )
+        elif data.get("imagery_origin") == ImageryOrigin.LIVE_NO_RECORDING:
+            self.add_error(
+                "sent_to_others",
+                "You answered that it was shown live on a webcam or video call, so it was shown "
+                "to someone: answer yes or not known.",
+            )
+
 
 # Risk assessment ---------------------------------------------------------------------------
 
 RISK_LABELS = dict(rules.RISK_QUESTIONS)
+# What each question needs in words, where it needs words (Wolverhampton, "Assessing the risks").
+RISK_HINTS = {
+    "why_shared": "For example within a relationship, to draw attention, as a joke, out of "
+    "malice or under pressure.",
+    "coerced": "Including blackmail, threats, or someone demanding more imagery.",
+    "who_shared": "Names or descriptions: young people, adults, or not known.",
+    "where_shared": "Devices, apps, group chats, websites; say if not known.",
+    "knowledge_of_pictured": "Yes if the young person pictured knew and was willing.",
+    "adults_involved": "Any adult who made, asked for, received, shared or knew of it.",
+    "impact": "On each young person involved: distress, friendships, attendance, safety.",
+    "vulnerabilities": "For example special educational needs, care experience, earlier harm.",
+    "understands_consent": "In the DSL's judgement, from talking to them.",
+    "previous_activity": "Earlier incidents of pupils picked from the roll are listed under "
+    "“Taken part before?”.",
+}
+_RISK_ANSWERS = [(c.value, c.label) for c in AnswerChoice]
 
 
 class RiskAssessmentForm(RecordItemForm):
+    """One answer per question (yes / no / not known where the question allows, words where it
+    needs them), each with an optional note (SPEC §3.4)."""
+
     class Meta:
         model = RiskAssessment
         fields = [name for field in RISK_FIELDS for name in (field, f"{field}_note")] + ["rating"]
@@ -300,12 +449,43 @@ class RiskAssessmentForm(RecordItemForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for name in RISK_FIELDS:
-            self.fields[name].label = RISK_LABELS[name]
-            self.fields[name].required = True
-            self.fields[name].error_messages["required"] = "Answer this question."
-            self.fields[f"{name}_note"].label = "Note"
+            question = RISK_LABELS[name]
+            if name in RISK_CHOICE_FIELDS:
+                self.fields[name] = forms.ChoiceField(
+                    label=question,
+                    choices=_RISK_ANSWERS,
+                    widget=radios(),
+                    error_messages={"required": "Answer yes, no or not known."},
+                )
+            else:
+                self.fields[name].required = True
+                self.fields[name].error_messages["required"] = (
+                    f"Write an answer to: {question[0].lower()}{question[1:]}"
+                )
+            self.fields[name].label = question
+            self.fields[name].help_text = RISK_HINTS[name]
+            if name in RISK_CHOICE_FIELDS:
+                self._keep_old_answer(name)
+            note = self.fields[f"{name}_note"]
+            note.label = "Note on this answer (optional)"
+            note.help_text = ""
         self.fields["rating"].label = "Overall risk"
+        self.fields["rating"].error_messages["required"] = "Choose the overall risk."
         _no_blank(self, "rating")
+
+    def _keep_old_answer(self, name: str) -> None:
+        """An answer written in words before this question became a choice: nothing is lost.
+        It is moved into the note (shown before the DSL chooses), and the choice starts empty."""
+        old = str(self.initial.get(name) or "").strip()
+        if not old or old in AnswerChoice.values:
+            return
+        self.initial[name] = None
+        note = str(self.initial.get(f"{name}_note") or "").strip()
+        self.initial[f"{name}_note"] = f"{old}\n{note}" if note else old
+        self.fields[name].help_text = (
+            f"{RISK_HINTS[name]} Your earlier answer, in words, is kept in the note below: "
+            "choose the answer it gives."
+        )
 
 
 # Assessment: confirm or override the rules' result -------------------------------------------

@@ -100,7 +100,7 @@ def backwards(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('incidents', '0016_cover'),
+        ('incidents', '0017_questions_that_fit'),
     ]
 
     operations = [

@@ -27,7 +27,16 @@ from incidents.models.choices import (
     ViewingGround,
 )
 from incidents.models.exports import ExportJob, ExportKind, ExportState
-from incidents.models.incident import Adult, Disclosure, Incident, YoungPerson, age_on
+from incidents.models.incident import (
+    LOCATIONS_PATTERN,
+    Adult,
+    Disclosure,
+    Incident,
+    YoungPerson,
+    age_on,
+    join_locations,
+    split_locations,
+)
 from incidents.models.kept import KeptSubmission
 from incidents.models.permissions import (
     IncidentGroupObjectPermission,
@@ -45,6 +54,7 @@ from incidents.models.pupils import (
 )
 from incidents.models.record import (
     FACT_FIELDS,
+    RISK_CHOICE_FIELDS,
     RISK_FIELDS,
     Action,
     AdviceSought,
@@ -69,6 +79,9 @@ from incidents.models.schools import Cover, Membership, School, Trust, User
 from incidents.models.signing import Addendum, Signature
 
 __all__ = [
+    "LOCATIONS_PATTERN",
+    "join_locations",
+    "split_locations",
     "ExportJob",
     "KeptSubmission",
     "ExportKind",
@@ -93,6 +106,7 @@ __all__ = [
     "InterviewWith",
     "ImageryOrigin",
     "FACT_FIELDS",
+    "RISK_CHOICE_FIELDS",
     "RISK_FIELDS",
     "Action",
     "ActionKind",

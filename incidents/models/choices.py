@@ -57,6 +57,9 @@ class ChildAction(models.TextChoices):
     RECEIVING = "receiving", "Receiving an image"
     SENDING = "sending", "Sending an image"
     SHARING = "sharing", "Sharing an image"
+    # The child pictured, telling of someone else passing their image on (Evergreen Step 1:
+    # "if they don't know who has shared it, seen it or where it has ended up").
+    SHARED_BY_OTHER = "shared_by_other", "An image of them was shared by someone else"
     NOT_APPLICABLE = "not_applicable", "Not applicable (disclosed by someone else)"
 
 
@@ -69,10 +72,19 @@ class ImageKind(models.TextChoices):
 
 
 class ImageryLocation(models.TextChoices):
+    """Where the imagery is now: several at once (a phone and a group chat), stored as the
+    values joined by commas (``Disclosure.locations``); a record made before held one."""
+
     DEVICE_IN_POSSESSION = "device_in_possession", "On a device in the child's possession"
     SCHOOL_DEVICE = "school_device", "On a school device or network"
     PERSONAL_DEVICE = "personal_device", "On someone else's personal device"
     ONLINE = "online", "On a website, app or social network"
+    # A live webcam or video-call exposure (Evergreen, Appendix 3, Case study 1): nothing is
+    # known to have been recorded, so there is nothing to delete, but it is still an incident.
+    LIVE_NO_RECORDING = (
+        "live_no_recording",
+        "Nowhere known: it was seen live (webcam or video call), with no known recording",
+    )
     NOT_KNOWN = "not_known", "Not known"
 
 
@@ -180,6 +192,11 @@ class ImageryOrigin(models.TextChoices):
     TAKEN_BY_CHILD = "taken_by_child", "Taken by the child pictured"
     TAKEN_BY_OTHER = "taken_by_other", "Taken by someone else"
     MADE_OR_ALTERED = "made_or_altered", "Made or altered with AI or editing tools"
+    # Evergreen, Appendix 3, Case study 1: a child "accidentally 'flashed' on webcam".
+    LIVE_NO_RECORDING = (
+        "live_no_recording",
+        "Shown live on a webcam or video call, with no known recording",
+    )
     UNKNOWN = "unknown", "Not known"
 
 

@@ -101,6 +101,21 @@ class RecordEntry(models.Model):
         abstract = True
 
 
+# One or more locations joined by commas, each one of ``ImageryLocation``.
+_LOCATION = "(" + "|".join(ImageryLocation.values) + ")"
+LOCATIONS_PATTERN = f"^{_LOCATION}(,{_LOCATION})*$"
+
+
+def split_locations(stored: str) -> list[str]:
+    """The values of a stored ``imagery_location``, in ``ImageryLocation``'s order."""
+    given = {value for value in stored.split(",") if value}
+    return [value for value in ImageryLocation.values if value in given]
+
+
+def join_locations(values: list[str]) -> str:
+    return ",".join(value for value in ImageryLocation.values if value in set(values))
+
+
 class Disclosure(RecordEntry):
     """Policy Step 1: who disclosed, to whom, when, how, and what is known of the imagery."""
 
@@ -131,9 +146,9 @@ class Disclosure(RecordEntry):
     platforms = models.CharField(
         "Services or platforms used", max_length=300, blank=True, help_text="May be unknown."
     )
-    imagery_location = models.CharField(
-        "Where the imagery is now", max_length=30, choices=ImageryLocation.choices
-    )
+    # One or more ``ImageryLocation`` values joined by commas (a phone and a group chat); a
+    # record made before several were allowed holds one, which reads the same way.
+    imagery_location = models.CharField("Where the imagery is now", max_length=200)
     other_young_people = models.TextField("Other young people involved", blank=True)
     needs_immediate_support = models.CharField(
         "Does the child need immediate support or protection?",
@@ -161,14 +176,29 @@ class Disclosure(RecordEntry):
                 condition=Q(image_kind__in=ImageKind.values), name="disclosure_image_kind_valid"
             ),
             models.CheckConstraint(
-                condition=Q(imagery_location__in=ImageryLocation.values),
-                name="disclosure_location_valid",
+                condition=Q(imagery_location__regex=LOCATIONS_PATTERN),
+                name="disclosure_locations_valid",
             ),
             models.CheckConstraint(
                 condition=Q(needs_immediate_support__in=AnswerChoice.values),
                 name="disclosure_support_valid",
             ),
         ]
+
+    @property
+    def locations(self) -> list[str]:
+        """Where the imagery is now: the ``ImageryLocation`` values, in the list's order."""
+        return split_locations(self.imagery_location)
+
+    @property
+    def location_labels(self) -> list[str]:
+        """Each place in words."""
+        labels = dict(ImageryLocation.choices)
+        return [str(labels.get(value, value)) for value in self.locations]
+
+    def get_imagery_location_display(self) -> str:
+        """Each place in words, joined by semicolons (one place reads as before)."""
+        return "; ".join(self.location_labels)
 
 
 def age_on(date_of_birth: date, on: date) -> int:
@@ -282,4 +312,14 @@ class Adult(RecordEntry):
         return self.name
 
 
-__all__ = ["Adult", "Disclosure", "Incident", "RecordEntry", "YoungPerson", "age_on"]
+__all__ = [
+    "LOCATIONS_PATTERN",
+    "Adult",
+    "Disclosure",
+    "Incident",
+    "RecordEntry",
+    "YoungPerson",
+    "age_on",
+    "join_locations",
+    "split_locations",
+]

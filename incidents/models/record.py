@@ -4,7 +4,7 @@ Each model is one section of the record (docs/policy.md); names follow the polic
 reader with the policy in one hand can find each clause.
 """
 
-from datetime import date
+from datetime import date, datetime
 
 from django.conf import settings
 from django.db import models
@@ -63,6 +63,11 @@ class InitialReview(RecordEntry):
         Incident, on_delete=models.PROTECT, related_name="initial_review"
     )
     meeting_date = models.DateField()
+    # Asked from December 2026, so that no decision can appear to come before the review that
+    # led to it; a meeting recorded before then is known to the day only.
+    meeting_time = models.TimeField(
+        "Time of the meeting", null=True, blank=True, help_text="When the meeting began."
+    )
     attendees = models.TextField(help_text="Names and roles of those at the meeting.")
     adult_involved = answer_field("Is an adult (18 or over) involved?")
     coerced = answer_field("Was a young person coerced, pressured, blackmailed or groomed?")
@@ -146,6 +151,13 @@ class InitialReview(RecordEntry):
         ]
 
     @property
+    def meeting_at(self) -> datetime | None:
+        """When the meeting began, where its time was recorded."""
+        if self.meeting_time is None:
+            return None
+        return timezone.make_aware(datetime.combine(self.meeting_date, self.meeting_time))
+
+    @property
     def ai_generated(self) -> str:
         """The ``ai_generated`` fact, derived from how the imagery came about (never asked)."""
         return ai_generated_answer(self.imagery_origin)
@@ -164,7 +176,11 @@ def ai_generated_answer(origin: str) -> str:
     """The ``ai_generated`` answer for an ``ImageryOrigin`` value."""
     if origin == ImageryOrigin.MADE_OR_ALTERED:
         return AnswerChoice.YES
-    if origin in (ImageryOrigin.TAKEN_BY_CHILD, ImageryOrigin.TAKEN_BY_OTHER):
+    if origin in (
+        ImageryOrigin.TAKEN_BY_CHILD,
+        ImageryOrigin.TAKEN_BY_OTHER,
+        ImageryOrigin.LIVE_NO_RECORDING,
+    ):
         return AnswerChoice.NO
     return AnswerChoice.UNKNOWN
 
@@ -182,6 +198,19 @@ RISK_FIELDS = [
     "understands_consent",
     "previous_activity",
 ]
+
+
+# The questions a yes / no / not known answers (SPEC §3.4: a choice where the question allows);
+# the others need words. Their answers are stored as ``AnswerChoice`` values in the same text
+# columns: an answer written before December 2026 is free text and is shown as written.
+RISK_CHOICE_FIELDS = (
+    "coerced",
+    "knowledge_of_pictured",
+    "adults_involved",
+    "vulnerabilities",
+    "understands_consent",
+    "previous_activity",
+)
 
 
 class RiskAssessment(RecordEntry):

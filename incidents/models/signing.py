@@ -30,9 +30,9 @@ class Signature(models.Model):
     reason = models.TextField(blank=True, help_text="Why the record was sent back.")
     # The layout of the canonical content the digest was taken over (``incidents.digest``):
     # signatures made before a format existed keep the one they were made in. The default is
-    # the current format (``digest.FORMAT``: 3 since 2026).
+    # the current format (``digest.FORMAT``: 4 since December 2026).
     content_format = models.CharField(
-        max_length=40, default="safeguarding-record/3", db_default="safeguarding-record/1"
+        max_length=40, default="safeguarding-record/4", db_default="safeguarding-record/1"
     )
     # The key of the HMAC (``incidents.keys``): the key itself lives outside the database. Null
     # for signatures made before digests were keyed: a plain SHA-256, weaker evidence.

@@ -1,15 +1,18 @@
 """Report a concern: any member of a school; the DSL team is alerted.
 
 The reporter sees a receipt with the reference and what happens next, and nothing of the
-record that follows: a member of staff is never given the record itself.
+record that follows: a member of staff is never given the record itself. A reporter who may
+read the record (the DSL, or whoever the access rules let read it) is taken to it instead.
 """
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from incidents import services
+from incidents.access import reads_whole_school, record_access
 from incidents.forms.concern import ConcernForm
 from incidents.http import AuthenticatedRequest
 from incidents.models import Incident
@@ -35,8 +38,19 @@ def report_concern(request: AuthenticatedRequest) -> HttpResponse:
             disclosed_at=form.cleaned_data["disclosed_at"],
             request=request,
         )
+        if record_access(request.user, incident).read:
+            messages.success(
+                request,
+                f"Concern reported as {incident.reference}. You keep this record: continue it "
+                "from here.",
+            )
+            return redirect("incident_detail", reference=incident.reference)
         return redirect("concern_receipt", reference=incident.reference)
-    return render(request, "incidents/concern/form.html", {"form": form})
+    return render(
+        request,
+        "incidents/concern/form.html",
+        {"form": form, "reads_records": reads_whole_school(frozenset(request.roles))},
+    )
 
 
 @login_required

@@ -28,6 +28,7 @@ def incident_detail(request: AuthenticatedRequest, reference: str) -> HttpRespon
         {
             "incident": incident,
             "result": record.current_result(incident),
+            "sent_back": record.sent_back(incident),
             "chronology": chronology(incident),
             "may_edit": access.may_change(incident),
             "may_add_addendum": access.may_add_addendum(incident),

@@ -195,6 +195,10 @@ def display(bound_field: BoundField) -> str:
         return "Yes" if value else "No"
     if isinstance(value, datetime.date):
         return date_text(value)
+    if choices is not None and isinstance(value, list | tuple):
+        # Several choices of one question (where the imagery is now).
+        labels = dict(choices)
+        return "; ".join(str(labels.get(v, v)) for v in value) or "—"
     if choices is not None and not hasattr(field, "queryset"):
         return str(dict(choices).get(value, value) or "—")
     if hasattr(field, "queryset") and value:

@@ -91,6 +91,12 @@ def fill(page, data: dict) -> None:
         kind = field.evaluate("e => e.tagName.toLowerCase() + ':' + (e.type || '')")
         if kind.endswith(":radio"):
             page.locator(f'[name="{name}"][value="{value}"]').check()
+        elif (
+            kind.endswith(":checkbox") and isinstance(value, str | list) and value not in ("", "on")
+        ):
+            # Several boxes of one question: tick each value given (a list, or one value).
+            for one in [value] if isinstance(value, str) else value:
+                page.locator(f'[name="{name}"][value="{one}"]').check()
         elif kind.endswith(":checkbox"):
             field.check() if value else field.uncheck()
         elif kind.startswith("select"):

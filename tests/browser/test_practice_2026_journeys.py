@@ -125,6 +125,7 @@ def test_sextortion_of_a_15_year_old_by_an_unknown_contact(page, live_server, wo
         page,
         {
             "review-meeting_date": day(6),
+            "review-meeting_time": "09:00",
             "review-attendees": "Priya Shah (DSL), Helen Okafor (headteacher)",
             "review-imagery_origin": "taken_by_child",
         }
@@ -234,6 +235,7 @@ def test_an_ai_nudified_image_of_a_year_8_pupil_shared_by_classmates(page, live_
         page,
         {
             "review-meeting_date": day(8),
+            "review-meeting_time": "13:30",
             "review-attendees": "Priya Shah (DSL), Helen Okafor (headteacher)",
         }
         | {f"review-{name}": answer for name, answer in facts.items()},
