@@ -65,6 +65,7 @@ def build(cls, data, world, incident):
         "queryset": User.objects.none(),
         "actions": Action.objects.none(),
         "people": User.objects.none(),
+        "deputies": User.objects.none(),
         "user": world.oak_dsl,
         "today": timezone.localdate(),
         "school": world.oak,

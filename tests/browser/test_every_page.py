@@ -73,6 +73,7 @@ NOT_PAGES = {
     "retention_keep": "a POST from the retention page",
     "retention_authorise": "a POST from the retention page",
     "retention_destroy": "a POST from the retention page",
+    "cover_end": "a POST from the cover page",
 }
 
 # Who signs in: every role with pages of its own, and anonymous visitors.
