@@ -26,10 +26,10 @@ stored as its ``digest_key_id``); parts of the record are ``record.PARTS``, the 
 save changes and the overrides allowed are the wizard's forms'; a viewing or search keeps the
 safeguards ``missing_safeguards`` names or says why not, as its form requires, and an
 unavoidable viewing brings the staff-support action ``services.records`` adds for it; the
-concern alert goes to ``emails.dsl_team``. A record it signs lacks nothing
-``requirements.missing_items`` asks for. tests/test_seed_scale.py holds the seeded data to the
-product's own checks (``audit.verify_chain``, ``digest.verify``, ``missing_items``,
-``requirements.of``) and to the events the product's services write for a record.
+concern alert goes to ``access.alert_recipients`` of a newly reported concern. A record it
+signs lacks nothing ``requirements.missing_items`` asks for. tests/test_seed_scale.py holds the
+seeded data to the product's own checks (``audit.verify_chain``, ``digest.verify``,
+``missing_items``, ``requirements.of``) and to the events the product's services write for a record.
 
 How it stays fast (minutes for 100,000 incidents on two cores):
 
@@ -92,7 +92,7 @@ from django.utils import timezone  # noqa: E402
 from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
 
 from incidents import keys, requirements, rules  # noqa: E402
-from incidents.access import GRANT_CODENAME  # noqa: E402
+from incidents.access import GRANT_CODENAME, NEW_CONCERN, alert_recipients  # noqa: E402
 from incidents.audit import (  # noqa: E402
     AuditAction,
     UnknownAction,
@@ -109,7 +109,6 @@ from incidents.digest import (  # noqa: E402
     layout,
     serialise,
 )
-from incidents.emails import dsl_team  # noqa: E402
 from incidents.forms.concern import DisclosureForm  # noqa: E402
 from incidents.forms.steps import (  # noqa: E402
     SUBTYPES_OF,
@@ -176,6 +175,7 @@ from incidents.models import (  # noqa: E402
     User,
     ViewingGround,
     YoungPerson,
+    split_locations,
 )
 from incidents.record import PARTS  # noqa: E402
 from incidents.services import MEANINGS  # noqa: E402
@@ -757,6 +757,9 @@ class PlannedRecord:
         for table, planned in rows:
             values = dict(zip(table.attnames, planned, strict=True))
             row = SimpleNamespace(pk=values["id"], **values)
+            if table.model is Disclosure:
+                # The model's one derived value the requirements read: the places, as a list.
+                row.locations = split_locations(values["imagery_location"])
             name = CONTENT_NAMES[table.model]
             if name in ONE_TO_ONE:
                 setattr(self, name, row)
@@ -1022,7 +1025,10 @@ class Seeder:
         self.device_of = {device.user_id: device.pk for device in devices}
         # Who the concern alert goes to, as the product chooses them (one query a school).
         self.alert_recipients = {
-            school.pk: [user.pk for user in dsl_team(school)] for school in self.schools
+            school.pk: [
+                user.pk for user in alert_recipients(Incident(school=school, status=NEW_CONCERN))
+            ]
+            for school in self.schools
         }
         self.grant_permission_id = Permission.objects.get(
             codename=GRANT_CODENAME, content_type__app_label="incidents"
