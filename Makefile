@@ -23,7 +23,14 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	touch $@ $(VENV)/.installed-run
 
 install: $(VENV)/.installed-run
-install-test: $(VENV)/.installed-test
+install-test: $(VENV)/.installed-test $(AXE)
+
+# axe-core for the browser tests' accessibility checks, from the npm registry into a git-ignored
+# directory: Playwright injects it into the page under test; the app never serves it. Pinned to
+# the minor version the pages were checked with (a newer one may bring new rules: bump on purpose).
+AXE := .cache/axe/node_modules/axe-core/axe.min.js
+$(AXE):
+	npm install --silent --no-save --no-audit --no-fund --prefix .cache/axe 'axe-core@~4.12.1'
 
 # WeasyPrint draws PDFs with Pango; Debian and Ubuntu ship it, minimal images may not. The
 # record prints a child's words in any script and with their emoji: the Noto families
@@ -45,6 +52,7 @@ system-deps-test: system-deps
 	command -v pg_virtualenv >/dev/null || missing="$$missing postgresql postgresql-common"; \
 	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
 	command -v pdftoppm >/dev/null || missing="$$missing poppler-utils"; \
+	command -v npm >/dev/null || missing="$$missing npm"; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing:$$missing"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
@@ -74,7 +82,7 @@ migrations-check: install-test
 
 # Two roles, as in production: the suite creates, migrates and flushes the test database as the
 # owner (DATABASE_MIGRATE_URL) and runs the application's queries as a role that owns nothing.
-test: install-test system-deps-test lint migrations-check
+test: system-deps-test install-test lint migrations-check
 	SAFEGUARDING_TEST_BACKEND=postgresql pg_virtualenv -t -- bash -c '\
 	  psql -q -v ON_ERROR_STOP=1 -f tests/roles.sql && \
 	  DATABASE_URL="postgres://safeguarding_app:app-test-password@$${PGHOST}:$${PGPORT}/$${PGDATABASE}" \
@@ -108,4 +116,4 @@ bench-audit: install-test system-deps-test
 	  $(BIN)/python bench/audit_capacity.py $(BENCH_AUDIT_ARGS)'
 
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache
+	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .cache/axe

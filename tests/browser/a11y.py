@@ -1,25 +1,36 @@
 """Accessibility checks for browser tests: axe-core at WCAG 2.2 AA, and reflow at 320 px.
 
-axe-core comes from the test dependencies (``axe-playwright-python`` ships ``axe.min.js``): it is
-injected into the page under test by Playwright and never served by the app. A journey calls
+axe-core comes from the npm registry (``make test`` installs it into ``.cache/axe``, git-ignored;
+``AXE_CORE_JS`` names another copy): it is injected into the page under test by Playwright and
+never served by the app. A journey calls
 ``assert_accessible(page)`` after each page it reaches.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 # WCAG 2.0, 2.1 and 2.2, levels A and AA (axe's tags); best practices are not asked for.
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
 
+AXE_CORE_JS = Path(
+    os.environ.get(
+        "AXE_CORE_JS",
+        Path(__file__).resolve().parents[2] / ".cache/axe/node_modules/axe-core/axe.min.js",
+    )
+)
+
+
 @cache
 def axe_script() -> str:
-    from axe_playwright_python.base import AXE_SCRIPT
-
-    return AXE_SCRIPT
+    if not AXE_CORE_JS.is_file():
+        raise RuntimeError(f"axe-core is not at {AXE_CORE_JS}: `make test` installs it from npm.")
+    return AXE_CORE_JS.read_text()
 
 
 def axe_violations(page: Any) -> list[dict[str, Any]]:
