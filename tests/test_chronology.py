@@ -79,10 +79,10 @@ def test_it_puts_what_happened_before_what_followed(world):
     order = [
         "Incident happened",
         "Concern first disclosed",
-        # The meeting is known to the day only: it follows the timed entries of its day.
+        # The meeting has its time (a day after the disclosure), two hours before the viewing.
+        "Initial review meeting",
         "Imagery seen unavoidably",
         "Device searched",
-        "Initial review meeting",
         "Decision:",
         "Referral:",
         "Parent or carer of Amelia Hart informed",

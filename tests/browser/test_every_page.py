@@ -300,6 +300,8 @@ def test_every_page_reflows_at_320_px_and_passes_axe(browser, live_server):
     page.get_by_label("Code from your authenticator app").fill("000000")
     page.get_by_role("button", name="Verify").click()
     _check(page, "the second-factor page with an error", problems)
+    # After a wrong code django-otp refuses any code for a second (the page says so): wait.
+    page.wait_for_timeout(2_000)
     page.get_by_label("Code from your authenticator app").fill(
         fresh_totp_code(totp_device(User.objects.get(username="oakfield-head")))
     )

@@ -17,6 +17,9 @@ def fill_concern(page, **over):
         kind = field.evaluate("e => e.tagName.toLowerCase() + ':' + (e.type || '')")
         if kind.endswith(":radio"):
             page.locator(f'[name="{name}"][value="{value}"]').check()
+        elif kind.endswith(":checkbox"):
+            for each in [value] if isinstance(value, str) else value:
+                page.locator(f'[name="{name}"][value="{each}"]').check()
         elif value:
             field.fill(value)
 
