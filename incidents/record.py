@@ -138,24 +138,7 @@ def _lists(whole: bool = True) -> tuple[str | Prefetch[Any], ...]:
 
 # The record's lists, each with whether the incident has any row in it read in the same query
 # as the incident (``incidents()``): ``load`` then fetches only the lists that hold something.
-LISTS = (
-    "young_people",
-    "adults",
-    "assessment_results",
-    "viewings",
-    "device_searches",
-    "referrals",
-    "advice",
-    "parent_contacts",
-    "deletions",
-    "actions",
-    "interviews",
-    "online_reports",
-    "meetings",
-    "information_shared",
-    "signatures",
-    "addenda",
-)
+LISTS = (*AUTHORED_LISTS, "assessment_results", "signatures", "addenda")
 _HAS = "has_"
 
 
