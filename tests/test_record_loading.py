@@ -6,6 +6,8 @@ request's school is read with the user's roles in it, afresh on every request, s
 withdrawn is gone from the very next request.
 """
 
+from datetime import timedelta
+
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -14,6 +16,7 @@ from django.utils.html import escape
 
 from incidents import access, record
 from incidents.models import Incident, Membership, Role, School, User
+from incidents.services.cover import grant_cover
 from tests.conftest import client_login
 from tests.factories import full_record, reported_concern
 
@@ -105,6 +108,32 @@ def test_the_roles_read_with_the_school_are_those_roles_in_gives(world):
     Membership.objects.create(
         user=leaver, school=world.oak, role=Role.DSL, confirmed_at=timezone.now()
     )
+    # A deputy in cover now (roles_in adds the cover to their roles), and one whose cover is
+    # arranged for later (it adds nothing yet).
+    covered = User.objects.create_user("covering-deputy", password="x")
+    later = User.objects.create_user("later-deputy", password="x")
+    for deputy in (covered, later):
+        Membership.objects.create(
+            user=deputy, school=world.oak, role=Role.DEPUTY_DSL, confirmed_at=timezone.now()
+        )
+    grant_cover(
+        school=world.oak,
+        granted_by=world.oak_dsl,
+        deputy=covered,
+        starts_at=None,
+        ends_at=timezone.now() + timedelta(days=2),
+        reason="The DSL is on a course.",
+    )
+    grant_cover(
+        school=world.oak,
+        granted_by=world.oak_dsl,
+        deputy=later,
+        starts_at=timezone.now() + timedelta(days=3),
+        ends_at=timezone.now() + timedelta(days=5),
+        reason="The DSL is away next week.",
+    )
+    assert access.COVER in access.roles_in(covered, world.oak)
+    assert access.COVER not in access.roles_in(later, world.oak)
     people = [*User.objects.all()]
     assert len(people) > 10
     for school in (world.oak, world.riv, world.elm):
