@@ -7,6 +7,10 @@ PORT ?= 8000
 # apt-get needs root; use sudo when we are not root and it is there.
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 DEV_ENV := DJANGO_DEBUG=true
+# axe-core for the browser tests' accessibility checks, from the npm registry into a git-ignored
+# directory: Playwright injects it into the page under test; the app never serves it. Pinned to
+# the minor version the pages were checked with (a newer one may bring new rules: bump on purpose).
+AXE := .cache/axe/node_modules/axe-core/axe.min.js
 
 .PHONY: run test install install-test system-deps system-deps-test lint migrations-check bench bench-audit clean
 
@@ -25,10 +29,6 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 install: $(VENV)/.installed-run
 install-test: $(VENV)/.installed-test $(AXE)
 
-# axe-core for the browser tests' accessibility checks, from the npm registry into a git-ignored
-# directory: Playwright injects it into the page under test; the app never serves it. Pinned to
-# the minor version the pages were checked with (a newer one may bring new rules: bump on purpose).
-AXE := .cache/axe/node_modules/axe-core/axe.min.js
 $(AXE):
 	npm install --silent --no-save --no-audit --no-fund --prefix .cache/axe 'axe-core@~4.12.1'
 
